@@ -1,0 +1,25 @@
+@{
+    RootModule           = 'HotDb.Upgrade.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5b0f7f4e-2c1a-4d7e-9a43-6f1f0b8c2d15'
+    Author               = 'HotDb.Upgrade contributors'
+    CompanyName          = 'HotDb.Upgrade'
+    Copyright            = '(c) HotDb.Upgrade contributors. MIT License.'
+    Description          = 'Safe, repeatable automation of the HotDB Server upgrade procedure: SSH sessions, ConfigDB backups and upgrade SQL, compute node, management platform, Backup and Listener upgrades.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    FormatsToProcess     = @('HotDb.Upgrade.format.ps1xml')
+    TypesToProcess       = @('HotDb.Upgrade.types.ps1xml')
+    CmdletsToExport      = @(
+        'Get-HotDbPackage'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('HotDB', 'Upgrade', 'MySQL', 'SSH', 'Linux')
+            ProjectUri = 'https://example.invalid/hotdb-upgrade'
+        }
+    }
+}

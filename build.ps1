@@ -1,0 +1,152 @@
+<#
+.SYNOPSIS
+    Builds, stages and tests the HotDb.Upgrade module.
+.DESCRIPTION
+    Build : installs what is missing (Debian packages when run as root, the pinned Pester), compiles the
+            solution and stages the module in out/HotDb.Upgrade (import that folder's psd1).
+    Test  : Build, then the xunit suites and the Pester suites; ends with one line
+            'tests: N passed, M failed, K skipped' and exits non-zero on any failure.
+    Clean : removes build output, the staged module and downloaded tools.
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester tag filter, e.g. -Tag Ssh to run only the SSH suites.
+    [string[]] $Tag,
+
+    # Skip the xunit suites (for quick Pester iterations).
+    [switch] $SkipUnit
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$root = $PSScriptRoot
+$stage = Join-Path $root 'out/HotDb.Upgrade'
+$toolsPackages = Join-Path $root 'tools/packages'
+
+# Debian packages the tests need, keyed by the program that proves the package is there.
+$debianPackages = [ordered]@{
+    '/usr/sbin/sshd'      = 'openssh-server'
+    '/usr/bin/ssh-keygen' = 'openssh-client'
+}
+
+function Write-Step([string] $Message) { Write-Host "==> $Message" -ForegroundColor Cyan }
+
+function Invoke-Native {
+    param([string] $FilePath, [string[]] $ArgumentList)
+    & $FilePath @ArgumentList
+    if ($LASTEXITCODE -ne 0) { throw "$FilePath $($ArgumentList -join ' ') failed with exit code $LASTEXITCODE." }
+}
+
+function Install-DebianPrerequisite {
+    $missing = @($debianPackages.Keys | Where-Object { -not (Test-Path $_) } | ForEach-Object { $debianPackages[$_] } | Select-Object -Unique)
+    if (-not $missing) { return }
+    $isRoot = (Get-Command id -ErrorAction SilentlyContinue) -and ((& id -u) -eq '0')
+    if (-not $isRoot -or -not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        Write-Warning "Missing Debian packages: $($missing -join ', '). Install them as root; tests that need them will be skipped."
+        return
+    }
+    Write-Step "Installing Debian packages: $($missing -join ', ')"
+    # policy-rc.d keeps the packages' services from starting on this machine: the tests start their own.
+    $policy = '/usr/sbin/policy-rc.d'
+    $ownPolicy = -not (Test-Path $policy)
+    if ($ownPolicy) { Set-Content -Path $policy -Value "#!/bin/sh`nexit 101" ; & chmod 755 $policy }
+    try {
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        Invoke-Native apt-get @('update', '-qq')
+        Invoke-Native apt-get (@('install', '-y', '-qq', '--no-install-recommends') + $missing)
+    }
+    finally {
+        if ($ownPolicy) { Remove-Item $policy -Force }
+    }
+}
+
+function Install-ToolPackage {
+    if (Test-Path (Join-Path $toolsPackages 'pester/5.7.1/tools/Pester.psd1')) { return }
+    Write-Step 'Restoring Pester 5.7.1 and test-only packages from NuGet into tools/packages'
+    Invoke-Native dotnet @('restore', (Join-Path $root 'tools/Tools.csproj'), '--nologo', '-v', 'quiet')
+}
+
+function Invoke-Build {
+    Install-DebianPrerequisite
+    Install-ToolPackage
+    Write-Step "Compiling HotDb.Upgrade.sln ($Configuration)"
+    Invoke-Native dotnet @('build', (Join-Path $root 'HotDb.Upgrade.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
+
+    Write-Step "Staging the module in $stage"
+    if (Test-Path $stage) { Remove-Item $stage -Recurse -Force }
+    $core = New-Item -ItemType Directory -Path (Join-Path $stage 'Dependencies/Core') -Force
+    $desktop = New-Item -ItemType Directory -Path (Join-Path $stage 'Dependencies/Desktop') -Force
+    $bin = "bin/$Configuration"
+    Copy-Item (Join-Path $root 'HotDb.Upgrade.psd1') $stage
+    Copy-Item (Join-Path $root 'module/*.ps1xml') $stage
+    Copy-Item (Join-Path $root 'module/runbooks') $stage -Recurse -ErrorAction SilentlyContinue
+    Copy-Item (Join-Path $root "src/HotDb.Upgrade/$bin/netstandard2.0/HotDb.Upgrade.dll") $stage
+    Copy-Item (Join-Path $root "src/HotDb.Upgrade.Engine/$bin/net8.0/*.dll") $core
+    Copy-Item (Join-Path $root "src/HotDb.Upgrade.Loader/$bin/net8.0/HotDb.Upgrade.Loader.dll") $core
+    Copy-Item (Join-Path $root "src/HotDb.Upgrade.Engine/$bin/netstandard2.0/*.dll") $desktop
+    $help = Join-Path $root 'docs/en-US'
+    if (Test-Path $help) { Copy-Item $help $stage -Recurse }
+    Test-ModuleManifest (Join-Path $stage 'HotDb.Upgrade.psd1') | Out-Null
+    Write-Step "Module ready: Import-Module $(Join-Path $stage 'HotDb.Upgrade.psd1')"
+}
+
+function Invoke-UnitTest {
+    $results = Join-Path $root 'out/TestResults'
+    Write-Step 'Running xunit suites'
+    & dotnet test (Join-Path $root 'HotDb.Upgrade.sln') -c $Configuration --no-build --nologo `
+        --logger 'trx;LogFileName=unit.trx' --results-directory $results -v quiet | Out-Host
+    $trx = Join-Path $results 'unit.trx'
+    if (-not (Test-Path $trx)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+    [pscustomobject]@{
+        Passed  = [int]$counters.passed
+        Failed  = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        Skipped = [int]$counters.notExecuted
+    }
+}
+
+function Invoke-PesterTest {
+    Write-Step 'Running Pester suites in a fresh pwsh'
+    $summary = Join-Path $root 'out/TestResults/pester.json'
+    New-Item -ItemType Directory -Path (Split-Path $summary) -Force | Out-Null
+    Remove-Item $summary -ErrorAction SilentlyContinue
+    $env:HOTDB_UPGRADE_MODULE = Join-Path $stage 'HotDb.Upgrade.psd1'
+    $env:HOTDB_UPGRADE_TOOLS = $toolsPackages
+    $runner = Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1'
+    $arguments = @('pwsh', '-NoProfile', '-NonInteractive', '-File', $runner, '-SummaryPath', $summary)
+    if ($Tag) { $arguments += @('-Tag', ($Tag -join ',')) }
+    & dotnet @arguments | Out-Host
+    if (-not (Test-Path $summary)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    Get-Content $summary -Raw | ConvertFrom-Json
+}
+
+switch ($Task) {
+    'Clean' {
+        Write-Step 'Removing build output, staged module and downloaded tools'
+        foreach ($path in @('out', 'tools/packages', 'tools/obj') + (Get-ChildItem $root -Recurse -Directory -Include bin, obj |
+                Where-Object FullName -NotMatch '[\\/](\.git|tools)[\\/]' | ForEach-Object FullName)) {
+            $full = if ([IO.Path]::IsPathRooted($path)) { $path } else { Join-Path $root $path }
+            if (Test-Path $full) { Remove-Item $full -Recurse -Force }
+        }
+    }
+    'Build' { Invoke-Build }
+    'Test' {
+        Invoke-Build
+        $suites = @()
+        if (-not $SkipUnit) { $suites += Invoke-UnitTest }
+        $suites += Invoke-PesterTest
+        $passed = ($suites | Measure-Object Passed -Sum).Sum
+        $failed = ($suites | Measure-Object Failed -Sum).Sum
+        $skipped = ($suites | Measure-Object Skipped -Sum).Sum
+        Write-Host "tests: $passed passed, $failed failed, $skipped skipped"
+        if ($failed -gt 0) { exit 1 }
+    }
+}

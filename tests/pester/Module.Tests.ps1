@@ -1,0 +1,84 @@
+BeforeDiscovery {
+    $script:manifestPath = $env:HOTDB_UPGRADE_MODULE
+}
+
+Describe 'HotDb.Upgrade module' -Tag Module {
+    BeforeAll {
+        Import-Module $env:HOTDB_UPGRADE_MODULE -Force
+        $manifest = Test-ModuleManifest $env:HOTDB_UPGRADE_MODULE
+    }
+
+    It 'has a valid manifest for both editions from 5.1' {
+        $manifest.PowerShellVersion | Should -Be ([version]'5.1')
+        $manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
+    }
+
+    It 'exports exactly the cmdlets the manifest lists, without wildcards' {
+        $listed = (Import-PowerShellDataFile $env:HOTDB_UPGRADE_MODULE).CmdletsToExport
+        $listed | Should -Not -Match '\*'
+        $exported = (Get-Module HotDb.Upgrade).ExportedCmdlets.Keys | Sort-Object
+        $exported | Should -Be ($listed | Sort-Object)
+    }
+
+    It 'uses approved verbs and the HotDb noun prefix' {
+        $approved = (Get-Verb).Verb
+        foreach ($command in (Get-Command -Module HotDb.Upgrade)) {
+            $approved | Should -Contain $command.Verb
+            $command.Noun | Should -BeLike 'HotDb*'
+        }
+    }
+
+    It 'loads the engine and its dependencies outside the default load context' {
+        # Touch the engine first so it is loaded.
+        Get-HotDbPackage -Path 'hotdb-server-2.5.4-ga-20190812.tar.gz' | Out-Null
+        $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'HotDb.Upgrade.Engine' }
+        $engine | Should -Not -BeNullOrEmpty
+        [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($engine).Name | Should -Be 'HotDb.Upgrade'
+    }
+}
+
+Describe 'Get-HotDbPackage' -Tag Module {
+    BeforeAll { Import-Module $env:HOTDB_UPGRADE_MODULE -Force }
+
+    It 'reads component, version and build date from vendor names on the pipeline' {
+        $packages = 'hotdb-server-2.5.4-ga-20190812.tar.gz', 'hotdb-listener-0.0.1-linux.tar.gz' | Get-HotDbPackage
+        $packages.Count | Should -Be 2
+        $packages[0].Component | Should -Be 'ComputeNode'
+        $packages[0].Version.ToString() | Should -Be '2.5.4'
+        $packages[0].BuildDate | Should -Be ([datetime]'2019-08-12')
+        $packages[1].Component | Should -Be 'Listener'
+    }
+
+    It 'writes a clear error naming the expected pattern for an unknown name' {
+        $result = Get-HotDbPackage -Path 'hotdb-server-latest.tgz' -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'PackageNameNotRecognised*'
+        $problems[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $problems[0].ErrorDetails.RecommendedAction | Should -Match 'hotdb-server-<version>-ga-<yyyymmdd>\.tar\.gz'
+    }
+
+    It 'formats as a table by default' {
+        $text = Get-HotDbPackage 'hotdb-server-2.5.4-ga-20190812.tar.gz' | Out-String
+        $text | Should -Match 'Component\s+Version\s+BuildDate\s+FileName'
+        $text | Should -Match 'ComputeNode\s+2\.5\.4\s+2019-08-12'
+    }
+}
+
+Describe 'Dependency isolation' -Tag Module {
+    It 'imports and works after another Renci.SshNet version is loaded' {
+        $other = Get-ChildItem (Join-Path $env:HOTDB_UPGRADE_TOOLS 'ssh.net/2024.2.0/lib/net8.0/Renci.SshNet.dll')
+        # A fresh process, so the foreign assembly is loaded before the module, as Posh-SSH would.
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+`$foreign = [System.Reflection.Assembly]::LoadFrom('$($other.FullName)')
+Import-Module '$($env:HOTDB_UPGRADE_MODULE)'
+`$package = Get-HotDbPackage 'hotdb-server-2.5.4-ga-20190812.tar.gz'
+'{0}|{1}' -f `$foreign.GetName().Version, `$package.Version
+"@
+        $output = & dotnet pwsh -NoProfile -NonInteractive -Command $script
+        $LASTEXITCODE | Should -Be 0
+        $fields = ($output | Select-Object -Last 1) -split '\|'
+        $fields[0] | Should -BeLike '2024.2*'
+        $fields[1] | Should -Be '2.5.4'
+    }
+}
