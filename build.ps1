@@ -92,8 +92,8 @@ function Invoke-Build {
     Copy-Item (Join-Path $root "src/HotDb.Upgrade.Engine/$bin/net8.0/*.dll") $core
     Copy-Item (Join-Path $root "src/HotDb.Upgrade.Loader/$bin/net8.0/HotDb.Upgrade.Loader.dll") $core
     Copy-Item (Join-Path $root "src/HotDb.Upgrade.Engine/$bin/netstandard2.0/*.dll") $desktop
-    $help = Join-Path $root 'docs/en-US'
-    if (Test-Path $help) { Copy-Item $help $stage -Recurse }
+    $help = New-Item -ItemType Directory -Path (Join-Path $stage 'en-US') -Force
+    & (Join-Path $root 'tools/ConvertTo-MamlHelp.ps1') -DocsPath (Join-Path $root 'docs') -OutputPath (Join-Path $help 'HotDb.Upgrade.dll-Help.xml')
     Test-ModuleManifest (Join-Path $stage 'HotDb.Upgrade.psd1') | Out-Null
     Write-Step "Module ready: Import-Module $(Join-Path $stage 'HotDb.Upgrade.psd1')"
 }
