@@ -12,6 +12,11 @@
     TypesToProcess       = @('HotDb.Upgrade.types.ps1xml')
     CmdletsToExport      = @(
         'Get-HotDbPackage'
+        'Get-HotDbSession'
+        'Invoke-HotDbCommand'
+        'New-HotDbSession'
+        'Remove-HotDbSession'
+        'Send-HotDbFile'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

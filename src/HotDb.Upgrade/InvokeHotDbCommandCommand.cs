@@ -1,0 +1,101 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Threading;
+using HotDb.Upgrade.Remote;
+
+namespace HotDb.Upgrade.Commands
+{
+    /// <summary>Runs a shell command on hosts and returns what it did; a non-zero exit is an error unless -AllowFailure.</summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "HotDbCommand", SupportsShouldProcess = true)]
+    [OutputType(typeof(CommandResult))]
+    public sealed class InvokeHotDbCommandCommand : HotDbCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+
+        [Parameter(Mandatory = true, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
+
+        /// <summary>The shell line, run by the login user's shell. Put untrusted values in -ArgumentList, not here.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Command { get; set; } = "";
+
+        /// <summary>Arguments appended to -Command, each quoted for the shell so it arrives as one literal word.</summary>
+        [Parameter(Position = 1)]
+        [AllowEmptyString]
+        [ValidateNotNull]
+        public string[] ArgumentList { get; set; } = Array.Empty<string>();
+
+        /// <summary>Run as root (through the session's sudo elevation when the login user is not root).</summary>
+        [Parameter]
+        public SwitchParameter Elevate { get; set; }
+
+        /// <summary>Seconds before the command is stopped; 0 waits without limit.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int Timeout { get; set; }
+
+        /// <summary>Return the result without writing an error when the exit code is not 0.</summary>
+        [Parameter]
+        public SwitchParameter AllowFailure { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var line = ArgumentList.Length == 0 ? Command : Command + " " + ShellQuote.Join(ArgumentList);
+            foreach (var session in Session)
+            {
+                if (!ShouldProcess(session.ToString(), (Elevate ? "Run as root: " : "Run: ") + line)) continue;
+                CommandResult result;
+                try
+                {
+                    result = session.Run(line, Elevate, Timeout > 0 ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                catch (TimeoutException ex)
+                {
+                    WriteHotDbError(ex, "CommandTimedOut", ErrorCategory.OperationTimeout, session, "Raise -Timeout, or check why the command hangs on the host.");
+                    continue;
+                }
+                catch (InvalidOperationException ex)
+                {
+                    WriteHotDbError(ex, "ElevationUnavailable", ErrorCategory.PermissionDenied, session,
+                        "Open the session as root, or with -Elevation Sudo (and -SudoCredential when sudo asks for a password).");
+                    continue;
+                }
+                catch (RemoteConnectionException ex)
+                {
+                    WriteHotDbError(ex, "ConnectionFailed", ErrorCategory.ConnectionError, session, "Open a new session with New-HotDbSession.");
+                    continue;
+                }
+                WriteObject(result);
+                if (!result.Succeeded && !AllowFailure)
+                    WriteHotDbError(new RemoteCommandFailedException(result), "RemoteCommandFailed", ErrorCategory.InvalidResult, result,
+                        "Read the result's StandardError. Add -AllowFailure when a non-zero exit code is expected.");
+            }
+        }
+
+        protected override void StopProcessing() => _stop.Cancel();
+
+        public void Dispose() => _stop.Dispose();
+    }
+
+    /// <summary>A remote command exited with a non-zero code.</summary>
+    public sealed class RemoteCommandFailedException : IOException
+    {
+        public RemoteCommandFailedException(CommandResult result)
+            : base($"{result.ComputerName}: '{result.Command}' exited with code {result.ExitCode}{FirstLine(result.StandardError)}") => Result = result;
+
+        public CommandResult Result { get; }
+
+        private static string FirstLine(string text)
+        {
+            var line = text.Trim().Split('\n')[0].Trim();
+            return line.Length == 0 ? "." : ": " + line;
+        }
+    }
+}

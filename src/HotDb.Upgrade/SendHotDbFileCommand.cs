@@ -1,0 +1,110 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using HotDb.Upgrade.Remote;
+
+namespace HotDb.Upgrade.Commands
+{
+    /// <summary>Uploads files over SFTP, verified by SHA-256; an identical remote file is left alone.</summary>
+    [Cmdlet(VerbsCommunications.Send, "HotDbFile", SupportsShouldProcess = true)]
+    [OutputType(typeof(TransferResult))]
+    public sealed class SendHotDbFileCommand : HotDbCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+
+        [Parameter(Mandatory = true, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
+
+        /// <summary>Local files to send.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        /// <summary>The remote file, or a remote folder (existing, or written with a trailing '/').</summary>
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string Destination { get; set; } = "";
+
+        /// <summary>The remote file's mode, octal (e.g. 0600), set before any byte is written.</summary>
+        [Parameter]
+        [ValidatePattern("^0?[0-7]{3}$")]
+        public string Mode { get; set; } = "0644";
+
+        protected override void ProcessRecord()
+        {
+            var mode = Convert.ToInt32(Mode, 8);
+            foreach (var path in Path)
+            {
+                var local = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+                if (!File.Exists(local))
+                {
+                    WriteHotDbError(new FileNotFoundException($"The local file '{local}' does not exist.", local), "LocalFileNotFound",
+                        ErrorCategory.ObjectNotFound, local, "Give the path of an existing file.");
+                    continue;
+                }
+                foreach (var session in Session)
+                {
+                    if (!ShouldProcess(session.ToString(), $"Upload '{local}' to '{Destination}'")) continue;
+                    if (_stop.IsCancellationRequested) return;
+                    try
+                    {
+                        WriteObject(Upload(session, local, mode));
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                    catch (InvalidDataException ex)
+                    {
+                        WriteHotDbError(ex, "ChecksumMismatch", ErrorCategory.InvalidResult, session, "Send the file again; check the host's disk and memory if it repeats.");
+                    }
+                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                    {
+                        WriteHotDbError(ex, "UploadFailed", ex is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError, session,
+                            "Check that the remote folder exists and that the login user may write it.");
+                    }
+                    catch (RemoteConnectionException ex)
+                    {
+                        WriteHotDbError(ex, "ConnectionFailed", ErrorCategory.ConnectionError, session, "Open a new session with New-HotDbSession.");
+                    }
+                }
+            }
+        }
+
+        // SFTP reports progress on its own threads; the pipeline thread polls and writes the records.
+        private TransferResult Upload(SshSession session, string local, int mode)
+        {
+            var total = new FileInfo(local).Length;
+            long sent = 0;
+            var activity = $"Sending {System.IO.Path.GetFileName(local)} to {session.ComputerName}";
+            var record = new ProgressRecord(Math.Abs(activity.GetHashCode() % 100000), activity, "Comparing SHA-256");
+            WriteProgress(record);
+            var upload = Task.Run(() => FileTransfer.Upload(session, local, Destination, mode, bytes => Interlocked.Exchange(ref sent, bytes), _stop.Token));
+            try
+            {
+                while (Task.WaitAny(new Task[] { upload }, 250) < 0)
+                {
+                    var done = Interlocked.Read(ref sent);
+                    if (done == 0) continue;
+                    record.PercentComplete = total == 0 ? 100 : (int)(done * 100 / total);
+                    record.StatusDescription = done < total ? $"{done / 1048576.0:0.0} of {total / 1048576.0:0.0} MiB" : "Verifying SHA-256";
+                    WriteProgress(record);
+                }
+                return upload.GetAwaiter().GetResult();
+            }
+            finally
+            {
+                record.RecordType = ProgressRecordType.Completed;
+                WriteProgress(record);
+            }
+        }
+
+        protected override void StopProcessing() => _stop.Cancel();
+
+        public void Dispose() => _stop.Dispose();
+    }
+}
