@@ -81,25 +81,33 @@ namespace HotDb.Upgrade.Commands
             var total = new FileInfo(local).Length;
             long sent = 0;
             var activity = $"Sending {System.IO.Path.GetFileName(local)} to {session.ComputerName}";
-            var record = new ProgressRecord(Math.Abs(activity.GetHashCode() % 100000), activity, "Comparing SHA-256");
-            WriteProgress(record);
+            var activityId = Math.Abs(activity.GetHashCode() % 100000);
+            // A new record each time: hosts may keep the records they were given.
+            void Report(string status, int percent, ProgressRecordType type = ProgressRecordType.Processing) =>
+                WriteProgress(new ProgressRecord(activityId, activity, status) { PercentComplete = percent, RecordType = type });
+
+            void ReportBytes(long done) =>
+                Report(done < total ? $"{done / 1048576.0:0.0} of {total / 1048576.0:0.0} MiB" : "Verifying SHA-256", total == 0 ? 100 : (int)(done * 100 / total));
+
+            Report("Comparing SHA-256 with the remote file", 0);
             var upload = Task.Run(() => FileTransfer.Upload(session, local, Destination, mode, bytes => Interlocked.Exchange(ref sent, bytes), _stop.Token));
             try
             {
-                while (Task.WaitAny(new Task[] { upload }, 250) < 0)
+                long reported = 0;
+                while (Task.WaitAny(new Task[] { upload }, 200) < 0)
                 {
                     var done = Interlocked.Read(ref sent);
-                    if (done == 0) continue;
-                    record.PercentComplete = total == 0 ? 100 : (int)(done * 100 / total);
-                    record.StatusDescription = done < total ? $"{done / 1048576.0:0.0} of {total / 1048576.0:0.0} MiB" : "Verifying SHA-256";
-                    WriteProgress(record);
+                    if (done == reported) continue;
+                    reported = done;
+                    ReportBytes(done);
                 }
+                // A fast upload can finish between polls: its final count is still reported.
+                if (Interlocked.Read(ref sent) != reported) ReportBytes(Interlocked.Read(ref sent));
                 return upload.GetAwaiter().GetResult();
             }
             finally
             {
-                record.RecordType = ProgressRecordType.Completed;
-                WriteProgress(record);
+                Report("Done", 100, ProgressRecordType.Completed);
             }
         }
 

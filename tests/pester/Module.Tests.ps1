@@ -1,5 +1,7 @@
 BeforeDiscovery {
     $script:manifestPath = $env:HOTDB_UPGRADE_MODULE
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/SshdFixture.psm1') -Force
+    $script:sshdMissing = -not (Test-SshdFixtureAvailable)
 }
 
 Describe 'HotDb.Upgrade module' -Tag Module {
@@ -65,12 +67,15 @@ Describe 'Get-HotDbPackage' -Tag Module {
 }
 
 Describe 'Dependency isolation' -Tag Module {
+    BeforeAll {
+        $script:foreignSshNet = (Get-ChildItem (Join-Path $env:HOTDB_UPGRADE_TOOLS 'ssh.net/2024.2.0/lib/net8.0/Renci.SshNet.dll')).FullName
+    }
+
     It 'imports and works after another Renci.SshNet version is loaded' {
-        $other = Get-ChildItem (Join-Path $env:HOTDB_UPGRADE_TOOLS 'ssh.net/2024.2.0/lib/net8.0/Renci.SshNet.dll')
         # A fresh process, so the foreign assembly is loaded before the module, as Posh-SSH would.
         $script = @"
 `$ErrorActionPreference = 'Stop'
-`$foreign = [System.Reflection.Assembly]::LoadFrom('$($other.FullName)')
+`$foreign = [System.Reflection.Assembly]::LoadFrom('$foreignSshNet')
 Import-Module '$($env:HOTDB_UPGRADE_MODULE)'
 `$package = Get-HotDbPackage 'hotdb-server-2.5.4-ga-20190812.tar.gz'
 '{0}|{1}' -f `$foreign.GetName().Version, `$package.Version
@@ -80,5 +85,36 @@ Import-Module '$($env:HOTDB_UPGRADE_MODULE)'
         $fields = ($output | Select-Object -Last 1) -split '\|'
         $fields[0] | Should -BeLike '2024.2*'
         $fields[1] | Should -Be '2.5.4'
+    }
+
+    Context 'with a real sshd' -Tag Ssh -Skip:$sshdMissing {
+        BeforeAll {
+            Import-Module (Join-Path $PSScriptRoot 'fixtures/SshdFixture.psm1') -Force
+            $script:fx = Start-SshdFixture
+            $script:knownHosts = Join-Path $TestDrive 'known_hosts'
+            Set-Content -Path $knownHosts -Value $fx.KnownHostsLine
+        }
+        AfterAll { if ($script:fx) { Stop-SshdFixture $fx } }
+
+        It 'opens a session and runs a command while the foreign Renci.SshNet is loaded' {
+            # The foreign assembly is only loaded, never used; the module's own SSH.NET must do the work.
+            $script = @"
+`$ErrorActionPreference = 'Stop'
+`$foreign = [System.Reflection.Assembly]::LoadFrom('$foreignSshNet')
+Import-Module '$($env:HOTDB_UPGRADE_MODULE)'
+`$credential = [pscredential]::new('root', [securestring]::new())
+`$session = New-HotDbSession -ComputerName 127.0.0.1 -Port $($fx.Port) -Credential `$credential -KeyFile '$($fx.RootKeyPath)' -KnownHostsPath '$knownHosts'
+`$result = Invoke-HotDbCommand -Session `$session 'echo isolated-`$(id -u)'
+`$ours = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'Renci.SshNet' -and `$_ -ne `$foreign }
+`$session | Remove-HotDbSession
+'{0}|{1}|{2}' -f `$foreign.GetName().Version, `$result.StandardOutput.Trim(), (@(`$ours)[0].GetName().Version)
+"@
+            $output = & dotnet pwsh -NoProfile -NonInteractive -Command $script
+            $LASTEXITCODE | Should -Be 0
+            $fields = ($output | Select-Object -Last 1) -split '\|'
+            $fields[0] | Should -BeLike '2024.2*'
+            $fields[1] | Should -Be 'isolated-0'
+            $fields[2] | Should -BeLike '2026.*'
+        }
     }
 }

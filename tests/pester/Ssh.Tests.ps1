@@ -1,0 +1,365 @@
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/SshdFixture.psm1') -Force
+    $script:sshdMissing = -not (Test-SshdFixtureAvailable)
+}
+
+BeforeAll {
+    Import-Module $env:HOTDB_UPGRADE_MODULE -Force
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/SshdFixture.psm1') -Force
+    if (-not (Test-SshdFixtureAvailable)) { return }
+    $script:fx = Start-SshdFixture
+    $script:knownHosts = Join-Path $TestDrive 'known_hosts'
+    Set-Content -Path $knownHosts -Value $fx.KnownHostsLine
+    $script:rootKey = New-FixtureCredential -RootKey
+    $script:connect = @{ ComputerName = '127.0.0.1'; Port = $fx.Port; KnownHostsPath = $knownHosts }
+    $script:root = New-HotDbSession @connect -Credential $rootKey -KeyFile $fx.RootKeyPath
+    $script:work = (Invoke-HotDbCommand -Session $root 'mktemp -d /tmp/hotdb-ssh-tests.XXXXXXXX').StandardOutput.Trim()
+}
+
+AfterAll {
+    Get-HotDbSession | Remove-HotDbSession
+    if ($script:fx) {
+        if ($script:work) { Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue }
+        Stop-SshdFixture $fx
+    }
+}
+
+Describe 'New-HotDbSession' -Tag Ssh -Skip:$sshdMissing {
+    It 'logs in as root with a key file and reports the verified host key' {
+        $root.Connected | Should -BeTrue
+        $root.UserName | Should -Be 'root'
+        $root.HostKeyFingerprint | Should -Be $fx.HostFingerprint
+        $root.HostKeyStatus.ToString() | Should -Be 'Trusted'
+        (Invoke-HotDbCommand -Session $root 'id -u').StandardOutput.Trim() | Should -Be '0'
+    }
+
+    It 'logs in with a key given as a string' {
+        $session = New-HotDbSession @connect -Credential $rootKey -KeyString (Get-Content $fx.RootKeyPath)
+        try { (Invoke-HotDbCommand -Session $session 'id -un').StandardOutput.Trim() | Should -Be 'root' }
+        finally { $session | Remove-HotDbSession }
+    }
+
+    It 'logs in with a password' {
+        $session = New-HotDbSession @connect -Credential (New-FixtureCredential $fx.User)
+        try { (Invoke-HotDbCommand -Session $session 'id -un').StandardOutput.Trim() | Should -Be $fx.User.UserName }
+        finally { $session | Remove-HotDbSession }
+    }
+
+    It 'refuses a wrong password with a clear authentication error and keeps no session' {
+        $before = @(Get-HotDbSession).Count
+        $wrong = [pscredential]::new($fx.User.UserName, (ConvertTo-SecureString 'not-the-password' -AsPlainText -Force))
+        $session = New-HotDbSession @connect -Credential $wrong -ErrorVariable problems -ErrorAction SilentlyContinue
+        $session | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'LoginRefused,*'
+        $problems[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $problems[0].Exception.Message | Should -Match ([regex]::Escape("$($fx.User.UserName)@127.0.0.1:$($fx.Port)"))
+        $problems[0].Exception.Message | Should -Not -Match 'not-the-password'
+        $problems[0].ErrorDetails.RecommendedAction | Should -Match 'password'
+        @(Get-HotDbSession).Count | Should -Be $before
+    }
+
+    It 'refuses an unknown host key and records nothing' {
+        $empty = Join-Path $TestDrive 'unknown/known_hosts'
+        $session = New-HotDbSession @connect -KnownHostsPath $empty -Credential $rootKey -KeyFile $fx.RootKeyPath -ErrorVariable problems -ErrorAction SilentlyContinue
+        $session | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'HostKeyUnknown,*'
+        $problems[0].CategoryInfo.Category | Should -Be 'SecurityError'
+        $problems[0].Exception.Message | Should -Match ([regex]::Escape($fx.HostFingerprint))
+        $problems[0].ErrorDetails.RecommendedAction | Should -Match 'AcceptKey'
+        $empty | Should -Not -Exist
+    }
+
+    It 'records an unknown key with -AcceptKey in a form OpenSSH reads, and trusts it next time' {
+        $path = Join-Path $TestDrive 'accept/known_hosts'
+        $session = New-HotDbSession @connect -KnownHostsPath $path -Credential $rootKey -KeyFile $fx.RootKeyPath -AcceptKey
+        $session.Connected | Should -BeTrue
+        $session | Remove-HotDbSession
+        (Get-Content $path) | Should -Be $fx.KnownHostsLine
+        (& stat -c '%a' $path) | Should -Be '600'
+        & ssh-keygen -F "[127.0.0.1]:$($fx.Port)" -f $path | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        $again = New-HotDbSession @connect -KnownHostsPath $path -Credential $rootKey -KeyFile $fx.RootKeyPath
+        $again.HostKeyStatus.ToString() | Should -Be 'Trusted'
+        $again | Remove-HotDbSession
+        @(Get-Content $path).Count | Should -Be 1
+    }
+
+    It 'does not record anything under -WhatIf' {
+        $path = Join-Path $TestDrive 'whatif/known_hosts'
+        $session = New-HotDbSession @connect -KnownHostsPath $path -Credential $rootKey -KeyFile $fx.RootKeyPath -AcceptKey -WhatIf
+        $session | Should -BeNullOrEmpty
+        $path | Should -Not -Exist
+    }
+
+    It 'trusts an unknown key for one session with -Force without recording it' {
+        $path = Join-Path $TestDrive 'force/known_hosts'
+        $session = New-HotDbSession @connect -KnownHostsPath $path -Credential $rootKey -KeyFile $fx.RootKeyPath -Force
+        $session.HostKeyStatus.ToString() | Should -Be 'Unknown'
+        $session | Remove-HotDbSession
+        $path | Should -Not -Exist
+    }
+
+    It 'trusts hashed known_hosts entries written by ssh-keygen -H' {
+        $path = Join-Path $TestDrive 'hashed_known_hosts'
+        Set-Content -Path $path -Value $fx.KnownHostsLine
+        & ssh-keygen -H -f $path 2>&1 | Out-Null
+        (Get-Content $path) | Should -Match '^\|1\|'
+        $session = New-HotDbSession @connect -KnownHostsPath $path -Credential $rootKey -KeyFile $fx.RootKeyPath
+        $session.HostKeyStatus.ToString() | Should -Be 'Trusted'
+        $session | Remove-HotDbSession
+    }
+
+    It 'refuses a changed host key, even with -AcceptKey and -Force, naming both fingerprints' {
+        $other = New-OtherHostKey -Directory $TestDrive
+        $path = Join-Path $TestDrive 'changed_known_hosts'
+        Set-Content -Path $path -Value "[127.0.0.1]:$($fx.Port) $($other.KeyType) $($other.Blob)"
+        $session = New-HotDbSession @connect -KnownHostsPath $path -Credential $rootKey -KeyFile $fx.RootKeyPath -AcceptKey -Force -ErrorVariable problems -ErrorAction SilentlyContinue
+        $session | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'HostKeyChanged,*'
+        $problems[0].CategoryInfo.Category | Should -Be 'SecurityError'
+        $problems[0].Exception.Message | Should -Match 'CHANGED'
+        $problems[0].Exception.Message | Should -Match ([regex]::Escape($other.Fingerprint))
+        $problems[0].Exception.Message | Should -Match ([regex]::Escape($fx.HostFingerprint))
+        $problems[0].ErrorDetails.RecommendedAction | Should -Match 'ssh-keygen -R'
+        @(Get-Content $path).Count | Should -Be 1
+    }
+
+    It 'refuses a key marked @revoked' {
+        $path = Join-Path $TestDrive 'revoked_known_hosts'
+        $type, $blob = ($fx.HostPublicKey -split ' ')[0, 1]
+        Set-Content -Path $path -Value @("@revoked * $type $blob", $fx.KnownHostsLine)
+        New-HotDbSession @connect -KnownHostsPath $path -Credential $rootKey -KeyFile $fx.RootKeyPath -ErrorVariable problems -ErrorAction SilentlyContinue |
+            Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'HostKeyRevoked,*'
+    }
+
+    It 'opens one session per computer name' {
+        $sessions = New-HotDbSession -ComputerName '127.0.0.1', 'localhost' -Port $fx.Port -KnownHostsPath (Join-Path $TestDrive 'two') -Credential $rootKey -KeyFile $fx.RootKeyPath -Force
+        try {
+            $sessions.Count | Should -Be 2
+            $sessions.ComputerName | Should -Be @('127.0.0.1', 'localhost')
+            ($sessions.Id | Select-Object -Unique).Count | Should -Be 2
+        }
+        finally { $sessions | Remove-HotDbSession }
+    }
+}
+
+Describe 'Get-HotDbSession and Remove-HotDbSession' -Tag Ssh -Skip:$sshdMissing {
+    It 'finds sessions by id and computer name, and closes them from the pipeline' {
+        $session = New-HotDbSession @connect -Credential $rootKey -KeyFile $fx.RootKeyPath
+        (Get-HotDbSession -Id $session.Id).Id | Should -Be $session.Id
+        (Get-HotDbSession -ComputerName '127.0.0.*').Id | Should -Contain $session.Id
+        Get-HotDbSession -ComputerName 'db9*' | Should -BeNullOrEmpty
+        Get-HotDbSession -Id $session.Id | Remove-HotDbSession
+        $session.Connected | Should -BeFalse
+        Get-HotDbSession -Id $session.Id -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'SessionNotFound,*'
+    }
+
+    It 'formats sessions as a table with the host key' {
+        $text = $root | Out-String
+        $text | Should -Match 'Id\s+ComputerName\s+Port\s+UserName\s+Elevation\s+Connected\s+HostKey'
+        $text | Should -Match "127\.0\.0\.1\s+$($fx.Port)\s+root"
+    }
+}
+
+Describe 'Invoke-HotDbCommand' -Tag Ssh -Skip:$sshdMissing {
+    It 'returns exit code, standard output and standard error as an object' {
+        $result = Invoke-HotDbCommand -Session $root 'echo out; echo err >&2; exit 3' -AllowFailure -ErrorVariable problems
+        $problems | Should -BeNullOrEmpty
+        $result.ComputerName | Should -Be '127.0.0.1'
+        $result.Command | Should -Be 'echo out; echo err >&2; exit 3'
+        $result.ExitCode | Should -Be 3
+        $result.StandardOutput | Should -Be "out`n"
+        $result.StandardError | Should -Be "err`n"
+        $result.Duration | Should -BeOfType [timespan]
+    }
+
+    It 'writes an error for a non-zero exit unless -AllowFailure, and still returns the result' {
+        $result = Invoke-HotDbCommand -Session $root 'ls /nonexistent-hotdb' -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result.ExitCode | Should -Not -Be 0
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'RemoteCommandFailed,*'
+        $problems[0].Exception.Message | Should -Match 'nonexistent-hotdb'
+        $problems[0].TargetObject.ExitCode | Should -Be $result.ExitCode
+        { Invoke-HotDbCommand -Session $root 'exit 1' -ErrorAction Stop } | Should -Throw '*exited with code 1*'
+    }
+
+    It 'takes sessions from the pipeline' {
+        $results = $root, $root | Invoke-HotDbCommand 'echo piped'
+        $results.Count | Should -Be 2
+        $results.StandardOutput | Should -Be @("piped`n", "piped`n")
+    }
+
+    It 'passes hostile arguments literally and executes none of them' {
+        $canary = "$work/canary"
+        $hostile = @('', 'two words', "it's", '"q"', "`$(touch $canary)", "``touch $canary``", "; touch $canary", "&& touch $canary",
+            "| touch $canary", "x`ntouch $canary", "tab`there", '*', '~', '-n', '--', '日本語', '$HOME', '\', '!!')
+        $result = Invoke-HotDbCommand -Session $root 'printf "%s\0"' -ArgumentList $hostile
+        $arrived = $result.StandardOutput.Split([char]0)
+        $arrived[-1] | Should -Be ''
+        $arrived[0..($arrived.Count - 2)] | Should -Be $hostile
+        (Invoke-HotDbCommand -Session $root 'test -e' -ArgumentList $canary -AllowFailure).ExitCode | Should -Be 1
+    }
+
+    It 'stops a command at its timeout' {
+        Invoke-HotDbCommand -Session $root 'sleep 30' -Timeout 1 -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'CommandTimedOut,*'
+        $problems[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+    }
+
+    It 'runs nothing under -WhatIf' {
+        $marker = "$work/whatif-marker"
+        Invoke-HotDbCommand -Session $root 'touch' -ArgumentList $marker -WhatIf | Should -BeNullOrEmpty
+        (Invoke-HotDbCommand -Session $root 'test -e' -ArgumentList $marker -AllowFailure).ExitCode | Should -Be 1
+    }
+
+    It 'formats results as a table' {
+        Invoke-HotDbCommand -Session $root 'echo formatted' | Out-String | Should -Match 'ComputerName\s+ExitCode\s+Duration\s+Command\s+StandardOutput'
+    }
+}
+
+Describe 'Sudo elevation' -Tag Ssh -Skip:$sshdMissing {
+    BeforeAll {
+        $script:sudoUser = New-HotDbSession @connect -Credential (New-FixtureCredential $fx.SudoUser) -Elevation Sudo -SudoCredential (New-FixtureCredential $fx.SudoUser)
+    }
+    AfterAll { $sudoUser | Remove-HotDbSession }
+
+    It 'runs -Elevate steps as root through sudo for a non-root login' {
+        $sudoUser.Elevation.ToString() | Should -Be 'Sudo'
+        (Invoke-HotDbCommand -Session $sudoUser 'id -u').StandardOutput.Trim() | Should -Not -Be '0'
+        (Invoke-HotDbCommand -Session $sudoUser 'id -u' -Elevate).StandardOutput.Trim() | Should -Be '0'
+    }
+
+    It 'keeps the sudo password away from the command and its command line' {
+        # The command's stdin is /dev/null: cat cannot read the password sudo was given.
+        $result = Invoke-HotDbCommand -Session $sudoUser 'cat; ps -eo args' -Elevate
+        $result.StandardOutput | Should -Not -Match ([regex]::Escape($fx.SudoUser.Password))
+        $result.Command | Should -Be 'cat; ps -eo args'
+    }
+
+    It 'passes quoted arguments through sudo unchanged' {
+        $values = @("a b", "`$(id)", "it's")
+        $result = Invoke-HotDbCommand -Session $sudoUser 'printf "%s\0"' -ArgumentList $values -Elevate
+        $result.StandardOutput.Split([char]0)[0..2] | Should -Be $values
+    }
+
+    It 'fails an elevated step with a wrong sudo password' {
+        $wrong = New-HotDbSession @connect -Credential (New-FixtureCredential $fx.SudoUser) -Elevation Sudo -SudoCredential ([pscredential]::new('x', (ConvertTo-SecureString 'wrong' -AsPlainText -Force)))
+        try {
+            $result = Invoke-HotDbCommand -Session $wrong 'id -u' -Elevate -AllowFailure
+            $result.ExitCode | Should -Not -Be 0
+            $result.StandardOutput | Should -Not -Match '^0'
+        }
+        finally { $wrong | Remove-HotDbSession }
+    }
+
+    It 'refuses -Elevate on a non-root session opened without elevation' {
+        $plain = New-HotDbSession @connect -Credential (New-FixtureCredential $fx.User)
+        try {
+            Invoke-HotDbCommand -Session $plain 'id -u' -Elevate -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ElevationUnavailable,*'
+            $problems[0].ErrorDetails.RecommendedAction | Should -Match 'Elevation Sudo'
+        }
+        finally { $plain | Remove-HotDbSession }
+    }
+}
+
+Describe 'Send-HotDbFile' -Tag Ssh -Skip:$sshdMissing {
+    BeforeAll {
+        $script:big = Join-Path $TestDrive 'hotdb-server-2.5.6-ga-20200101.tar.gz'
+        $bytes = [byte[]]::new(50MB)
+        [System.Random]::new(42).NextBytes($bytes)
+        [IO.File]::WriteAllBytes($big, $bytes)
+        $script:bigHash = (Get-FileHash $big -Algorithm SHA256).Hash.ToLowerInvariant()
+        $script:bigRemote = "$work/packages/"
+        Invoke-HotDbCommand -Session $root 'mkdir -p' -ArgumentList $bigRemote | Out-Null
+
+        # Upload in a second PowerShell so its progress records can be counted.
+        $shell = [powershell]::Create()
+        $null = $shell.AddCommand('Import-Module').AddArgument($env:HOTDB_UPGRADE_MODULE).AddStatement().
+            AddCommand('Send-HotDbFile').AddParameter('Session', $root).AddParameter('Path', $big).AddParameter('Destination', $bigRemote)
+        $script:firstUpload = $shell.Invoke()
+        $script:uploadErrors = @($shell.Streams.Error)
+        $script:progress = @($shell.Streams.Progress)
+        $shell.Dispose()
+    }
+
+    It 'uploads 50 MB with a matching SHA-256 on both sides' {
+        $uploadErrors | Should -BeNullOrEmpty
+        $firstUpload.Count | Should -Be 1
+        $firstUpload[0].Status.ToString() | Should -Be 'Uploaded'
+        $firstUpload[0].Length | Should -Be 50MB
+        $firstUpload[0].Sha256 | Should -Be $bigHash
+        $firstUpload[0].RemotePath | Should -Be ($bigRemote + 'hotdb-server-2.5.6-ga-20200101.tar.gz')
+        $remote = Invoke-HotDbCommand -Session $root 'sha256sum --' -ArgumentList $firstUpload[0].RemotePath
+        $remote.StandardOutput.Substring(0, 64) | Should -Be $bigHash
+        # No temporary file is left next to it.
+        (Invoke-HotDbCommand -Session $root 'ls -A' -ArgumentList $bigRemote).StandardOutput.Trim() | Should -Be 'hotdb-server-2.5.6-ga-20200101.tar.gz'
+    }
+
+    It 'shows progress while uploading' {
+        $running = @($progress | Where-Object RecordType -EQ 'Processing')
+        $running.Count | Should -BeGreaterThan 1
+        ($running.PercentComplete | Measure-Object -Maximum).Maximum | Should -Be 100
+        @($running | Where-Object StatusDescription -Match 'MiB|Verifying').Count | Should -BeGreaterThan 0
+        $progress[-1].RecordType.ToString() | Should -Be 'Completed'
+        $progress[0].Activity | Should -Match 'hotdb-server-2\.5\.6-ga-20200101\.tar\.gz'
+    }
+
+    It 'skips a second upload of the same file' {
+        $second = Send-HotDbFile -Session $root -Path $big -Destination $bigRemote
+        $second.Status.ToString() | Should -Be 'Skipped'
+        $second.Sha256 | Should -Be $bigHash
+    }
+
+    It 'replaces a different file at the destination' {
+        $target = "$work/replace.bin"
+        Invoke-HotDbCommand -Session $root 'echo old >' -ArgumentList $target | Out-Null
+        $local = Join-Path $TestDrive 'replace.bin'
+        Set-Content -Path $local -Value 'new content'
+        $result = Send-HotDbFile -Session $root -Path $local -Destination $target
+        $result.Status.ToString() | Should -Be 'Uploaded'
+        (Invoke-HotDbCommand -Session $root 'cat' -ArgumentList $target).StandardOutput.Trim() | Should -Be 'new content'
+    }
+
+    It 'creates the file with the requested mode' {
+        $local = Join-Path $TestDrive 'secret.cnf'
+        Set-Content -Path $local -Value 'password=x'
+        $result = Send-HotDbFile -Session $root -Path $local -Destination "$work/secret.cnf" -Mode 0600
+        (Invoke-HotDbCommand -Session $root 'stat -c %a' -ArgumentList $result.RemotePath).StandardOutput.Trim() | Should -Be '600'
+    }
+
+    It 'round-trips hostile file names without executing them' {
+        # Were a name executed, the canary would appear in the remote shell's working folder (root's home) or here.
+        $canary = 'hotdb-canary-' + [Guid]::NewGuid().ToString('N')
+        $folder = Join-Path $TestDrive 'hostile'
+        New-Item -ItemType Directory $folder | Out-Null
+        $names = @('a b.tar.gz', "it's.txt", "`$(touch $canary).txt", "; touch $canary", "``touch $canary``", "x && touch $canary",
+            '-rf', "new`nline", "tab`tname", '*', '?', '~', '日本語.txt', '"quoted"')
+        $remoteFolder = "$work/hostile dir `$(touch $canary)/"
+        Invoke-HotDbCommand -Session $root 'mkdir -p --' -ArgumentList $remoteFolder | Out-Null
+        foreach ($name in $names) {
+            $local = Join-Path $folder $name
+            [IO.File]::WriteAllText($local, "content of $name")
+            $result = Send-HotDbFile -Session $root -Path $local -Destination $remoteFolder
+            $result.Status.ToString() | Should -Be 'Uploaded'
+            $result.RemotePath | Should -Be ($remoteFolder + $name)
+            (Invoke-HotDbCommand -Session $root 'cat --' -ArgumentList $result.RemotePath).StandardOutput | Should -Be "content of $name"
+            (Send-HotDbFile -Session $root -Path $local -Destination $remoteFolder).Status.ToString() | Should -Be 'Skipped'
+        }
+        $listing = (Invoke-HotDbCommand -Session $root 'find' -ArgumentList $remoteFolder, '-mindepth', '1', '-printf', '%f\0').StandardOutput.Split([char]0) |
+            Where-Object { $_ }
+        ($listing | Sort-Object) | Should -Be ($names | Sort-Object)
+        (Invoke-HotDbCommand -Session $root 'cd && test -e' -ArgumentList $canary -AllowFailure).ExitCode | Should -Be 1
+        (Invoke-HotDbCommand -Session $root 'test -e' -ArgumentList "$work/$canary" -AllowFailure).ExitCode | Should -Be 1
+    }
+
+    It 'writes a clear error for a missing local file' {
+        Send-HotDbFile -Session $root -Path (Join-Path $TestDrive 'nope.tar.gz') -Destination $work -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'LocalFileNotFound,*'
+    }
+
+    It 'formats transfers as a table' {
+        Send-HotDbFile -Session $root -Path $big -Destination $bigRemote | Out-String | Should -Match 'ComputerName\s+Status\s+Length\s+Sha256\s+RemotePath'
+    }
+}
