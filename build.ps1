@@ -35,6 +35,7 @@ $toolsPackages = Join-Path $root 'tools/packages'
 $debianPackages = [ordered]@{
     '/usr/sbin/sshd'      = 'openssh-server'
     '/usr/bin/ssh-keygen' = 'openssh-client'
+    '/usr/bin/sudo'       = 'sudo'            # the SSH suite's elevation test
 }
 
 function Write-Step([string] $Message) { Write-Host "==> $Message" -ForegroundColor Cyan }
