@@ -19,7 +19,9 @@ Describe 'Help for <Name>' -Tag Module, Help -ForEach $commands {
     }
 
     It 'documents exactly the parameters the cmdlet has' {
-        $documented = @(Select-String -Path $page -Pattern '^### -(\w+)' | ForEach-Object { $_.Matches[0].Groups[1].Value } | Sort-Object)
+        # PlatyPS pages list -WhatIf/-Confirm as parameters; like the other common parameters they are not compared.
+        $documented = @(Select-String -Path $page -Pattern '^### -(\w+)' | ForEach-Object { $_.Matches[0].Groups[1].Value } |
+                Where-Object { $_ -notin $common } | Sort-Object)
         $documented | Should -Be $parameters
     }
 
