@@ -138,9 +138,14 @@ namespace HotDb.Upgrade.Commands
                     WriteHotDbError(ex, "ConnectionFailed", ErrorCategory.ConnectionError, computer,
                         $"Check that sshd listens on {computer}:{Port} and that nothing blocks it; raise -ConnectionTimeout for slow links.");
                 }
-                catch (Exception ex) when (ex is ArgumentException || ex is IOException)
+                catch (ArgumentException ex)
                 {
                     WriteHotDbError(ex, "SessionOptionsInvalid", ErrorCategory.InvalidArgument, computer, "Correct the parameters named in the message.");
+                }
+                catch (IOException ex)
+                {
+                    WriteHotDbError(ex, "KnownHostsNotWritable", ErrorCategory.WriteError, KnownHostsPath,
+                        "Check that the known_hosts file and its folder can be written by this user, or give another -KnownHostsPath.");
                 }
             }
         }

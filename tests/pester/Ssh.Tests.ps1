@@ -133,6 +133,32 @@ Describe 'New-HotDbSession' -Tag Ssh -Skip:$sshdMissing {
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'HostKeyRevoked,*'
     }
 
+    It 'reports a known_hosts file it cannot write, and opens no session' {
+        $blocker = Join-Path $TestDrive 'not-a-folder'
+        Set-Content -Path $blocker -Value 'a file where a folder should be'
+        New-HotDbSession @connect -KnownHostsPath (Join-Path $blocker 'known_hosts') -Credential $rootKey -KeyFile $fx.RootKeyPath -AcceptKey -ErrorVariable problems -ErrorAction SilentlyContinue |
+            Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'KnownHostsNotWritable,*'
+        $problems[0].CategoryInfo.Category | Should -Be 'WriteError'
+    }
+
+    It 'reports a port where nothing listens as a connection error' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $closedPort = $listener.LocalEndpoint.Port; $listener.Stop()
+        New-HotDbSession -ComputerName 127.0.0.1 -Port $closedPort -KnownHostsPath $knownHosts -Credential $rootKey -KeyFile $fx.RootKeyPath -ErrorVariable problems -ErrorAction SilentlyContinue |
+            Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConnectionFailed,*'
+        $problems[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+        $problems[0].Exception.Message | Should -Match "127\.0\.0\.1:$closedPort"
+    }
+
+    It 'refuses a key file that is not a private key before connecting' {
+        New-HotDbSession @connect -Credential $rootKey -KeyFile "$($fx.RootKeyPath).pub" -ErrorVariable problems -ErrorAction SilentlyContinue |
+            Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'SessionOptionsInvalid,*'
+        $problems[0].Exception.Message | Should -Match 'private key'
+    }
+
     It 'opens one session per computer name' {
         $sessions = New-HotDbSession -ComputerName '127.0.0.1', 'localhost' -Port $fx.Port -KnownHostsPath (Join-Path $TestDrive 'two') -Credential $rootKey -KeyFile $fx.RootKeyPath -Force
         try {
