@@ -380,6 +380,16 @@ Describe 'Send-HotDbFile' -Tag Ssh -Skip:$sshdMissing {
         (Invoke-HotDbCommand -Session $root 'test -e' -ArgumentList "$work/$canary" -AllowFailure).ExitCode | Should -Be 1
     }
 
+    It 'reads a remote file back through the engine session (as backups do)' {
+        $copy = [System.IO.MemoryStream]::new()
+        $root.ReadFile($firstUpload[0].RemotePath, $copy, $null, [System.Threading.CancellationToken]::None)
+        $copy.Length | Should -Be 50MB
+        $copy.Position = 0
+        ([System.Security.Cryptography.SHA256]::HashData($copy) | ForEach-Object { $_.ToString('x2') }) -join '' | Should -Be $bigHash
+        { $root.ReadFile("$work/missing-file", [System.IO.MemoryStream]::new(), $null, [System.Threading.CancellationToken]::None) } |
+            Should -Throw '*missing-file*does not exist*'
+    }
+
     It 'writes a clear error for a missing local file' {
         Send-HotDbFile -Session $root -Path (Join-Path $TestDrive 'nope.tar.gz') -Destination $work -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'LocalFileNotFound,*'
