@@ -124,6 +124,7 @@ namespace HotDb.Upgrade.Tests
             ("executable comment harmless", "/*!40101 SET NAMES utf8 */;\nSELECT 1;", true, ""),
             ("plain comment looks executable but is not", "/* !40101 DROP TABLE t */ SELECT 1;", true, ""),
             ("delimiter change", "DELIMITER $$\nCREATE TABLE x (a INT)$$\nDROP TABLE y$$\nDELIMITER ;\nSELECT 1;", false, "OU001@3:1"),
+            ("delimiter glued to a word", "DELIMITER $$\nSELECT a$$\nUPDATE t SET a = 1$$", false, "OU003@3:1"),
             ("semicolon inside custom delimiter body", "DELIMITER //\nINSERT INTO t VALUES (1); INSERT INTO t VALUES (2)//\nDELIMITER ;", true, ""),
             ("crlf line endings", "SELECT 1;\r\nSELECT 2;\r\n  UPDATE t SET a=1;\r\n", false, "OU003@3:3"),
             ("utf-8 bom", "\uFEFFDELETE FROM t;", false, "OU003@1:1"),

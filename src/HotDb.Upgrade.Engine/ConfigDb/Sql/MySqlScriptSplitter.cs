@@ -295,14 +295,14 @@ namespace HotDb.Upgrade.ConfigDb.Sql
             private void ReadWord()
             {
                 int line = _line, column = _col, start = _i;
-                while (!AtEnd && IsWordPart(Peek())) Advance();
+                while (!AtEnd && IsWordPart(Peek()) && !Matches(_delimiter)) Advance();
                 _tokens.Add(new SqlToken(SqlTokenKind.Word, _s.Substring(start, _i - start), line, column));
             }
 
             private void ReadNumber()
             {
                 int line = _line, column = _col, start = _i;
-                while (!AtEnd && (char.IsLetterOrDigit(Peek()) || Peek() == '.' || Peek() == '_')) Advance();
+                while (!AtEnd && (char.IsLetterOrDigit(Peek()) || Peek() == '.' || Peek() == '_') && !Matches(_delimiter)) Advance();
                 var text = _s.Substring(start, _i - start);
                 // 1abc is an identifier in MySQL: digits followed by letters.
                 var kind = SqlTokenKind.Number;

@@ -1,0 +1,408 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+using HotDb.Upgrade.Remote;
+using HotDb.Upgrade.Versioning;
+using MySqlConnector;
+
+namespace HotDb.Upgrade.ConfigDb
+{
+    /// <summary>One table's CHECKSUM TABLE figure.</summary>
+    public sealed class TableChecksum
+    {
+        public TableChecksum(string table, long? checksum)
+        {
+            Table = table;
+            Checksum = checksum;
+        }
+
+        public string Table { get; }
+        public long? Checksum { get; }
+        public override string ToString() => $"{Table}={Checksum}";
+    }
+
+    /// <summary>A verified ConfigDB dump: where it is, what it holds and the figures that prove a restore.</summary>
+    public sealed class ConfigDbBackup
+    {
+        internal ConfigDbBackup(ConfigDbTarget configDb, IRemoteHost host, ConfigDbServer server, HotDbVersion version, string path,
+            long size, string sha256, string? binaryLogFile, long? binaryLogPosition, string? gtid, DateTimeOffset time,
+            string dumpClient, IReadOnlyList<string> dumpOptions, IReadOnlyList<TableChecksum> tables)
+        {
+            ConfigDb = configDb;
+            Host = host;
+            Server = server;
+            Version = version;
+            Path = path;
+            Size = size;
+            Sha256 = sha256;
+            BinaryLogFile = binaryLogFile;
+            BinaryLogPosition = binaryLogPosition;
+            Gtid = gtid;
+            Time = time;
+            DumpClient = dumpClient;
+            DumpOptions = dumpOptions;
+            Tables = tables;
+        }
+
+        /// <summary>The ConfigDB this backup was taken from; Restore-HotDbConfigDb restores into it by default.</summary>
+        public ConfigDbTarget ConfigDb { get; }
+        /// <summary>The host that holds <see cref="Path"/>.</summary>
+        public IRemoteHost Host { get; }
+        public string ComputerName => Host.ComputerName;
+        /// <summary>The master whose data was dumped.</summary>
+        public ConfigDbServer Server { get; }
+        public string Database => ConfigDb.Database;
+        /// <summary>The HotDB version the ConfigDB belonged to when dumped.</summary>
+        public HotDbVersion Version { get; }
+        public string Path { get; }
+        /// <summary>A copy on the admin machine, when one was asked for.</summary>
+        public string? LocalPath { get; internal set; }
+        public long Size { get; }
+        public string Sha256 { get; }
+        public string? BinaryLogFile { get; }
+        public long? BinaryLogPosition { get; }
+        public string? Gtid { get; }
+        public DateTimeOffset Time { get; }
+        public string DumpClient { get; }
+        public IReadOnlyList<string> DumpOptions { get; }
+        /// <summary>CHECKSUM TABLE of every table at backup time.</summary>
+        public IReadOnlyList<TableChecksum> Tables { get; }
+
+        public override string ToString() => $"{ComputerName}:{Path}";
+    }
+
+    /// <summary>What a restore did and how it was proven.</summary>
+    public sealed class ConfigDbRestore
+    {
+        internal ConfigDbRestore(ConfigDbBackup backup, ConfigDbServer server, int tablesVerified, TimeSpan duration)
+        {
+            Backup = backup;
+            Server = server;
+            TablesVerified = tablesVerified;
+            Duration = duration;
+        }
+
+        public ConfigDbBackup Backup { get; }
+        public ConfigDbServer Server { get; }
+        public string Database => Backup.Database;
+        /// <summary>Tables whose CHECKSUM TABLE equals the figure recorded at backup time (all of them, or the restore failed).</summary>
+        public int TablesVerified { get; }
+        public TimeSpan Duration { get; }
+    }
+
+    /// <summary>Backs up a ConfigDB with mysqldump on a host (its own, over SSH, or this machine) and restores it.</summary>
+    public sealed class ConfigDbBackupService
+    {
+        private static readonly TimeSpan DumpTimeout = TimeSpan.FromHours(2);
+        private static readonly Regex FilePosition = new Regex(
+            @"(?:MASTER|SOURCE)_LOG_FILE\s*=\s*'(?<file>[^']+)'\s*,\s*(?:MASTER|SOURCE)_LOG_POS\s*=\s*(?<pos>\d+)", RegexOptions.CultureInvariant);
+        private static readonly Regex GtidPosition = new Regex(
+            @"(?:gtid_slave_pos|GTID_PURGED)\s*=\s*'(?:\+)?(?<gtid>[^']*)'", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+
+        private readonly Action<string>? _log;
+        private readonly Action<string, int>? _progress;
+
+        public ConfigDbBackupService(Action<string>? log = null, Action<string, int>? progress = null)
+        {
+            _log = log;
+            _progress = progress;
+        }
+
+        /// <summary>The file name the manual's way: database, version, time.</summary>
+        public static string FileName(string database, HotDbVersion version, DateTimeOffset time) =>
+            $"{database}_{version}_{time.ToLocalTime().ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture)}.sql";
+
+        public ConfigDbBackup Backup(ConfigDbTarget target, IRemoteHost host, HotDbVersion version, string directory, string? copyToDirectory = null)
+        {
+            Report("Finding the ConfigDB master", 5);
+            var master = MasterDiscovery.Find(target, _log);
+            var before = Checksums(target, master);
+            Report("Finding the dump client", 15);
+            var client = FindDumpClient(host);
+            var options = client.BackupOptions(master.BinaryLog, master.IsMariaDb, ServerVersion(master.Version)).ToList();
+            if (!master.BinaryLog) _log?.Invoke($"{master.Endpoint} writes no binary log; the backup records no replication position.");
+
+            var time = DateTimeOffset.Now;
+            var path = JoinPath(directory, FileName(target.Database, version, time));
+            Require(host, $"umask 077 && mkdir -p {ShellQuote.Quote(directory)} && test ! -e {ShellQuote.Quote(path)}",
+                ConfigDbFailure.DumpFailed, $"Cannot create '{path}' on {host.ComputerName}",
+                "Check that the directory is writable and that no backup of the same second already exists.");
+
+            Report($"Dumping {target.Database} from {master.Endpoint}", 25);
+            var arguments = new List<string> { client.Program };
+            var result = WithDefaultsFile(host, target, directory, defaultsFile =>
+            {
+                arguments.Add("--defaults-extra-file=" + defaultsFile);
+                arguments.AddRange(ConnectionOptions(master.Endpoint));
+                arguments.AddRange(options);
+                arguments.Add("--result-file=" + path);
+                arguments.Add("--databases");
+                arguments.Add(target.Database);
+                var line = "umask 077 && " + ShellQuote.Join(arguments);
+                _log?.Invoke($"Running on {host.ComputerName}: {line}");
+                return host.Run(line, timeout: DumpTimeout);
+            });
+            if (!result.Succeeded)
+            {
+                host.Run("rm -f " + ShellQuote.Quote(path));
+                throw new ConfigDbException(ConfigDbFailure.DumpFailed,
+                    $"{client.Program} on {host.ComputerName} failed (exit {result.ExitCode}): {result.StandardError.Trim()}",
+                    "Fix what the dump client reports (privileges: SELECT, LOCK TABLES, RELOAD and REPLICATION CLIENT for the position), then back up again.", target);
+            }
+
+            Report("Verifying the dump", 80);
+            var (size, sha256) = Verify(host, path, target);
+            var (logFile, logPosition, gtid) = ReadPosition(host, path);
+            var after = Checksums(target, master);
+            if (!SameChecksums(before, after, out var difference))
+                throw new ConfigDbException(ConfigDbFailure.VerificationFailed,
+                    $"The ConfigDB changed while the backup ran ({difference}); the recorded checksums cannot prove a restore.",
+                    "Stop the compute nodes or the management platform that write to the ConfigDB, then back up again.", target);
+
+            var backup = new ConfigDbBackup(target, host, master, version, path, size, sha256, logFile, logPosition, gtid, time,
+                client.ToString(), options, after);
+            if (copyToDirectory != null && !(host is LocalHost)) backup.LocalPath = CopyToAdmin(host, backup, copyToDirectory);
+            _log?.Invoke($"Backup {host.ComputerName}:{path} ({size} bytes, SHA-256 {sha256}) verified.");
+            Report("Backup verified", 100);
+            return backup;
+        }
+
+        public ConfigDbRestore Restore(ConfigDbBackup backup, ConfigDbTarget? into = null, IRemoteHost? host = null)
+        {
+            var started = DateTimeOffset.Now;
+            var target = into ?? backup.ConfigDb;
+            host ??= backup.Host;
+            Report($"Checking {backup.Path} before touching anything", 5);
+            var (_, sha256) = Verify(host, backup.Path, backup);
+            if (!string.Equals(sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase))
+                throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
+                    $"{host.ComputerName}:{backup.Path} has SHA-256 {sha256}, not the {backup.Sha256} recorded at backup time; it was changed or damaged.",
+                    "Restore from an intact copy of the backup; the ConfigDB was not touched.", backup);
+            var master = MasterDiscovery.Find(target, _log);
+            if (master.Endpoint.ToString() != backup.Server.Endpoint.ToString())
+                _log?.Invoke($"The master is now {master.Endpoint}; the backup was taken from {backup.Server.Endpoint}.");
+            var client = FindProgram(host, "mysql", "mariadb");
+
+            Report($"Restoring {target.Database} on {master.Endpoint}", 30);
+            using (var connection = target.Open(master.Endpoint, null))
+            using (var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {QuoteIdentifier(target.Database)}", connection))
+                drop.ExecuteNonQuery();
+            var result = WithDefaultsFile(host, target, DirectoryOf(backup.Path), defaultsFile =>
+            {
+                var arguments = new List<string> { client, "--defaults-extra-file=" + defaultsFile };
+                arguments.AddRange(ConnectionOptions(master.Endpoint));
+                arguments.Add("--default-character-set=utf8");
+                // The dump's replication statements would reconfigure replication on the master (or fail on a running
+                // replica, half way through); the data and the recorded position are all a restore needs.
+                var line = "sed -e '/^CHANGE MASTER TO /d' -e '/^CHANGE REPLICATION SOURCE TO /d' -e '/^SET GLOBAL gtid_slave_pos=/d' " +
+                    ShellQuote.Quote(backup.Path) + " | " + ShellQuote.Join(arguments);
+                _log?.Invoke($"Running on {host.ComputerName}: {line}");
+                return host.Run(line, timeout: DumpTimeout);
+            });
+            if (!result.Succeeded)
+                throw new ConfigDbException(ConfigDbFailure.RestoreFailed,
+                    $"Loading {backup.Path} into {master.Endpoint} failed (exit {result.ExitCode}): {result.StandardError.Trim()}",
+                    $"Fix what the client reports and run Restore-HotDbConfigDb again; until then {target.Database} is incomplete.", backup);
+
+            Report("Proving the restore with CHECKSUM TABLE", 85);
+            var now = Checksums(target, master);
+            if (!SameChecksums(backup.Tables, now, out var difference))
+                throw new ConfigDbException(ConfigDbFailure.VerificationFailed,
+                    $"After the restore {target.Database} differs from the backup: {difference}.",
+                    "Run Restore-HotDbConfigDb again; if it persists, keep the backup file and the server error log for analysis.", backup);
+            _log?.Invoke($"Restore of {target.Database} on {master.Endpoint} verified: {now.Count} tables match their backup checksums.");
+            Report("Restore verified", 100);
+            return new ConfigDbRestore(backup, master, now.Count, DateTimeOffset.Now - started);
+        }
+
+        /// <summary>CHECKSUM TABLE ... EXTENDED of every base table of the target's database, by name.</summary>
+        internal static IReadOnlyList<TableChecksum> Checksums(ConfigDbTarget target, ConfigDbServer master)
+        {
+            using (var connection = target.Open(master.Endpoint, null))
+            {
+                var tables = new List<string>();
+                using (var command = new MySqlCommand(
+                    "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = @db AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME", connection))
+                {
+                    command.Parameters.AddWithValue("@db", target.Database);
+                    using (var reader = command.ExecuteReader())
+                        while (reader.Read()) tables.Add(reader.GetString(0));
+                }
+                if (tables.Count == 0 && !DatabaseExists(connection, target.Database))
+                    throw new ConfigDbException(ConfigDbFailure.InvalidBackup, $"The database {target.Database} does not exist on {master.Endpoint}.",
+                        "Check -Database (hotdb_config for compute nodes, hotdb_cloud_config for the management platform).", target);
+                var sums = new List<TableChecksum>();
+                foreach (var table in tables)
+                {
+                    using (var command = new MySqlCommand($"CHECKSUM TABLE {QuoteIdentifier(target.Database)}.{QuoteIdentifier(table)} EXTENDED", connection))
+                    using (var reader = command.ExecuteReader())
+                    {
+                        reader.Read();
+                        sums.Add(new TableChecksum(table, reader.IsDBNull(1) ? (long?)null : Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture)));
+                    }
+                }
+                return sums;
+            }
+        }
+
+        internal static bool SameChecksums(IReadOnlyList<TableChecksum> expected, IReadOnlyList<TableChecksum> actual, out string difference)
+        {
+            var problems = new List<string>();
+            var now = actual.ToDictionary(t => t.Table, StringComparer.Ordinal);
+            foreach (var table in expected)
+            {
+                if (!now.TryGetValue(table.Table, out var current)) problems.Add($"table {table.Table} is missing");
+                else if (current.Checksum != table.Checksum) problems.Add($"table {table.Table} has checksum {current.Checksum}, expected {table.Checksum}");
+            }
+            var known = new HashSet<string>(expected.Select(t => t.Table), StringComparer.Ordinal);
+            problems.AddRange(actual.Where(t => !known.Contains(t.Table)).Select(t => $"table {t.Table} is new"));
+            difference = string.Join("; ", problems);
+            return problems.Count == 0;
+        }
+
+        private static bool DatabaseExists(MySqlConnection connection, string database)
+        {
+            using (var command = new MySqlCommand("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = @db", connection))
+            {
+                command.Parameters.AddWithValue("@db", database);
+                return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
+            }
+        }
+
+        private DumpClient FindDumpClient(IRemoteHost host)
+        {
+            var program = FindProgram(host, "mysqldump", "mariadb-dump");
+            var version = host.Run(ShellQuote.Join(program, "--version"));
+            var client = DumpClient.Parse(program, version.StandardOutput + version.StandardError);
+            _log?.Invoke($"Dump client on {host.ComputerName}: {client}");
+            return client;
+        }
+
+        private static string FindProgram(IRemoteHost host, params string[] names)
+        {
+            foreach (var name in names)
+            {
+                var found = host.Run("command -v " + ShellQuote.Quote(name));
+                var path = found.StandardOutput.Trim();
+                if (found.Succeeded && path.Length > 0) return path;
+            }
+            throw new ConfigDbException(ConfigDbFailure.DumpFailed, $"Neither {string.Join(" nor ", names)} is installed on {host.ComputerName}.",
+                $"Install the MySQL or MariaDB client on {host.ComputerName}, or use the other backup method.", host.ComputerName);
+        }
+
+        /// <summary>
+        /// Runs <paramref name="action"/> with a client option file holding the login: created with mode 0600 before its
+        /// content is written, in a directory only the owner reads, removed afterwards whatever happens.
+        /// </summary>
+        private CommandResult WithDefaultsFile(IRemoteHost host, ConfigDbTarget target, string directory, Func<string, CommandResult> action)
+        {
+            var path = JoinPath(directory, $".hotdb-upgrade-{Guid.NewGuid():N}.cnf");
+            try
+            {
+                var content = "[client]\nuser=" + OptionValue(target.UserName) + "\npassword=" + OptionValue(target.Password) + "\n";
+                using (var stream = new MemoryStream(new UTF8Encoding(false).GetBytes(content)))
+                    host.WriteFile(path, stream, Convert.ToInt32("600", 8));
+                return action(path);
+            }
+            finally
+            {
+                var removed = host.Run("rm -f " + ShellQuote.Quote(path));
+                if (!removed.Succeeded) _log?.Invoke($"Could not remove {host.ComputerName}:{path}: {removed.StandardError.Trim()}");
+            }
+        }
+
+        // Option files take "..." values with backslash escapes.
+        internal static string OptionValue(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+        private static IEnumerable<string> ConnectionOptions(ConfigDbEndpoint endpoint) => new[]
+        {
+            "--protocol=TCP", "--host=" + endpoint.Host, "--port=" + endpoint.Port.ToString(CultureInfo.InvariantCulture),
+        };
+
+        private (long Size, string Sha256) Verify(IRemoteHost host, string path, object target)
+        {
+            var q = ShellQuote.Quote(path);
+            var facts = host.Run($"chmod 600 {q} && stat -c %s {q} && sha256sum {q} && tail -c 512 {q}");
+            if (!facts.Succeeded)
+                throw new ConfigDbException(ConfigDbFailure.InvalidBackup, $"Cannot read {host.ComputerName}:{path}: {facts.StandardError.Trim()}",
+                    "Check that the backup file exists and is readable.", target);
+            var lines = facts.StandardOutput.Split('\n');
+            var size = long.Parse(lines[0].Trim(), CultureInfo.InvariantCulture);
+            var sha256 = lines[1].Split(' ')[0].Trim().ToLowerInvariant();
+            var tail = string.Join("\n", lines.Skip(2));
+            if (size == 0)
+                throw new ConfigDbException(ConfigDbFailure.InvalidBackup, $"{host.ComputerName}:{path} is empty.", "Back up again and read the dump client's errors.", target);
+            if (tail.IndexOf("-- Dump completed", StringComparison.Ordinal) < 0)
+                throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
+                    $"{host.ComputerName}:{path} has no '-- Dump completed' trailer; the dump stopped before the end.",
+                    "Back up again; check free disk space and the dump client's errors.", target);
+            return (size, sha256);
+        }
+
+        private static (string? File, long? Position, string? Gtid) ReadPosition(IRemoteHost host, string path)
+        {
+            var found = host.Run("grep -m 4 -E '^(-- )?(CHANGE MASTER TO|CHANGE REPLICATION SOURCE TO|SET GLOBAL gtid_slave_pos|SET @@GLOBAL.GTID_PURGED)' " +
+                ShellQuote.Quote(path));
+            string? file = null, gtid = null;
+            long? position = null;
+            foreach (var line in found.StandardOutput.Split('\n'))
+            {
+                var m = FilePosition.Match(line);
+                if (m.Success && file is null)
+                {
+                    file = m.Groups["file"].Value;
+                    position = long.Parse(m.Groups["pos"].Value, CultureInfo.InvariantCulture);
+                }
+                var g = GtidPosition.Match(line);
+                if (g.Success && gtid is null) gtid = g.Groups["gtid"].Value;
+            }
+            return (file, position, gtid);
+        }
+
+        private string CopyToAdmin(IRemoteHost host, ConfigDbBackup backup, string directory)
+        {
+            Directory.CreateDirectory(directory);
+            var local = System.IO.Path.Combine(directory, System.IO.Path.GetFileName(backup.Path));
+            Report($"Copying the backup to {local}", 90);
+            using (var file = LocalHost.CreateWithMode(local, Convert.ToInt32("600", 8)))
+                host.ReadFile(backup.Path, file);
+            string sha;
+            using (var file = File.OpenRead(local))
+            using (var hash = System.Security.Cryptography.SHA256.Create())
+                sha = string.Concat(hash.ComputeHash(file).Select(b => b.ToString("x2")));
+            if (sha != backup.Sha256)
+                throw new ConfigDbException(ConfigDbFailure.InvalidBackup, $"The copy {local} has SHA-256 {sha}, not {backup.Sha256}.",
+                    "Copy the backup again; the original on the ConfigDB host is intact.", backup);
+            return local;
+        }
+
+        private static void Require(IRemoteHost host, string line, ConfigDbFailure failure, string message, string action)
+        {
+            var result = host.Run(line);
+            if (!result.Succeeded) throw new ConfigDbException(failure, $"{message}: {result.StandardError.Trim()}", action, host.ComputerName);
+        }
+
+        private void Report(string status, int percent) => _progress?.Invoke(status, percent);
+
+        internal static string QuoteIdentifier(string name) => "`" + name.Replace("`", "``") + "`";
+
+        private static string JoinPath(string directory, string name) => directory.TrimEnd('/') + "/" + name;
+
+        private static string DirectoryOf(string path)
+        {
+            var slash = path.LastIndexOf('/');
+            return slash <= 0 ? "/" : path.Substring(0, slash);
+        }
+
+        private static Version ServerVersion(string version)
+        {
+            var m = Regex.Match(version, @"^(\d+)\.(\d+)\.(\d+)");
+            return m.Success ? new Version(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture),
+                int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture)) : new Version(0, 0);
+        }
+    }
+}

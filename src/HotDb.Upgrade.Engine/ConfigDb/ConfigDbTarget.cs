@@ -1,0 +1,162 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Net;
+using HotDb.Upgrade.Remote;
+using MySqlConnector;
+
+namespace HotDb.Upgrade.ConfigDb
+{
+    /// <summary>One MySQL/MariaDB server of a ConfigDB.</summary>
+    public sealed class ConfigDbEndpoint
+    {
+        public ConfigDbEndpoint(string host, int port)
+        {
+            if (string.IsNullOrWhiteSpace(host)) throw new ArgumentException("A ConfigDB host cannot be empty.", nameof(host));
+            if (port < 1 || port > 65535) throw new ArgumentOutOfRangeException(nameof(port), port, "A port is 1..65535.");
+            Host = host;
+            Port = port;
+        }
+
+        public string Host { get; }
+        public int Port { get; }
+
+        /// <summary>host, host:port or [v6]:port; <paramref name="defaultPort"/> when no port is given.</summary>
+        public static ConfigDbEndpoint Parse(string text, int defaultPort)
+        {
+            var value = text.Trim();
+            if (value.StartsWith("[", StringComparison.Ordinal))
+            {
+                var close = value.IndexOf(']');
+                if (close < 0) throw new FormatException($"'{text}' opens an IPv6 address with '[' but never closes it.");
+                var host = value.Substring(1, close - 1);
+                var rest = value.Substring(close + 1);
+                return new ConfigDbEndpoint(host, rest.StartsWith(":", StringComparison.Ordinal) ? ParsePort(rest.Substring(1), text) : defaultPort);
+            }
+            var colon = value.LastIndexOf(':');
+            if (colon > 0 && value.IndexOf(':') == colon)
+                return new ConfigDbEndpoint(value.Substring(0, colon), ParsePort(value.Substring(colon + 1), text));
+            return new ConfigDbEndpoint(value, defaultPort);
+        }
+
+        private static int ParsePort(string port, string text)
+        {
+            if (int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= 1 && value <= 65535) return value;
+            throw new FormatException($"'{text}' has no valid port after ':'.");
+        }
+
+        public override string ToString() => Host.Contains(":") ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+    }
+
+    /// <summary>Why a ConfigDB operation could not go on.</summary>
+    public enum ConfigDbFailure
+    {
+        AccessDenied,
+        Unreachable,
+        NoWritableMaster,
+        InvalidBackup,
+        DumpFailed,
+        RestoreFailed,
+        VerificationFailed,
+        LedgerMismatch,
+        ScriptFailed,
+    }
+
+    /// <summary>A ConfigDB error that says what went wrong and what to do next.</summary>
+    public sealed class ConfigDbException : Exception
+    {
+        public ConfigDbException(ConfigDbFailure failure, string message, string recommendedAction, object? target = null, Exception? inner = null)
+            : base(message, inner)
+        {
+            Failure = failure;
+            RecommendedAction = recommendedAction;
+            Target = target;
+        }
+
+        public ConfigDbFailure Failure { get; }
+        public string RecommendedAction { get; }
+        public object? Target { get; }
+    }
+
+    /// <summary>
+    /// A ConfigDB to work on: its servers (the first is the configured master; more for master/slave, master-master
+    /// or MGR), the vendor database, the login, and optionally a session on the ConfigDB's own host for mysqldump.
+    /// The password stays inside; no property returns it.
+    /// </summary>
+    public sealed class ConfigDbTarget
+    {
+        private readonly NetworkCredential _credential;
+
+        public ConfigDbTarget(IEnumerable<ConfigDbEndpoint> endpoints, ConfigDbKind kind, string? database, NetworkCredential credential,
+            IRemoteHost? session = null, TimeSpan? connectTimeout = null)
+        {
+            Endpoints = endpoints.ToList();
+            if (Endpoints.Count == 0) throw new ArgumentException("A ConfigDB needs at least one server.", nameof(endpoints));
+            Kind = kind;
+            Database = string.IsNullOrEmpty(database) ? UpgradeScriptCatalog.DatabaseOf(kind) : database!;
+            _credential = credential ?? throw new ArgumentNullException(nameof(credential));
+            if (string.IsNullOrEmpty(credential.UserName)) throw new ArgumentException("The ConfigDB login needs a user name.", nameof(credential));
+            if (credential.Password.IndexOfAny(new[] { '\n', '\r', '\0' }) >= 0)
+                throw new ArgumentException("A ConfigDB password with a line break or NUL cannot be passed to mysqldump safely.", nameof(credential));
+            Session = session;
+            ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(10);
+        }
+
+        public IReadOnlyList<ConfigDbEndpoint> Endpoints { get; }
+        public ConfigDbKind Kind { get; }
+        public string Database { get; }
+        public string UserName => _credential.UserName;
+        /// <summary>The ConfigDB's own host, where mysqldump runs by default; null to dump from this machine.</summary>
+        public IRemoteHost? Session { get; }
+        public TimeSpan ConnectTimeout { get; }
+
+        internal string Password => _credential.Password;
+
+        /// <summary>Opens a utf8mb4 connection; errors become <see cref="ConfigDbException"/> that say what to do.</summary>
+        internal MySqlConnection Open(ConfigDbEndpoint endpoint, string? database)
+        {
+            var builder = new MySqlConnectionStringBuilder
+            {
+                Server = endpoint.Host,
+                Port = (uint)endpoint.Port,
+                UserID = _credential.UserName,
+                Password = _credential.Password,
+                CharacterSet = "utf8mb4",
+                ConnectionTimeout = (uint)Math.Max(1, ConnectTimeout.TotalSeconds),
+                DefaultCommandTimeout = 600,
+                Pooling = false,
+                AllowUserVariables = true,
+                SslMode = MySqlSslMode.Preferred,
+            };
+            if (!string.IsNullOrEmpty(database)) builder.Database = database;
+            var connection = new MySqlConnection(builder.ConnectionString);
+            try
+            {
+                connection.Open();
+                return connection;
+            }
+            catch (MySqlException e)
+            {
+                connection.Dispose();
+                throw Translate(e, endpoint);
+            }
+        }
+
+        internal ConfigDbException Translate(MySqlException e, ConfigDbEndpoint endpoint)
+        {
+            if (e.ErrorCode == MySqlErrorCode.AccessDenied || e.ErrorCode == MySqlErrorCode.DatabaseAccessDenied)
+                return new ConfigDbException(ConfigDbFailure.AccessDenied,
+                    $"The ConfigDB server {endpoint} refused the login of '{UserName}': {e.Message}",
+                    "Check the user name and password given with -Credential, and that the user may connect from this host.", endpoint, e);
+            if (e.ErrorCode == MySqlErrorCode.UnableToConnectToHost)
+                return new ConfigDbException(ConfigDbFailure.Unreachable,
+                    $"The ConfigDB server {endpoint} cannot be reached: {e.Message}",
+                    "Check the host name and port, that MySQL/MariaDB runs there, and that no firewall is in the way.", endpoint, e);
+            return new ConfigDbException(ConfigDbFailure.Unreachable, $"The ConfigDB server {endpoint} answered with an error: {e.Message}",
+                "Check the server's error log and the login's privileges.", endpoint, e);
+        }
+
+        public override string ToString() => $"{Database}@{string.Join(",", Endpoints)}";
+    }
+}
