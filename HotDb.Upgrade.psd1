@@ -17,6 +17,11 @@
         'New-HotDbSession'
         'Remove-HotDbSession'
         'Send-HotDbFile'
+        'New-HotDbConfigDb'
+        'Backup-HotDbConfigDb'
+        'Restore-HotDbConfigDb'
+        'Test-HotDbUpgradeSql'
+        'Invoke-HotDbConfigDbUpgrade'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

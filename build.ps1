@@ -36,6 +36,8 @@ $debianPackages = [ordered]@{
     '/usr/sbin/sshd'      = 'openssh-server'
     '/usr/bin/ssh-keygen' = 'openssh-client'
     '/usr/bin/sudo'       = 'sudo'            # the SSH suite's elevation test
+    '/usr/sbin/mariadbd'  = 'mariadb-server'
+    '/usr/bin/mysqldump'  = 'mariadb-client'
 }
 
 function Write-Step([string] $Message) { Write-Host "==> $Message" -ForegroundColor Cyan }

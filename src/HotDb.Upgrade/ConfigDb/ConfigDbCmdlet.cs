@@ -1,0 +1,106 @@
+using System;
+using System.Management.Automation;
+using HotDb.Upgrade.ConfigDb;
+using HotDb.Upgrade.Stages;
+using HotDb.Upgrade.Versioning;
+
+namespace HotDb.Upgrade.Commands
+{
+    /// <summary>What the ConfigDB cmdlets share: engine errors as ErrorRecords, engine messages as verbose output.</summary>
+    public abstract class ConfigDbCmdlet : HotDbCmdlet
+    {
+        internal void Verbose(string message) => WriteVerbose(message);
+
+        internal ErrorRecord ToErrorRecord(Exception error, object? target)
+        {
+            switch (error)
+            {
+                case ConfigDbException e:
+                    return NewError(e, "ConfigDb" + e.Failure, CategoryOf(e.Failure), e.Target ?? target, e.RecommendedAction);
+                case UpgradeScriptCatalogException e:
+                    return NewError(e, "UpgradeScriptsNotUsable", ErrorCategory.InvalidData, target,
+                        $"Name every script {UpgradeScriptCatalog.NamingRule}, keep one script per version and fix unterminated strings or comments.");
+                default:
+                    return NewError(error, "ConfigDbOperationFailed", ErrorCategory.NotSpecified, target, "Read the error, fix its cause and run the command again.");
+            }
+        }
+
+        internal bool IsWhatIf()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value)) return ((SwitchParameter)value).IsPresent;
+            return LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+        }
+
+        internal HotDbVersion ParseVersion(string text, string parameter)
+        {
+            if (HotDbVersion.TryParse(text, out var version)) return version!;
+            ThrowHotDbError(new FormatException($"-{parameter} '{text}' is not a HotDB version."), "InvalidVersion", ErrorCategory.InvalidArgument, text,
+                "Give the version as dotted numbers, such as 2.5.4 or 2.5.3.1.");
+            throw new InvalidOperationException(); // not reached: ThrowTerminatingError throws
+        }
+
+        private static ErrorCategory CategoryOf(ConfigDbFailure failure)
+        {
+            switch (failure)
+            {
+                case ConfigDbFailure.AccessDenied: return ErrorCategory.AuthenticationError;
+                case ConfigDbFailure.Unreachable: return ErrorCategory.ConnectionError;
+                case ConfigDbFailure.NoWritableMaster: return ErrorCategory.ResourceUnavailable;
+                case ConfigDbFailure.InvalidBackup: return ErrorCategory.InvalidData;
+                case ConfigDbFailure.LedgerMismatch: return ErrorCategory.InvalidData;
+                case ConfigDbFailure.VerificationFailed: return ErrorCategory.InvalidResult;
+                case ConfigDbFailure.ScriptFailed: return ErrorCategory.InvalidOperation;
+                default: return ErrorCategory.OperationStopped;
+            }
+        }
+    }
+
+    /// <summary>Stage events as Write-Progress and Write-Verbose.</summary>
+    internal sealed class ProgressObserver : IStageObserver
+    {
+        private readonly ConfigDbCmdlet _cmdlet;
+        private readonly string _activity;
+        private int _count = 1;
+        private int _index;
+
+        public ProgressObserver(ConfigDbCmdlet cmdlet, string activity)
+        {
+            _cmdlet = cmdlet;
+            _activity = activity;
+        }
+
+        public void StageStarting(string target, int index, int count, string stage, string description)
+        {
+            _index = index;
+            _count = count;
+            _cmdlet.WriteProgress(new ProgressRecord(1, _activity, $"{stage}: {description}") { PercentComplete = (index - 1) * 100 / Math.Max(1, count) });
+            _cmdlet.Verbose($"[{index}/{count}] {stage}: {description}");
+        }
+
+        public void StageProgress(string target, string stage, string status, int percent)
+        {
+            var record = new ProgressRecord(2, stage, status) { ParentActivityId = 1 };
+            if (percent >= 0) record.PercentComplete = Math.Min(100, percent);
+            _cmdlet.WriteProgress(record);
+        }
+
+        public void StageNote(string target, string stage, string message) => _cmdlet.Verbose($"{stage}: {message}");
+
+        public void StageFinished(StageResult result)
+        {
+            _cmdlet.Verbose($"{result.Stage}: {result.Status}{(result.Error != null ? " - " + result.Error : "")}");
+            if (_index >= _count)
+                _cmdlet.WriteProgress(new ProgressRecord(1, _activity, "done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    internal static class BackupProgress
+    {
+        public static Action<string, int> For(ConfigDbCmdlet cmdlet, string activity) =>
+            (status, percent) => cmdlet.WriteProgress(new ProgressRecord(3, activity, status)
+            {
+                PercentComplete = percent,
+                RecordType = percent >= 100 ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+            });
+    }
+}

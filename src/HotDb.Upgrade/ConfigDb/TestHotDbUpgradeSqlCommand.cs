@@ -1,0 +1,60 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using HotDb.Upgrade.ConfigDb;
+using HotDb.Upgrade.ConfigDb.Sql;
+
+namespace HotDb.Upgrade.Commands
+{
+    /// <summary>Says whether upgrade SQL may run without stopping service, with every finding located.</summary>
+    [Cmdlet(VerbsDiagnostic.Test, "HotDbUpgradeSql")]
+    [OutputType(typeof(UpgradeSqlReport), typeof(string))]
+    public sealed class TestHotDbUpgradeSqlCommand : ConfigDbCmdlet
+    {
+        private readonly List<string> _files = new List<string>();
+
+        /// <summary>Script files or folders of scripts (their *.sql files).</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        /// <summary>Write the report as one JSON string (for CI systems) instead of an object.</summary>
+        [Parameter]
+        public SwitchParameter AsJson { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            foreach (var item in Path)
+            {
+                var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(item);
+                if (System.IO.Directory.Exists(full)) _files.AddRange(System.IO.Directory.GetFiles(full, "*.sql"));
+                else if (File.Exists(full)) _files.Add(full);
+                else
+                    WriteHotDbError(new FileNotFoundException($"'{item}' is neither a file nor a folder.", full), "UpgradeSqlNotFound",
+                        ErrorCategory.ObjectNotFound, item, "Give the path of a script or of a folder of scripts.");
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            if (_files.Count == 0) return;
+            // Each upgrade chain (compute node, management platform) is read in version order, so that a column the
+            // chain added earlier is known when a later script widens it; other files follow by name.
+            var chains = _files.Distinct(StringComparer.Ordinal)
+                .Select(f => (File: f, Named: UpgradeScriptCatalog.TryParseName(f, out var kind, out var version, out _), Kind: kind, Version: version))
+                .GroupBy(f => f.Named ? f.Kind.ToString() : "other")
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => g.OrderBy(f => f.Version).ThenBy(f => f.File, StringComparer.Ordinal).Select(f => f.File).ToList());
+            var reports = chains.Select(chain => UpgradeSqlAnalyzer.Analyze(chain.Select(f =>
+                new KeyValuePair<string, string>(f, File.ReadAllText(f))))).ToList();
+            var report = new UpgradeSqlReport(reports.SelectMany(r => r.Files).ToList(), reports.Sum(r => r.StatementCount),
+                reports.SelectMany(r => r.Findings).ToList());
+            foreach (var finding in report.Findings) WriteVerbose(finding.ToString());
+            if (AsJson) WriteObject(report.ToJson());
+            else WriteObject(report);
+        }
+    }
+}

@@ -1,0 +1,323 @@
+BeforeAll {
+    Import-Module $env:HOTDB_UPGRADE_MODULE -Force
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/MariaDbFixture.psm1') -Force
+    $script:db = Start-MariaDbFixture
+    $script:work = Join-Path ([IO.Path]::GetTempPath()) ('hotdb-configdb-tests-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $work | Out-Null
+
+    # A ConfigDB with enough rows that a dump takes a moment, text with quotes and non-ASCII, and several tables.
+    Invoke-MariaDbFixtureSql $db -Database hotdb_config @'
+CREATE TABLE hotdb_config_info (k VARCHAR(64) PRIMARY KEY, v VARCHAR(255)) ENGINE=InnoDB;
+INSERT INTO hotdb_config_info VALUES ('version', '2.5.3'), ('note', 'it''s "quoted" \\ 中文');
+CREATE TABLE hotdb_datanode (id INT PRIMARY KEY, name VARCHAR(64), status TINYINT) ENGINE=InnoDB;
+INSERT INTO hotdb_datanode VALUES (1, 'dn_01', 1), (2, 'dn_02', 1);
+CREATE TABLE hotdb_event (id INT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(200)) ENGINE=InnoDB;
+INSERT INTO hotdb_event (payload) SELECT REPEAT('x', 200) FROM seq_1_to_60000;
+'@ | Out-Null
+
+    $script:configDb = New-HotDbConfigDb -ComputerName $db.Endpoint -Credential $db.Credential
+    $script:backupDir = Join-Path $work 'backups'
+
+    function New-ScriptFolder([hashtable] $Scripts) {
+        $folder = Join-Path $work ('scripts-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory -Path $folder | Out-Null
+        foreach ($name in $Scripts.Keys) { Set-Content -Path (Join-Path $folder $name) -Value $Scripts[$name] -NoNewline }
+        $folder
+    }
+    function Get-LedgerRow([string] $Version) {
+        @(Invoke-MariaDbFixtureSql $db "SELECT version, script_name, success, rolled_back, statement_count, applied_by FROM hotdb_upgrade_ledger.history WHERE database_name = 'hotdb_config' AND version = '$Version' ORDER BY id")
+    }
+}
+
+AfterAll {
+    if ($db) { Stop-MariaDbFixture $db }
+    if ($work -and (Test-Path $work)) { Remove-Item $work -Recurse -Force }
+}
+
+Describe 'Test-HotDbUpgradeSql' -Tag ConfigDb {
+    It 'allows additive SQL and reports each blocking statement with its location' {
+        $folder = New-ScriptFolder @{
+            'hotdb_config_2.5.4.sql' = "ALTER TABLE t ADD COLUMN c VARCHAR(8);`n-- UPDATE t SET a = 1;`nINSERT INTO t (``update``) VALUES ('DELETE');"
+            'hotdb_config_2.5.5.sql' = "ALTER TABLE t MODIFY c VARCHAR(64);`nSELECT 1;`n  UPDATE t SET a = 1;"
+        }
+        $report = Test-HotDbUpgradeSql -Path $folder
+        $report.OnlineUpgradeAllowed | Should -BeFalse
+        $report.StatementCount | Should -Be 5
+        $errors = @($report.Findings | Where-Object Severity -eq 'Error')
+        $errors.Count | Should -Be 1
+        $errors[0].RuleId | Should -Be 'OU003'
+        $errors[0].File | Should -BeLike '*hotdb_config_2.5.5.sql'
+        $errors[0].Line | Should -Be 3
+        $errors[0].Column | Should -Be 3
+        ($report.Findings | Where-Object RuleId -eq 'OU006').Line | Should -Be 1
+    }
+
+    It 'says yes for purely additive scripts given as files on the pipeline' {
+        $folder = New-ScriptFolder @{ 'hotdb_config_2.5.4.sql' = "CREATE TABLE n (id INT);`nALTER TABLE t ADD COLUMN c INT;" }
+        $report = Get-ChildItem $folder -Filter *.sql | Test-HotDbUpgradeSql
+        $report.OnlineUpgradeAllowed | Should -BeTrue
+        $report.Findings | Should -BeNullOrEmpty
+    }
+
+    It 'renders JSON for CI that round-trips the findings' {
+        $folder = New-ScriptFolder @{ 'hotdb_config_2.5.4.sql' = "DROP TABLE old_t;`nINSERT INTO t VALUES ('unterminated);" }
+        $json = Test-HotDbUpgradeSql -Path $folder -AsJson
+        $json | Should -BeOfType [string]
+        $parsed = $json | ConvertFrom-Json
+        $parsed.onlineUpgradeAllowed | Should -BeFalse
+        $parsed.findings[0].ruleId | Should -Be 'OU000'
+        $parsed.findings[0].line | Should -Be 2
+        $parsed.findings[0].column | Should -Be 23
+    }
+
+    It 'shows findings as a table' {
+        $folder = New-ScriptFolder @{ 'hotdb_config_2.5.4.sql' = 'TRUNCATE t;' }
+        $text = (Test-HotDbUpgradeSql -Path $folder).Findings | Out-String
+        $text | Should -Match 'RuleId\s+Severity\s+File\s+Line\s+Column\s+Message'
+        $text | Should -Match 'OU004\s+Error\s+hotdb_config_2\.5\.4\.sql\s+1\s+1'
+    }
+}
+
+Describe 'New-HotDbConfigDb' -Tag ConfigDb {
+    It 'describes the ConfigDB without exposing the password' {
+        $configDb.Database | Should -Be 'hotdb_config'
+        $configDb.Kind | Should -Be 'ComputeNode'
+        $configDb.UserName | Should -Be $db.UserName
+        ($configDb | Format-List * | Out-String) | Should -Not -Match ([regex]::Escape($db.Password))
+        (New-HotDbConfigDb -ComputerName h -Kind ManagementPlatform -Credential $db.Credential).Database | Should -Be 'hotdb_cloud_config'
+    }
+
+    It 'rejects a malformed server address at once' {
+        { New-HotDbConfigDb -ComputerName 'h:notaport' -Credential $db.Credential -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidConfigDb,HotDb.Upgrade.Commands.NewHotDbConfigDbCommand'
+    }
+}
+
+Describe 'Backup-HotDbConfigDb and Restore-HotDbConfigDb' -Tag ConfigDb {
+    BeforeAll {
+        $script:backup = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.5.3 -Directory $backupDir
+    }
+
+    It 'writes a verified dump named after database, version and time, mode 0600' {
+        $backup.Path | Should -Exist
+        (Split-Path -Leaf $backup.Path) | Should -Match '^hotdb_config_2\.5\.3_\d{8}_\d{6}\.sql$'
+        (& stat -c %a $backup.Path) | Should -Be '600'
+        $backup.Sha256 | Should -Be (Get-FileHash $backup.Path -Algorithm SHA256).Hash.ToLowerInvariant()
+        $backup.Size | Should -Be (Get-Item $backup.Path).Length
+        (Get-Content $backup.Path -Tail 1) | Should -Match '^-- Dump completed'
+        $backup.Server.Endpoint.ToString() | Should -Be $db.Endpoint
+        $backup.Server.Reason | Should -Not -BeNullOrEmpty
+        $backup.BinaryLogFile | Should -Match '^binlog\.\d+$'
+        $backup.BinaryLogPosition | Should -BeGreaterThan 0
+        $backup.DumpOptions | Should -Contain '--single-transaction'
+        $backup.DumpOptions | Should -Contain '--master-data=1'
+        @($backup.Tables).Count | Should -Be 3
+        @(Get-ChildItem $backupDir -Force -Filter '*.cnf') | Should -BeNullOrEmpty
+    }
+
+    It 'restores changed data and proves it with every table checksum' {
+        $recorded = $backup.Tables | ForEach-Object { '{0}={1}' -f $_.Table, $_.Checksum } | Sort-Object
+        Invoke-MariaDbFixtureSql $db -Database hotdb_config @'
+UPDATE hotdb_datanode SET status = 0;
+DELETE FROM hotdb_event WHERE id < 100;
+INSERT INTO hotdb_config_info VALUES ('extra', 'x');
+CREATE TABLE stray (id INT);
+'@ | Out-Null
+        (Get-MariaDbFixtureChecksum $db hotdb_config | Sort-Object) | Should -Not -Be $recorded
+
+        $restore = $backup | Restore-HotDbConfigDb -Confirm:$false
+        $restore.TablesVerified | Should -Be 3
+        (Get-MariaDbFixtureChecksum $db hotdb_config | Sort-Object) | Should -Be $recorded
+    }
+
+    It 'refuses a backup whose SHA-256 changed and leaves the ConfigDB untouched' {
+        $copy = Join-Path $work 'tampered.sql'
+        Copy-Item $backup.Path $copy
+        Invoke-MariaDbFixtureSql $db -Database hotdb_config "INSERT INTO hotdb_config_info VALUES ('marker', 'kept');" | Out-Null
+        Add-Content -Path $backup.Path -Value '-- tampered'
+        try {
+            $result = Restore-HotDbConfigDb -Backup $backup -Force -ErrorVariable problems -ErrorAction SilentlyContinue
+        }
+        finally { Copy-Item $copy $backup.Path -Force }
+        $result | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConfigDbInvalidBackup*'
+        $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $problems[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+        Invoke-MariaDbFixtureSql $db "SELECT v FROM hotdb_config.hotdb_config_info WHERE k = 'marker'" | Should -Be 'kept'
+        Invoke-MariaDbFixtureSql $db "DELETE FROM hotdb_config.hotdb_config_info WHERE k = 'marker'" | Out-Null
+    }
+
+    It 'is high impact and honours -WhatIf' {
+        $attribute = (Get-Command Restore-HotDbConfigDb).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]
+        $attribute.ConfirmImpact | Should -Be 'High'
+        Invoke-MariaDbFixtureSql $db "INSERT INTO hotdb_config.hotdb_config_info VALUES ('whatif', '1')" | Out-Null
+        Restore-HotDbConfigDb -Backup $backup -Force -WhatIf | Should -BeNullOrEmpty
+        Invoke-MariaDbFixtureSql $db "SELECT v FROM hotdb_config.hotdb_config_info WHERE k = 'whatif'" | Should -Be '1'
+        Invoke-MariaDbFixtureSql $db "DELETE FROM hotdb_config.hotdb_config_info WHERE k = 'whatif'" | Out-Null
+    }
+
+    It 'never shows the password in any process command line or environment, nor in any output stream' {
+        $secret = Join-Path $work 'secret.pattern'
+        $marker = Join-Path $work 'dump.pattern'
+        $hits = Join-Path $work 'hits.txt'
+        $seen = Join-Path $work 'seen.txt'
+        $stop = Join-Path $work 'stop'
+        # Patterns come from files, so the sampler's own command line holds neither the password nor the marker.
+        [IO.File]::WriteAllText($secret, $db.Password + "`n")
+        [IO.File]::WriteAllText($marker, "defaults-extra-file`n")
+        $sampler = @"
+while [ ! -e '$stop' ]; do
+  grep -l -a -F -f '$secret' /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null >> '$hits'
+  grep -l -a -F -f '$marker' /proc/[0-9]*/cmdline 2>/dev/null >> '$seen'
+done
+"@
+        $start = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
+        $start.ArgumentList.Add('-c')
+        $start.ArgumentList.Add($sampler)
+        $process = [System.Diagnostics.Process]::Start($start)
+        try {
+            Start-Sleep -Milliseconds 300
+            $streams = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.5.3 -Directory $backupDir -Verbose -Debug *>&1 | Out-String
+            # An error path too: the dump cannot be written.
+            $failure = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.5.3 -Directory '/proc/hotdb-not-writable' -Verbose -ErrorAction Continue *>&1 | Out-String
+        }
+        finally {
+            New-Item -ItemType File -Path $stop | Out-Null
+            $process.WaitForExit(10000) | Out-Null
+            if (-not $process.HasExited) { $process.Kill() }
+        }
+        (Get-Content $seen -ErrorAction SilentlyContinue) | Should -Not -BeNullOrEmpty -Because 'the sampler must have seen the dump running'
+        (Get-Content $hits -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+        $streams | Should -Match 'verified'
+        $failure | Should -Match 'hotdb-not-writable'
+        $streams + $failure | Should -Not -Match ([regex]::Escape($db.Password))
+    }
+}
+
+Describe 'Backup-HotDbConfigDb errors before anything changes' -Tag ConfigDb {
+    It 'names wrong credentials' {
+        $wrong = New-HotDbConfigDb -ComputerName $db.Endpoint -Credential ([pscredential]::new($db.UserName, (ConvertTo-SecureString 'wrong' -AsPlainText -Force)))
+        $dir = Join-Path $work 'wrong-credentials'
+        $result = Backup-HotDbConfigDb -ConfigDb $wrong -Version 2.5.3 -Directory $dir -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConfigDbAccessDenied*'
+        $problems[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $problems[0].ErrorDetails.RecommendedAction | Should -Match 'Credential'
+        $dir | Should -Not -Exist
+    }
+
+    It 'names an unreachable server' {
+        $port = ([System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0))
+        $port.Start(); $free = $port.LocalEndpoint.Port; $port.Stop()
+        $gone = New-HotDbConfigDb -ComputerName "127.0.0.1:$free" -Credential $db.Credential -ConnectTimeoutSeconds 3
+        $result = Backup-HotDbConfigDb -ConfigDb $gone -Version 2.5.3 -Directory (Join-Path $work 'unreachable') -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConfigDbUnreachable*'
+        $problems[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+        $problems[0].Exception.Message | Should -Match "127\.0\.0\.1:$free"
+    }
+
+    It 'backs up the writable master when given several servers' {
+        $replica = Start-MariaDbFixture -Password $db.Password -Database hotdb_config
+        try {
+            Invoke-MariaDbFixtureSql $replica 'SET GLOBAL read_only = 1' | Out-Null
+            $pair = New-HotDbConfigDb -ComputerName $replica.Endpoint, $db.Endpoint -Credential $db.Credential
+            $backup = Backup-HotDbConfigDb -ConfigDb $pair -Version 2.5.3 -Directory $backupDir
+            $backup.Server.Endpoint.ToString() | Should -Be $db.Endpoint
+            $backup.Server.Reason | Should -Match 'writable'
+        }
+        finally { Stop-MariaDbFixture $replica }
+    }
+}
+
+Describe 'Invoke-HotDbConfigDbUpgrade' -Tag ConfigDb {
+    BeforeAll {
+        $script:goodScripts = @{
+            'hotdb_config_2.5.4.sql' = "CREATE TABLE hotdb_new_feature (id INT PRIMARY KEY, flag TINYINT);`nALTER TABLE hotdb_datanode ADD COLUMN weight INT DEFAULT 1;"
+            'hotdb_config_2.5.5.sql' = "INSERT INTO hotdb_new_feature VALUES (1, 0);`nALTER TABLE hotdb_datanode MODIFY weight BIGINT DEFAULT 1;"
+            'hotdb_cloud_config_2.5.5.sql' = 'CREATE TABLE must_not_run_here (id INT);'
+            'hotdb_config_2.5.7.sql' = 'CREATE TABLE beyond_target (id INT);'
+        }
+    }
+
+    It 'shows the ordered plan and the combined SQL with -WhatIf without touching the server' {
+        $folder = New-ScriptFolder $goodScripts
+        $before = Get-MariaDbFixtureChecksum $db hotdb_config
+        $plan = Invoke-HotDbConfigDbUpgrade -ConfigDb $configDb -Path $folder -From 2.5.3 -To 2.5.6 -WhatIf
+        $plan.Scripts.Name | Should -Be @('hotdb_config_2.5.4.sql', 'hotdb_config_2.5.5.sql')
+        $plan.CombinedSql | Should -Match '(?s)CREATE TABLE hotdb_new_feature.*INSERT INTO hotdb_new_feature'
+        $plan.CombinedSql | Should -Not -Match 'must_not_run_here|beyond_target'
+        Get-MariaDbFixtureChecksum $db hotdb_config | Should -Be $before
+        Invoke-MariaDbFixtureSql $db "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'hotdb_upgrade_ledger'" | Should -Be '0'
+    }
+
+    It 'fails in the middle of the third of four scripts, names the error and leaves the ConfigDB as before' {
+        $folder = New-ScriptFolder @{
+            'hotdb_config_2.5.4.sql' = 'CREATE TABLE step_one (id INT);'
+            'hotdb_config_2.5.5.sql' = "ALTER TABLE hotdb_datanode ADD COLUMN step_two INT;`nUPDATE hotdb_datanode SET status = 9;"
+            'hotdb_config_2.5.6.sql' = "INSERT INTO hotdb_config_info VALUES ('three', 'a');`nINSERT INTO no_such_table VALUES (1);`nCREATE TABLE after_failure (id INT);"
+            'hotdb_config_2.5.7.sql' = 'CREATE TABLE step_four (id INT);'
+        }
+        $before = Get-MariaDbFixtureChecksum $db hotdb_config
+        $backup = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.5.3 -Directory $backupDir
+        $result = $backup | Invoke-HotDbConfigDbUpgrade -Path $folder -To 2.5.7 -Confirm:$false -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result.Succeeded | Should -BeFalse
+        $result.Restored | Should -BeTrue
+        $result.Applied | Should -BeNullOrEmpty
+        ($result.Stages | ForEach-Object { '{0}:{1}' -f $_.Stage, $_.Status }) | Should -Be @(
+            'Backup:RolledBack', 'hotdb_config_2.5.4.sql:RolledBack', 'hotdb_config_2.5.5.sql:RolledBack', 'hotdb_config_2.5.6.sql:Failed', 'hotdb_config_2.5.7.sql:NotRun')
+        $result.Error | Should -Match 'hotdb_config_2\.5\.6\.sql line 2 column 1'
+        $result.Error | Should -Match "no_such_table"
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConfigDbScriptFailed*'
+        $problems[0].Exception.Message | Should -Match 'restored'
+        Get-MariaDbFixtureChecksum $db hotdb_config | Should -Be $before
+        (Get-LedgerRow 2.5.4) | Should -Match "`t1`t1`t"  # success, rolled back
+        (Get-LedgerRow 2.5.6) | Should -Match "`t0`t1`t"  # failed, rolled back
+        Get-LedgerRow 2.5.7 | Should -BeNullOrEmpty
+    }
+
+    It 'applies every script in (From, To] in order, records the ledger and skips what was applied' {
+        $folder = New-ScriptFolder $goodScripts
+        $result = Invoke-HotDbConfigDbUpgrade -ConfigDb $configDb -Path $folder -From 2.5.3 -To 2.5.6 -BackupDirectory $backupDir -Confirm:$false
+        $result.Succeeded | Should -BeTrue
+        $result.Applied | Should -Be @('hotdb_config_2.5.4.sql', 'hotdb_config_2.5.5.sql')
+        $result.Backup.Path | Should -Exist
+        Invoke-MariaDbFixtureSql $db 'SELECT COUNT(*) FROM hotdb_config.hotdb_new_feature' | Should -Be '1'
+        Invoke-MariaDbFixtureSql $db "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME IN ('must_not_run_here', 'beyond_target')" | Should -Be '0'
+        $row = (Get-LedgerRow 2.5.5)[-1]
+        $row | Should -Match "^2\.5\.5`thotdb_config_2\.5\.5\.sql`t1`t0`t2`t.+@.+ as $($db.UserName)@127\.0\.0\.1$"
+
+        $again = Invoke-HotDbConfigDbUpgrade -ConfigDb $configDb -Path $folder -From 2.5.3 -To 2.5.6 -BackupDirectory $backupDir -Confirm:$false -Verbose 4>&1
+        $verbose = $again | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | Out-String
+        $outcome = $again | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
+        $outcome.Skipped | Should -Be @('hotdb_config_2.5.4.sql', 'hotdb_config_2.5.5.sql')
+        $verbose | Should -Match 'already applied with the same SHA-256'
+    }
+
+    It 'refuses a script whose checksum differs from the ledger before anything changes' {
+        $changed = $goodScripts.Clone()
+        $changed['hotdb_config_2.5.5.sql'] = 'INSERT INTO hotdb_new_feature VALUES (2, 0);'
+        $folder = New-ScriptFolder $changed
+        $before = Get-MariaDbFixtureChecksum $db hotdb_config
+        $backups = @(Get-ChildItem $backupDir -Filter *.sql).Count
+        $result = Invoke-HotDbConfigDbUpgrade -ConfigDb $configDb -Path $folder -From 2.5.3 -To 2.5.6 -BackupDirectory $backupDir -Confirm:$false -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConfigDbLedgerMismatch*'
+        $problems[0].Exception.Message | Should -Match '2\.5\.5'
+        Get-MariaDbFixtureChecksum $db hotdb_config | Should -Be $before
+        @(Get-ChildItem $backupDir -Filter *.sql).Count | Should -Be $backups
+    }
+
+    It 'refuses <Case> before anything changes' -ForEach @(
+        @{ Case = 'two scripts for one version'; Scripts = @{ 'hotdb_config_2.5.4.sql' = 'CREATE TABLE x1 (id INT);'; 'hotdb_config_2.5.4_fix.sql' = 'CREATE TABLE x2 (id INT);' }; Pattern = '*2 scripts upgrade the hotdb_config ConfigDB to 2.5.4*' }
+        @{ Case = 'an unterminated string'; Scripts = @{ 'hotdb_config_2.5.4.sql' = "CREATE TABLE x1 (id INT);`nINSERT INTO x1 VALUES ('open);" }; Pattern = '*hotdb_config_2.5.4.sql:2:*: the string*' }
+        @{ Case = 'an unterminated comment'; Scripts = @{ 'hotdb_config_2.5.4.sql' = "CREATE TABLE x1 (id INT);`n/* open"; 'hotdb_config_2.5.5.sql' = 'SELECT 1;' }; Pattern = '*hotdb_config_2.5.4.sql:2:1: the comment*' }
+    ) {
+        $folder = New-ScriptFolder $Scripts
+        $before = Get-MariaDbFixtureChecksum $db hotdb_config
+        { Invoke-HotDbConfigDbUpgrade -ConfigDb $configDb -Path $folder -From 2.5.3 -To 2.5.6 -BackupDirectory (Join-Path $work 'never') -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'UpgradeScriptsNotUsable,HotDb.Upgrade.Commands.InvokeHotDbConfigDbUpgradeCommand' -ExpectedMessage $Pattern
+        Get-MariaDbFixtureChecksum $db hotdb_config | Should -Be $before
+        Join-Path $work 'never' | Should -Not -Exist
+    }
+}
