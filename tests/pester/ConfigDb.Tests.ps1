@@ -100,7 +100,7 @@ Describe 'Backup-HotDbConfigDb and Restore-HotDbConfigDb' -Tag ConfigDb {
 
     It 'writes a verified dump named after database, version and time, mode 0600' {
         $backup.Path | Should -Exist
-        (Split-Path -Leaf $backup.Path) | Should -Match '^hotdb_config_2\.5\.3_\d{8}_\d{6}\.sql$'
+        (Split-Path -Leaf $backup.Path) | Should -Match '^hotdb_config_2\.5\.3_\d{8}_\d{6}(_\d+)?\.sql$'
         (& stat -c %a $backup.Path) | Should -Be '600'
         $backup.Sha256 | Should -Be (Get-FileHash $backup.Path -Algorithm SHA256).Hash.ToLowerInvariant()
         $backup.Size | Should -Be (Get-Item $backup.Path).Length
@@ -165,10 +165,12 @@ CREATE TABLE stray (id INT);
         # Patterns come from files, so the sampler's own command line holds neither the password nor the marker.
         [IO.File]::WriteAllText($secret, $db.Password + "`n")
         [IO.File]::WriteAllText($marker, "defaults-extra-file`n")
+        $ready = Join-Path $work 'sampler.ready'
         $sampler = @"
 while [ ! -e '$stop' ]; do
   grep -l -a -F -f '$secret' /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null >> '$hits'
   grep -l -a -F -f '$marker' /proc/[0-9]*/cmdline 2>/dev/null >> '$seen'
+  : > '$ready'
 done
 "@
         $start = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
@@ -176,7 +178,7 @@ done
         $start.ArgumentList.Add($sampler)
         $process = [System.Diagnostics.Process]::Start($start)
         try {
-            Start-Sleep -Milliseconds 300
+            while (-not (Test-Path $ready)) { Start-Sleep -Milliseconds 50 }
             $streams = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.5.3 -Directory $backupDir -Verbose -Debug *>&1 | Out-String
             # An error path too: the dump cannot be written.
             $failure = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.5.3 -Directory '/proc/hotdb-not-writable' -Verbose -ErrorAction Continue *>&1 | Out-String
@@ -284,7 +286,7 @@ Describe 'Invoke-HotDbConfigDbUpgrade' -Tag ConfigDb {
         $result.Backup.Path | Should -Exist
         Invoke-MariaDbFixtureSql $db 'SELECT COUNT(*) FROM hotdb_config.hotdb_new_feature' | Should -Be '1'
         Invoke-MariaDbFixtureSql $db "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME IN ('must_not_run_here', 'beyond_target')" | Should -Be '0'
-        $row = (Get-LedgerRow 2.5.5)[-1]
+        $row = @(Get-LedgerRow 2.5.5)[-1]
         $row | Should -Match "^2\.5\.5`thotdb_config_2\.5\.5\.sql`t1`t0`t2`t.+@.+ as $($db.UserName)@127\.0\.0\.1$"
 
         $again = Invoke-HotDbConfigDbUpgrade -ConfigDb $configDb -Path $folder -From 2.5.3 -To 2.5.6 -BackupDirectory $backupDir -Confirm:$false -Verbose 4>&1
@@ -292,6 +294,25 @@ Describe 'Invoke-HotDbConfigDbUpgrade' -Tag ConfigDb {
         $outcome = $again | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
         $outcome.Skipped | Should -Be @('hotdb_config_2.5.4.sql', 'hotdb_config_2.5.5.sql')
         $verbose | Should -Match 'already applied with the same SHA-256'
+    }
+
+    It 'leaves the failed state with -NoAutoRestore, says so, and Restore-HotDbConfigDb brings the ConfigDB back' {
+        $folder = New-ScriptFolder @{
+            'hotdb_config_2.6.1.sql' = 'CREATE TABLE partial_one (id INT);'
+            'hotdb_config_2.6.2.sql' = "CREATE TABLE partial_two (id INT);`nSELECT no_such_column FROM partial_two;"
+        }
+        $before = Get-MariaDbFixtureChecksum $db hotdb_config
+        $backup = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.6.0 -Directory $backupDir
+        $result = $backup | Invoke-HotDbConfigDbUpgrade -Path $folder -To 2.6.2 -NoAutoRestore -Confirm:$false -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result.Restored | Should -BeFalse
+        $result.Error | Should -Match 'hotdb_config_2\.6\.2\.sql line 2 column 1.+no_such_column'
+        $problems[0].Exception.Message | Should -Match '-NoAutoRestore'
+        (($result.Stages | Where-Object Stage -eq 'Backup').Notes -join "`n") | Should -Match 'not restored.+Restore-HotDbConfigDb'
+        Invoke-MariaDbFixtureSql $db "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'hotdb_config' AND TABLE_NAME LIKE 'partial%'" | Should -Be '2'
+        @(Get-LedgerRow 2.6.1)[-1] | Should -Match "`t1`t0`t"  # applied, not rolled back
+
+        $backup | Restore-HotDbConfigDb -Force | Out-Null
+        Get-MariaDbFixtureChecksum $db hotdb_config | Should -Be $before
     }
 
     It 'refuses a script whose checksum differs from the ledger before anything changes' {

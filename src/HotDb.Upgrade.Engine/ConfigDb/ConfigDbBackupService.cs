@@ -127,10 +127,10 @@ namespace HotDb.Upgrade.ConfigDb
             if (!master.BinaryLog) _log?.Invoke($"{master.Endpoint} writes no binary log; the backup records no replication position.");
 
             var time = DateTimeOffset.Now;
-            var path = JoinPath(directory, FileName(target.Database, version, time));
-            Require(host, $"umask 077 && mkdir -p {ShellQuote.Quote(directory)} && test ! -e {ShellQuote.Quote(path)}",
-                ConfigDbFailure.DumpFailed, $"Cannot create '{path}' on {host.ComputerName}",
-                "Check that the directory is writable and that no backup of the same second already exists.");
+            Require(host, $"umask 077 && mkdir -p {ShellQuote.Quote(directory)} && test -w {ShellQuote.Quote(directory)}",
+                ConfigDbFailure.DumpFailed, $"Cannot create or write the backup directory '{directory}' on {host.ComputerName}",
+                "Give a -Directory the login user may create and write.");
+            var path = FreePath(host, directory, FileName(target.Database, version, time));
 
             Report($"Dumping {target.Database} from {master.Endpoint}", 25);
             var arguments = new List<string> { client.Program };
@@ -380,10 +380,25 @@ namespace HotDb.Upgrade.ConfigDb
             return local;
         }
 
+        // Never overwrite a backup: a second backup within the same second gets a _2, _3, ... suffix.
+        private static string FreePath(IRemoteHost host, string directory, string fileName)
+        {
+            var stem = fileName.Substring(0, fileName.Length - ".sql".Length);
+            for (var n = 1; n <= 20; n++)
+            {
+                var path = JoinPath(directory, n == 1 ? fileName : $"{stem}_{n}.sql");
+                if (!host.Run("test -e " + ShellQuote.Quote(path)).Succeeded) return path;
+            }
+            throw new ConfigDbException(ConfigDbFailure.DumpFailed, $"Twenty backups named {fileName} already exist in {directory} on {host.ComputerName}.",
+                "Wait a second and back up again.", host.ComputerName);
+        }
+
         private static void Require(IRemoteHost host, string line, ConfigDbFailure failure, string message, string action)
         {
             var result = host.Run(line);
-            if (!result.Succeeded) throw new ConfigDbException(failure, $"{message}: {result.StandardError.Trim()}", action, host.ComputerName);
+            if (result.Succeeded) return;
+            var detail = result.StandardError.Trim();
+            throw new ConfigDbException(failure, detail.Length > 0 ? $"{message}: {detail}" : message + ".", action, host.ComputerName);
         }
 
         private void Report(string status, int percent) => _progress?.Invoke(status, percent);

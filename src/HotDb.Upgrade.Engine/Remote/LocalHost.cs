@@ -104,7 +104,12 @@ namespace HotDb.Upgrade.Remote
         {
             try
             {
+#if NET
+                // The whole tree: a child left running would hold the output pipes open.
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+#else
                 if (!process.HasExited) process.Kill();
+#endif
             }
             catch (InvalidOperationException)
             {
