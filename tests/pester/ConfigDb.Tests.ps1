@@ -1,3 +1,8 @@
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/SshdFixture.psm1') -Force
+    $script:sshdMissing = -not (Test-SshdFixtureAvailable)
+}
+
 BeforeAll {
     Import-Module $env:HOTDB_UPGRADE_MODULE -Force
     Import-Module (Join-Path $PSScriptRoot 'fixtures/MariaDbFixture.psm1') -Force
@@ -24,6 +29,40 @@ INSERT INTO hotdb_event (payload) SELECT REPEAT('x', 200) FROM seq_1_to_60000;
         foreach ($name in $Scripts.Keys) { Set-Content -Path (Join-Path $folder $name) -Value $Scripts[$name] -NoNewline }
         $folder
     }
+    # Runs $Action while a separate process samples every process's command line and environment for $Secret.
+    # The patterns come from files, so the sampler's own command line holds neither the secret nor the marker.
+    function Invoke-WithProcessSampler([string] $Secret, [scriptblock] $Action) {
+        $dir = Join-Path $work ('sampler-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        $paths = @{ Secret = "$dir/secret"; Marker = "$dir/marker"; Hits = "$dir/hits"; Seen = "$dir/seen"; Stop = "$dir/stop"; Ready = "$dir/ready" }
+        [IO.File]::WriteAllText($paths.Secret, $Secret + "`n")
+        [IO.File]::WriteAllText($paths.Marker, "defaults-extra-file`n")
+        $sampler = @"
+while [ ! -e '$($paths.Stop)' ]; do
+  grep -l -a -F -f '$($paths.Secret)' /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null >> '$($paths.Hits)'
+  grep -l -a -F -f '$($paths.Marker)' /proc/[0-9]*/cmdline 2>/dev/null >> '$($paths.Seen)'
+  : > '$($paths.Ready)'
+done
+"@
+        $start = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
+        $start.ArgumentList.Add('-c')
+        $start.ArgumentList.Add($sampler)
+        $process = [System.Diagnostics.Process]::Start($start)
+        try {
+            while (-not (Test-Path $paths.Ready)) { Start-Sleep -Milliseconds 50 }
+            $output = & $Action
+        }
+        finally {
+            New-Item -ItemType File -Path $paths.Stop | Out-Null
+            if (-not $process.WaitForExit(10000)) { $process.Kill() }
+        }
+        [pscustomobject]@{
+            Output = $output
+            Hits   = @(Get-Content $paths.Hits -ErrorAction SilentlyContinue)
+            Seen   = @(Get-Content $paths.Seen -ErrorAction SilentlyContinue)
+        }
+    }
+
     function Get-LedgerRow([string] $Version) {
         @(Invoke-MariaDbFixtureSql $db "SELECT version, script_name, success, rolled_back, statement_count, applied_by FROM hotdb_upgrade_ledger.history WHERE database_name = 'hotdb_config' AND version = '$Version' ORDER BY id")
     }
@@ -157,42 +196,65 @@ CREATE TABLE stray (id INT);
     }
 
     It 'never shows the password in any process command line or environment, nor in any output stream' {
-        $secret = Join-Path $work 'secret.pattern'
-        $marker = Join-Path $work 'dump.pattern'
-        $hits = Join-Path $work 'hits.txt'
-        $seen = Join-Path $work 'seen.txt'
-        $stop = Join-Path $work 'stop'
-        # Patterns come from files, so the sampler's own command line holds neither the password nor the marker.
-        [IO.File]::WriteAllText($secret, $db.Password + "`n")
-        [IO.File]::WriteAllText($marker, "defaults-extra-file`n")
-        $ready = Join-Path $work 'sampler.ready'
-        $sampler = @"
-while [ ! -e '$stop' ]; do
-  grep -l -a -F -f '$secret' /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null >> '$hits'
-  grep -l -a -F -f '$marker' /proc/[0-9]*/cmdline 2>/dev/null >> '$seen'
-  : > '$ready'
-done
-"@
-        $start = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
-        $start.ArgumentList.Add('-c')
-        $start.ArgumentList.Add($sampler)
-        $process = [System.Diagnostics.Process]::Start($start)
-        try {
-            while (-not (Test-Path $ready)) { Start-Sleep -Milliseconds 50 }
+        $sampled = Invoke-WithProcessSampler $db.Password {
             $streams = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.5.3 -Directory $backupDir -Verbose -Debug *>&1 | Out-String
             # An error path too: the dump cannot be written.
             $failure = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.5.3 -Directory '/proc/hotdb-not-writable' -Verbose -ErrorAction Continue *>&1 | Out-String
+            $streams, $failure
         }
-        finally {
-            New-Item -ItemType File -Path $stop | Out-Null
-            $process.WaitForExit(10000) | Out-Null
-            if (-not $process.HasExited) { $process.Kill() }
-        }
-        (Get-Content $seen -ErrorAction SilentlyContinue) | Should -Not -BeNullOrEmpty -Because 'the sampler must have seen the dump running'
-        (Get-Content $hits -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+        $streams, $failure = $sampled.Output
+        $sampled.Seen | Should -Not -BeNullOrEmpty -Because 'the sampler must have seen the dump running'
+        $sampled.Hits | Should -BeNullOrEmpty
         $streams | Should -Match 'verified'
         $failure | Should -Match 'hotdb-not-writable'
         $streams + $failure | Should -Not -Match ([regex]::Escape($db.Password))
+    }
+}
+
+Describe 'Backup and restore through an SSH session on the ConfigDB host' -Tag ConfigDb, Ssh -Skip:$sshdMissing {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'fixtures/SshdFixture.psm1') -Force
+        $script:fx = Start-SshdFixture
+        $knownHosts = Join-Path $work 'known_hosts'
+        Set-Content -Path $knownHosts -Value $fx.KnownHostsLine
+        # A non-root login, as a ConfigDB host's administrator would use.
+        $script:session = New-HotDbSession -ComputerName 127.0.0.1 -Port $fx.Port -KnownHostsPath $knownHosts -Credential (New-FixtureCredential $fx.User)
+        $script:remoteDir = (Invoke-HotDbCommand -Session $session 'mktemp -d /tmp/hotdb-configdb-ssh.XXXXXXXX').StandardOutput.Trim()
+        $script:overSsh = New-HotDbConfigDb -ComputerName $db.Endpoint -Credential $db.Credential -Session $session
+    }
+
+    AfterAll {
+        if ($script:session) { $session | Remove-HotDbSession }
+        if ($script:remoteDir) { Remove-Item -LiteralPath $remoteDir -Recurse -Force -ErrorAction SilentlyContinue }
+        if ($script:fx) { Stop-SshdFixture $fx }
+    }
+
+    It 'runs mysqldump on the ConfigDB host as the session user, keeps the password out of every process, and copies the dump back' {
+        $local = Join-Path $work 'copies'
+        $sampled = Invoke-WithProcessSampler $db.Password {
+            Backup-HotDbConfigDb -ConfigDb $overSsh -Version 2.5.3 -Directory "$remoteDir/backups" -Destination $local -Verbose *>&1
+        }
+        $sampled.Seen | Should -Not -BeNullOrEmpty -Because 'the sampler must have seen the dump running'
+        $sampled.Hits | Should -BeNullOrEmpty
+        ($sampled.Output | Out-String) | Should -Not -Match ([regex]::Escape($db.Password))
+        $backup = $sampled.Output | Where-Object { $_ -isnot [System.Management.Automation.InformationalRecord] }
+        $backup.ComputerName | Should -Be '127.0.0.1'
+        (& stat -c '%U %a' $backup.Path) | Should -Be "$($fx.User.UserName) 600"
+        (& stat -c '%a' "$remoteDir/backups") | Should -Be '700'
+        $backup.Sha256 | Should -Be (Get-FileHash $backup.Path -Algorithm SHA256).Hash.ToLowerInvariant()
+        $backup.LocalPath | Should -Be (Join-Path $local (Split-Path -Leaf $backup.Path))
+        (& stat -c '%a' $backup.LocalPath) | Should -Be '600'
+        (Get-FileHash $backup.LocalPath -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be $backup.Sha256
+        @(Get-ChildItem "$remoteDir/backups" -Force -Filter '*.cnf') | Should -BeNullOrEmpty
+        $script:sshBackup = $backup
+    }
+
+    It 'restores through the session and proves it with the recorded checksums' {
+        $recorded = $sshBackup.Tables | ForEach-Object { '{0}={1}' -f $_.Table, $_.Checksum } | Sort-Object
+        Invoke-MariaDbFixtureSql $db -Database hotdb_config "UPDATE hotdb_datanode SET name = 'changed'; CREATE TABLE stray_ssh (id INT);" | Out-Null
+        $restore = $sshBackup | Restore-HotDbConfigDb -Force
+        $restore.TablesVerified | Should -Be @($sshBackup.Tables).Count
+        (Get-MariaDbFixtureChecksum $db hotdb_config | Sort-Object) | Should -Be $recorded
     }
 }
 
