@@ -315,6 +315,15 @@ Describe 'Invoke-HotDbConfigDbUpgrade' -Tag ConfigDb {
         Invoke-MariaDbFixtureSql $db "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'hotdb_upgrade_ledger'" | Should -Be '0'
     }
 
+    It 'plans only management-platform scripts for a management-platform ConfigDB and says the platform upgrades its own from 2.5.3' {
+        $folder = New-ScriptFolder $goodScripts
+        $platform = New-HotDbConfigDb -ComputerName $db.Endpoint -Kind ManagementPlatform -Credential $db.Credential
+        $plan = Invoke-HotDbConfigDbUpgrade -ConfigDb $platform -Path $folder -From 2.5.3 -To 2.5.6 -WhatIf -WarningVariable warnings 3>$null
+        $plan.Database | Should -Be 'hotdb_cloud_config'
+        $plan.Scripts.Name | Should -Be @('hotdb_cloud_config_2.5.5.sql')
+        ($warnings -join ' ') | Should -Match 'upgrades its own ConfigDB'
+    }
+
     It 'fails in the middle of the third of four scripts, names the error and leaves the ConfigDB as before' {
         $folder = New-ScriptFolder @{
             'hotdb_config_2.5.4.sql' = 'CREATE TABLE step_one (id INT);'

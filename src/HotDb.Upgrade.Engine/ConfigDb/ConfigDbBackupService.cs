@@ -188,9 +188,21 @@ namespace HotDb.Upgrade.ConfigDb
             var client = FindProgram(host, "mysql", "mariadb");
 
             Report($"Restoring {target.Database} on {master.Endpoint}", 30);
+            // Dropping first removes what a failed upgrade added (new tables, views, routines): the result is the backup, exactly.
             using (var connection = target.Open(master.Endpoint, null))
             using (var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {QuoteIdentifier(target.Database)}", connection))
-                drop.ExecuteNonQuery();
+            {
+                try
+                {
+                    drop.ExecuteNonQuery();
+                }
+                catch (MySqlException e)
+                {
+                    throw new ConfigDbException(ConfigDbFailure.RestoreFailed,
+                        $"{master.Endpoint} refused to drop {target.Database} before the restore: {e.Message}",
+                        $"Give '{target.UserName}' the DROP and CREATE privileges on {target.Database}, then restore again; nothing was changed.", backup, e);
+                }
+            }
             var result = WithDefaultsFile(host, target, DirectoryOf(backup.Path), defaultsFile =>
             {
                 var arguments = new List<string> { client, "--defaults-extra-file=" + defaultsFile };

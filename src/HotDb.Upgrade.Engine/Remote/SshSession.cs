@@ -270,13 +270,20 @@ namespace HotDb.Upgrade.Remote
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
             if (timeout.HasValue && timeout.Value > TimeSpan.Zero) timeoutSource.CancelAfter(timeout.Value);
             var execution = command.ExecuteAsync(linked.Token);
-            using (var input = command.CreateInputStream())
+            try
             {
-                if (stdin != null)
+                using (var input = command.CreateInputStream())
                 {
-                    var bytes = Encoding.UTF8.GetBytes(stdin + "\n");
-                    input.Write(bytes, 0, bytes.Length);
+                    if (stdin != null)
+                    {
+                        var bytes = Encoding.UTF8.GetBytes(stdin + "\n");
+                        input.Write(bytes, 0, bytes.Length);
+                    }
                 }
+            }
+            catch (InvalidOperationException) when (execution.IsCompleted)
+            {
+                // A quick command can finish before its input is opened; it read nothing, so nothing is lost.
             }
             try
             {

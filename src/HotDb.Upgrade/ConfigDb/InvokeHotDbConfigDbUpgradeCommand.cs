@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using HotDb.Upgrade.ConfigDb;
+using HotDb.Upgrade.Versioning;
 
 namespace HotDb.Upgrade.Commands
 {
@@ -65,6 +66,8 @@ namespace HotDb.Upgrade.Commands
             }
             foreach (var script in plan.Scripts)
                 WriteVerbose($"Plan: {script.Version} {script.Name} ({script.StatementCount} statements, SHA-256 {script.Sha256})");
+            if (target.Kind == ConfigDbKind.ManagementPlatform && VersionRules.ManagementUpgradesOwnConfigDb(to))
+                WriteWarning($"A management platform at {to} upgrades its own ConfigDB when it starts; run these scripts by hand only if the vendor says so.");
             if (plan.Scripts.Count == 0) WriteWarning($"No {target.Kind} script in {Path} upgrades {from} to {to}; nothing to do.");
 
             if (IsWhatIf())
