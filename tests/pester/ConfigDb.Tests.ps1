@@ -134,7 +134,7 @@ Describe 'New-HotDbConfigDb' -Tag ConfigDb {
 
 Describe 'Backup-HotDbConfigDb and Restore-HotDbConfigDb' -Tag ConfigDb {
     BeforeAll {
-        $script:backup = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.5.3 -Directory $backupDir
+        $script:backup = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.5.3 -Directory $backupDir -Destination (Join-Path $work 'local-copies')
     }
 
     It 'writes a verified dump named after database, version and time, mode 0600' {
@@ -152,6 +152,8 @@ Describe 'Backup-HotDbConfigDb and Restore-HotDbConfigDb' -Tag ConfigDb {
         $backup.DumpOptions | Should -Contain '--master-data=1'
         @($backup.Tables).Count | Should -Be 3
         @(Get-ChildItem $backupDir -Force -Filter '*.cnf') | Should -BeNullOrEmpty
+        (& stat -c %a $backup.LocalPath) | Should -Be '600'
+        (Get-FileHash $backup.LocalPath -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be $backup.Sha256
     }
 
     It 'restores changed data and proves it with every table checksum' {

@@ -165,7 +165,7 @@ namespace HotDb.Upgrade.ConfigDb
 
             var backup = new ConfigDbBackup(target, host, master, version, path, size, sha256, logFile, logPosition, gtid, time,
                 client.ToString(), options, after);
-            if (copyToDirectory != null && !(host is LocalHost)) backup.LocalPath = CopyToAdmin(host, backup, copyToDirectory);
+            if (copyToDirectory != null) backup.LocalPath = CopyToAdmin(host, backup, copyToDirectory);
             _log?.Invoke($"Backup {host.ComputerName}:{path} ({size} bytes, SHA-256 {sha256}) verified.");
             Report("Backup verified", 100);
             return backup;

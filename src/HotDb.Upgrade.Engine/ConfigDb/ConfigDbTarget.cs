@@ -60,7 +60,6 @@ namespace HotDb.Upgrade.ConfigDb
         RestoreFailed,
         VerificationFailed,
         LedgerMismatch,
-        ScriptFailed,
     }
 
     /// <summary>A ConfigDB error that says what went wrong and what to do next.</summary>

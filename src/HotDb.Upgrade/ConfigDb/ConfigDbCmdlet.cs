@@ -49,7 +49,6 @@ namespace HotDb.Upgrade.Commands
                 case ConfigDbFailure.InvalidBackup: return ErrorCategory.InvalidData;
                 case ConfigDbFailure.LedgerMismatch: return ErrorCategory.InvalidData;
                 case ConfigDbFailure.VerificationFailed: return ErrorCategory.InvalidResult;
-                case ConfigDbFailure.ScriptFailed: return ErrorCategory.InvalidOperation;
                 default: return ErrorCategory.OperationStopped;
             }
         }
