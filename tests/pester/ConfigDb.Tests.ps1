@@ -109,6 +109,13 @@ Describe 'Test-HotDbUpgradeSql' -Tag ConfigDb {
         $parsed.findings[0].column | Should -Be 23
     }
 
+    It 'names a path that is neither file nor folder' {
+        $result = Test-HotDbUpgradeSql -Path (Join-Path $work 'missing.sql') -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'UpgradeSqlNotFound*'
+        $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
     It 'shows findings as a table' {
         $folder = New-ScriptFolder @{ 'hotdb_config_2.5.4.sql' = 'TRUNCATE t;' }
         $text = (Test-HotDbUpgradeSql -Path $folder).Findings | Out-String
