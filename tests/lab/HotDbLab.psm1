@@ -21,7 +21,7 @@ $script:RequiredPrograms = [ordered]@{
     ip = '/usr/sbin/ip'; tc = '/usr/sbin/tc'; unshare = '/usr/bin/unshare'; nsenter = '/usr/bin/nsenter'
     tini = '/usr/bin/tini'; sshd = '/usr/sbin/sshd'; 'ssh-keygen' = '/usr/bin/ssh-keygen'
     keepalived = '/usr/sbin/keepalived'; mariadbd = '/usr/sbin/mariadbd'; mariadb = '/usr/bin/mariadb'
-    'mariadb-install-db' = '/usr/bin/mariadb-install-db'; sudo = '/usr/bin/sudo'
+    'mariadb-install-db' = '/usr/bin/mariadb-install-db'; sudo = '/usr/bin/sudo'; nft = '/usr/sbin/nft'; ping = '/usr/bin/ping'
 }
 # Steps other lab parts add (Add-HotDbLabRoleStep) to install components once the infrastructure is up.
 $script:RoleSteps = [System.Collections.Generic.List[object]]::new()
@@ -172,12 +172,12 @@ function Read-HotDbLabTopology {
         $name = [string]$entry.Name
         if ($name -notmatch '^[a-z][a-z0-9]{0,11}$') { throw "Host name '$name' must be 1-12 lower-case letters or digits, starting with a letter." }
         $address = [string]$entry.Address
-        if ($address -notmatch "^$([regex]::Escape($script:Subnet))\.(\d{1,3})$" -or [int]$Matches[1] -notin 2..254) {
+        if ($address -notmatch "^$([regex]::Escape($script:Subnet))\.(\d{1,3})$" -or [int]$Matches[1] -notin 1..254) {
             throw "Host '$name': address '$address' is not a host address in $($script:Subnet).0/24."
         }
         if ($used.Contains($address)) { throw "Host '$name': address $address is already $($used[$address])." }
         $used[$address] = "host '$name'"
-        $roles = @($entry.Roles | ForEach-Object { [string]$_ })
+        $roles = @($entry['Roles'] | Where-Object { $_ } | ForEach-Object { [string]$_ })
         foreach ($role in $roles) {
             if ($role -notin $script:KnownRoles) { throw "Host '$name': unknown role '$role' (known: $($script:KnownRoles -join ', '))." }
         }
@@ -535,6 +535,8 @@ function Start-HotDbLab {
         }
 
         Write-Progress -Activity 'Starting HotDB lab' -Status 'Booting hosts' -PercentComplete 30
+        New-Item -ItemType Directory (Join-Path $StatePath 'bin') -Force | Out-Null
+        Copy-Item /bin/sleep (Join-Path $StatePath 'bin/hotdb-lab-host')
         $manifest = ($normalised.Hosts | ForEach-Object { "$($_.Name) $($_.Address)/24 $StatePath/hosts/$($_.Name)" }) -join "`n"
         Write-LabFile (Join-Path $StatePath 'hosts.manifest') "$manifest`n"
         New-Item -ItemType Directory /usr/local/hotdb -Force | Out-Null   # the mount point every host covers
@@ -775,12 +777,14 @@ function Invoke-HotDbLabFault {
         Injects a fault on a lab host; returns a fault object that Clear-HotDbLabFault undoes.
     .DESCRIPTION
         LinkDown        the host's cable is pulled (its veth on the bridge goes down).
-        KillProcess     SIGKILL every process named -ProcessName on the host (comm or argv[0] base name).
+        KillProcess     SIGKILL every process named -ProcessName on the host (comm or argv[0] base name),
+                        except the host's own pid 1 and keeper.
         FillDisk        fills the host's size-limited /usr/local/hotdb until a write gets ENOSPC.
         ReplaceHostKey  sshd on the host gets a new host key, so strict host-key checking fails.
         StopConfigDb    shuts MariaDB down on a configdb or drconfigdb host.
-        Latency         tc netem delays the host's outgoing packets by -DelayMs, for -DurationSeconds.
-        PacketLoss      tc netem drops -LossPercent of the host's outgoing packets, for -DurationSeconds.
+        Latency         tc netem delays the host's outgoing packets by -DelayMs, for -DurationSeconds
+                        (needs a kernel with netem).
+        PacketLoss      nftables drops -LossPercent of the host's outgoing packets at random, for -DurationSeconds.
     #>
     [CmdletBinding(SupportsShouldProcess)]
     param(
@@ -806,7 +810,7 @@ function Invoke-HotDbLabFault {
         'KillProcess' {
             $victims = @(Get-LabHostProcess $record | Where-Object { $_.Comm -eq $ProcessName -or $_.Program -eq $ProcessName })
             if (-not $victims) { throw "No process named '$ProcessName' runs on lab host $HostName." }
-            foreach ($victim in $victims) { Invoke-LabProcess kill @('-KILL', [string]$victim.Pid) -AllowFailure | Out-Null }
+            Invoke-LabHost $record "kill -KILL $($victims.Pid -join ' ')" -AllowFailure | Out-Null
             # Only parents are restarted on clear: a daemon's own children come back with it.
             $victimPids = $victims.Pid
             $detail.Restart = @($victims | Where-Object { $_.ParentPid -notin $victimPids } | ForEach-Object {
@@ -827,17 +831,30 @@ function Invoke-HotDbLabFault {
         }
         'StopConfigDb' { Stop-LabMariaDb $record }
         { $_ -in 'Latency', 'PacketLoss' } {
-            $netem = if ($Fault -eq 'Latency') { "delay ${DelayMs}ms" } else { "loss ${LossPercent}%" }
             $token = [guid]::NewGuid().ToString('n')
             $expires = [DateTime]::UtcNow.AddSeconds($DurationSeconds).ToString('o')
-            # The host itself clears the fault when its time is up, unless a later netem fault replaced it.
-            Invoke-LabHost $record @"
-tc qdisc replace dev eth0 root netem $netem
-echo $token > /run/hotdb-lab-netem
-setsid -f /bin/sh -c 'sleep $DurationSeconds; [ "`$(cat /run/hotdb-lab-netem 2>/dev/null)" = $token ] && tc qdisc del dev eth0 root && rm -f /run/hotdb-lab-netem' </dev/null >/dev/null 2>&1
-"@ | Out-Null
-            $detail.Netem = $netem
+            if ($Fault -eq 'Latency') {
+                $apply = "tc qdisc replace dev eth0 root netem delay ${DelayMs}ms"
+                $undo = 'tc qdisc del dev eth0 root'
+                $probe = Invoke-LabHost $record $apply -AllowFailure
+                if ($probe.ExitCode -ne 0) {
+                    if ($probe.Error -match 'qdisc kind is unknown') { throw "Latency needs the kernel's netem qdisc (CONFIG_NET_SCH_NETEM), which this machine's kernel lacks." }
+                    throw "On lab host ${HostName}: $apply failed: $($probe.Error.Trim())"
+                }
+            }
+            else {
+                # nftables, not netem: it drops at random whatever qdiscs the kernel has.
+                $match = if ($LossPercent -ge 100) { '' } else { "numgen random mod 100 < $LossPercent " }
+                $apply = "nft -f - <<'EOF'`ntable inet hotdblab_fault {`n  chain output {`n    type filter hook output priority 0;`n    oifname `"eth0`" ${match}drop`n  }`n}`nEOF"
+                $undo = 'nft delete table inet hotdblab_fault'
+                Invoke-LabHost $record "nft delete table inet hotdblab_fault 2>/dev/null; $apply" | Out-Null
+            }
+            $marker = "/run/hotdb-lab-$($Fault.ToLowerInvariant())"
+            # The host itself ends the fault when its time is up, unless a later fault of the kind replaced it.
+            Invoke-LabHost $record "echo $token > $marker; setsid -f /bin/sh -c 'sleep $DurationSeconds; [ `"`$(cat $marker 2>/dev/null)`" = $token ] && $undo && rm -f $marker' </dev/null >/dev/null 2>&1" | Out-Null
             $detail.Token = $token
+            $detail.Marker = $marker
+            $detail.Undo = $undo
         }
     }
     $record = [pscustomobject]@{
@@ -875,50 +892,60 @@ function Clear-HotDbLabFault {
         $all = @(Read-LabFaults $StatePath)
         $chosen = @($all | Where-Object { ($ids.Count -eq 0 -or $_.Id -in $ids) -and (-not $HostName -or $_.HostName -eq $HostName) })
         $remaining = [System.Collections.Generic.List[object]]::new()
+        $failures = [System.Collections.Generic.List[string]]::new()
         foreach ($fault in $all) { if ($fault -notin $chosen) { $remaining.Add($fault) } }
         # Last in, first out: a later fault may depend on the state an earlier one left.
         [array]::Reverse($chosen)
         foreach ($fault in $chosen) {
             if (-not $PSCmdlet.ShouldProcess($fault.HostName, "Clear fault $($fault.Fault)")) { $remaining.Add($fault); continue }
-            $record = Get-LabHostRecord $StatePath $fault.HostName
-            switch ($fault.Fault) {
-                'LinkDown' { Invoke-LabProcess ip @('link', 'set', "$($script:VethPrefix)$($fault.HostName)", 'up') | Out-Null }
-                'KillProcess' { foreach ($restart in $fault.Detail.Restart) { Restart-LabProcess $record $restart } }
-                'FillDisk' { Invoke-LabHost $record 'rm -f /usr/local/hotdb/.hotdb-lab-fill' | Out-Null }
-                'ReplaceHostKey' {
-                    Invoke-LabHost $record 'cd /etc/ssh && mv -f ssh_host_ed25519_key.lab-saved ssh_host_ed25519_key && mv -f ssh_host_ed25519_key.pub.lab-saved ssh_host_ed25519_key.pub && kill -HUP "$(cat /run/sshd.pid)"' | Out-Null
-                    Wait-LabHostKey $record (Invoke-LabHost $record 'cat /etc/ssh/ssh_host_ed25519_key.pub').Output.Trim()
+            try {
+                $record = Get-LabHostRecord $StatePath $fault.HostName
+                switch ($fault.Fault) {
+                    'LinkDown' { Invoke-LabProcess ip @('link', 'set', "$($script:VethPrefix)$($fault.HostName)", 'up') | Out-Null }
+                    'KillProcess' { foreach ($restart in $fault.Detail.Restart) { Restart-LabProcess $record $restart } }
+                    'FillDisk' { Invoke-LabHost $record 'rm -f /usr/local/hotdb/.hotdb-lab-fill' | Out-Null }
+                    'ReplaceHostKey' {
+                        Invoke-LabHost $record 'cd /etc/ssh && mv -f ssh_host_ed25519_key.lab-saved ssh_host_ed25519_key && mv -f ssh_host_ed25519_key.pub.lab-saved ssh_host_ed25519_key.pub && kill -HUP "$(cat /run/sshd.pid)"' | Out-Null
+                        Wait-LabHostKey $record (Invoke-LabHost $record 'cat /etc/ssh/ssh_host_ed25519_key.pub').Output.Trim()
+                    }
+                    'StopConfigDb' { Start-LabMariaDb $record; Wait-LabMariaDb $record }
+                    { $_ -in 'Latency', 'PacketLoss' } {
+                        $marker = $fault.Detail.Marker
+                        Invoke-LabHost $record "if [ `"`$(cat $marker 2>/dev/null)`" = $($fault.Detail.Token) ]; then $($fault.Detail.Undo) && rm -f $marker; fi" | Out-Null
+                    }
                 }
-                'StopConfigDb' { Start-LabMariaDb $record; Wait-LabMariaDb $record }
-                { $_ -in 'Latency', 'PacketLoss' } {
-                    Invoke-LabHost $record "if [ `"`$(cat /run/hotdb-lab-netem 2>/dev/null)`" = $($fault.Detail.Token) ]; then tc qdisc del dev eth0 root; rm -f /run/hotdb-lab-netem; fi" | Out-Null
-                }
+            }
+            catch {
+                $remaining.Add($fault)
+                $failures.Add("$($fault.Fault) on $($fault.HostName): $($_.Exception.Message)")
             }
         }
         Save-LabFaults $StatePath $remaining
+        if ($failures.Count) { throw "Clearing lab faults failed (they stay recorded): $($failures -join '; ')" }
     }
 }
 
 function Get-LabHostProcess($Record) {
-    # Every process of a host as the lab machine sees it (its pid namespace holds only that host's processes).
-    $pids = (Invoke-LabProcess ip @('netns', 'pids', "$($script:NetNsPrefix)$($Record.Name)")).Output -split "`n" | Where-Object { $_ -match '^\d+$' }
-    foreach ($processId in $pids) {
-        try {
-            $raw = [IO.File]::ReadAllText("/proc/$processId/cmdline")
-            $status = [IO.File]::ReadAllLines("/proc/$processId/status")
-            $arguments = @($raw.TrimEnd([char]0) -split [char]0)
-            [pscustomobject]@{
-                Pid = [int]$processId
-                ParentPid = [int](($status | Where-Object { $_ -like 'PPid:*' }) -split '\s+')[1]
-                Comm = [IO.File]::ReadAllText("/proc/$processId/comm").Trim()
-                Program = Split-Path -Leaf $arguments[0]
-                Arguments = $arguments
-                WorkingDirectory = (Get-Item "/proc/$processId/cwd").Target
-                Uid = (($status | Where-Object { $_ -like 'Uid:*' }) -split '\s+')[1]
-                Gid = (($status | Where-Object { $_ -like 'Gid:*' }) -split '\s+')[1]
-            }
+    # The host's processes as the host sees them (its own pid namespace), less pid 1, its keeper and this probe.
+    $probe = @'
+for d in /proc/[0-9]*; do
+    p=${d#/proc/}
+    [ "$p" = 1 ] || [ "$p" = $$ ] && continue
+    c=$(cat "$d/comm" 2>/dev/null) || continue
+    pp=$(awk '/^PPid:/ { print $2 }' "$d/status" 2>/dev/null) || continue
+    [ "$pp" = $$ ] || [ "$c" = hotdb-lab-host ] && continue
+    u=$(awk '/^Uid:/ { print $2 }' "$d/status"); g=$(awk '/^Gid:/ { print $2 }' "$d/status")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$p" "$pp" "$c" "$u" "$g" "$(readlink "$d/cwd")" "$(base64 -w0 "$d/cmdline")"
+done
+'@
+    foreach ($line in (Invoke-LabHost $Record $probe).Output -split "`n" | Where-Object { $_ }) {
+        $fields = $line -split "`t"
+        $arguments = @([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($fields[6])).TrimEnd([char]0) -split [char]0)
+        if (-not $arguments[0]) { continue }   # a kernel thread or a zombie
+        [pscustomobject]@{
+            Pid = [int]$fields[0]; ParentPid = [int]$fields[1]; Comm = $fields[2]; Uid = $fields[3]; Gid = $fields[4]
+            WorkingDirectory = $fields[5]; Program = Split-Path -Leaf $arguments[0]; Arguments = $arguments
         }
-        catch { }   # the process ended while being read
     }
 }
 
@@ -930,7 +957,7 @@ function Restart-LabProcess($Record, $Restart) {
     }
     # Any other program is started again as it was: same arguments, directory and user.
     $quoted = ($Restart.Arguments | ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }) -join ' '
-    $directory = "'" + ($Restart.WorkingDirectory -replace "^/proc/\d+/root", '' -replace "'", "'\''") + "'"
+    $directory = "'" + ($Restart.WorkingDirectory -replace "'", "'\''") + "'"
     Invoke-LabHost $Record "cd $directory && setsid -f setpriv --reuid=$($Restart.Uid) --regid=$($Restart.Gid) --init-groups $quoted </dev/null >/dev/null 2>&1" | Out-Null
 }
 

@@ -27,4 +27,5 @@ hostname "$name"
 
 /usr/sbin/sshd -E /var/log/sshd.log
 touch "$dir/.ready"
-exec /usr/bin/tini -- /bin/sleep infinity
+# The keeper is sleep under its own name, so killing a host's 'sleep' processes does not end the host.
+exec /usr/bin/tini -- "$dir/../../bin/hotdb-lab-host" infinity

@@ -92,12 +92,8 @@ down() {
         ip link delete "$veth" 2>/dev/null || true
     done
     if ip link show "$bridge" >/dev/null 2>&1; then ip link delete "$bridge"; fi
-}
-
-# exec PID1 COMMAND...: runs COMMAND inside that host's namespaces, as root, from /.
-host_exec() {
-    local init=$1; shift
-    exec nsenter --target "$init" --net --mount --uts --ipc --pid --root --wd=/ -- "$@"
+    # 'ip netns add' turned /run/netns into a mount point; drop it when no namespace of anyone is left.
+    if mountpoint -q /run/netns && [[ -z $(ls -A /run/netns) ]]; then umount /run/netns && rmdir /run/netns; fi
 }
 
 command=${1:-}; shift || true
@@ -105,6 +101,5 @@ case $command in
     etc-template) etc_template "$@" ;;
     boot-all) boot_all "$@" ;;
     down) down "$@" ;;
-    exec) host_exec "$@" ;;
-    *) die "usage: labhost.sh etc-template|boot-all|down|exec ..." ;;
+    *) die "usage: labhost.sh etc-template|boot-all|down ..." ;;
 esac
