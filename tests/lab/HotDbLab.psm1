@@ -248,8 +248,10 @@ function Enter-LabLock([string] $StatePath, [int] $WaitSeconds) {
             return
         }
         $owner = Get-LabLockOwner
-        if (-not $owner -and -not (Test-LabInfrastructurePresent)) {
-            Remove-Item $script:LockDir -Recurse -Force -ErrorAction SilentlyContinue   # a stale lock
+        # Stale: no lab network left and the process that took the lock is gone (a start that died).
+        $ownerAlive = $owner -and (Test-Path "/proc/$($owner.Pid)")
+        if (-not $ownerAlive -and -not (Test-LabInfrastructurePresent)) {
+            Remove-Item $script:LockDir -Recurse -Force -ErrorAction SilentlyContinue
             continue
         }
         if ([DateTime]::UtcNow -ge $deadline) {
