@@ -58,6 +58,8 @@ $debianPackages = [ordered]@{
     '/usr/bin/ping'               = 'iputils-ping'
     '/usr/bin/tini'               = 'tini'
     '/usr/sbin/nft'               = 'nftables'
+    '/usr/sbin/iptables'          = 'iptables'
+    '/usr/bin/python3'            = 'python3-minimal'
     '/usr/bin/pgrep'              = 'procps'
     '/usr/bin/nsenter'            = 'util-linux'
 }

@@ -22,6 +22,7 @@ $script:RequiredPrograms = [ordered]@{
     tini = '/usr/bin/tini'; sshd = '/usr/sbin/sshd'; 'ssh-keygen' = '/usr/bin/ssh-keygen'
     keepalived = '/usr/sbin/keepalived'; mariadbd = '/usr/sbin/mariadbd'; mariadb = '/usr/bin/mariadb'
     'mariadb-install-db' = '/usr/bin/mariadb-install-db'; sudo = '/usr/bin/sudo'; nft = '/usr/sbin/nft'; ping = '/usr/bin/ping'
+    iptables = '/usr/sbin/iptables'; python3 = '/usr/bin/python3'
 }
 # Steps other lab parts add (Add-HotDbLabRoleStep) to install components once the infrastructure is up.
 $script:RoleSteps = [System.Collections.Generic.List[object]]::new()
@@ -784,8 +785,8 @@ function Invoke-HotDbLabFault {
         FillDisk        fills the host's size-limited /usr/local/hotdb until a write gets ENOSPC.
         ReplaceHostKey  sshd on the host gets a new host key, so strict host-key checking fails.
         StopConfigDb    shuts MariaDB down on a configdb or drconfigdb host.
-        Latency         tc netem delays the host's outgoing packets by -DelayMs, for -DurationSeconds
-                        (needs a kernel with netem).
+        Latency         delays the host's outgoing packets by -DelayMs, for -DurationSeconds (iptables NFQUEUE
+                        and host/netdelay.py, as tc netem would on a kernel that has it).
         PacketLoss      nftables drops -LossPercent of the host's outgoing packets at random, for -DurationSeconds.
     #>
     [CmdletBinding(SupportsShouldProcess)]
@@ -836,13 +837,18 @@ function Invoke-HotDbLabFault {
             $token = [guid]::NewGuid().ToString('n')
             $expires = [DateTime]::UtcNow.AddSeconds($DurationSeconds).ToString('o')
             if ($Fault -eq 'Latency') {
-                $apply = "tc qdisc replace dev eth0 root netem delay ${DelayMs}ms"
-                $undo = 'tc qdisc del dev eth0 root'
-                $probe = Invoke-LabHost $record $apply -AllowFailure
-                if ($probe.ExitCode -ne 0) {
-                    if ($probe.Error -match 'qdisc kind is unknown') { throw "Latency needs the kernel's netem qdisc (CONFIG_NET_SCH_NETEM), which this machine's kernel lacks." }
-                    throw "On lab host ${HostName}: $apply failed: $($probe.Error.Trim())"
-                }
+                # netdelay.py holds the packets iptables queues to it: tc netem's delay, which this
+                # machine's kernel lacks (CONFIG_NET_SCH_NETEM is not set).
+                $rule = 'OUTPUT -o eth0 -j NFQUEUE --queue-num 7 --queue-bypass'
+                $undo = "iptables -D $rule; kill `$(cat /run/hotdb-lab-netdelay.pid) && rm -f /run/hotdb-lab-netdelay.pid"
+                $delayer = Join-Path $script:LibDir 'netdelay.py'
+                Invoke-LabHost $record @"
+if [ -s /run/hotdb-lab-netdelay.pid ]; then $undo; fi
+setsid -f /usr/bin/python3 '$delayer' 7 $DelayMs /run/hotdb-lab-netdelay.pid </dev/null >>/var/log/hotdb-lab-netdelay.log 2>&1
+for i in `$(seq 50); do [ -s /run/hotdb-lab-netdelay.pid ] && break; sleep 0.1; done
+[ -s /run/hotdb-lab-netdelay.pid ] || { echo 'netdelay did not start:' >&2; tail -n 3 /var/log/hotdb-lab-netdelay.log >&2; exit 1; }
+iptables -A $rule
+"@ | Out-Null
             }
             else {
                 # nftables, not netem: it drops at random whatever qdiscs the kernel has.
@@ -853,7 +859,7 @@ function Invoke-HotDbLabFault {
             }
             $marker = "/run/hotdb-lab-$($Fault.ToLowerInvariant())"
             # The host itself ends the fault when its time is up, unless a later fault of the kind replaced it.
-            Invoke-LabHost $record "echo $token > $marker; setsid -f /bin/sh -c 'sleep $DurationSeconds; [ `"`$(cat $marker 2>/dev/null)`" = $token ] && $undo && rm -f $marker' </dev/null >/dev/null 2>&1" | Out-Null
+            Invoke-LabHost $record "echo $token > $marker; setsid -f /bin/sh -c 'sleep $DurationSeconds; [ `"`$(cat $marker 2>/dev/null)`" = $token ] && { $undo; } && rm -f $marker' </dev/null >/dev/null 2>&1" | Out-Null
             $detail.Token = $token
             $detail.Marker = $marker
             $detail.Undo = $undo
