@@ -394,3 +394,28 @@ Describe 'Default lab topology' -Tag Lab {
         (Invoke-LabSsh ($hosts | Where-Object Name -EQ 'drconfigdb') 'mysql -e "SHOW SLAVE STATUS\G" | grep -c "_Running: Yes"').Output | Should -Be '2'
     }
 }
+
+Describe 'Lab on a machine that cannot host it' -Tag Lab {
+    # A user namespace without a uid mapping: the same machine, seen by a process that is not root.
+    BeforeEach { if ($skipReason) { Set-ItResult -Skipped -Because $skipReason } }
+
+    It 'says why in one line, and Start-HotDbLab refuses with that line before building anything' {
+        $module = Join-Path $PSScriptRoot '../lab/HotDbLab.psm1'
+        $output = & unshare --user dotnet pwsh -NoProfile -NonInteractive -Command "Import-Module '$module'; Get-HotDbLabSupport; try { Start-HotDbLab -Topology '$pairTopology' } catch { 'refused: ' + `$_.Exception.Message }"
+        $output | Should -Be @(
+            'The HotDB lab needs root to create network and mount namespaces (running as uid 65534).'
+            'refused: The HotDB lab needs root to create network and mount namespaces (running as uid 65534).'
+        )
+    }
+
+    It 'reports the lab tests as skipped with that reason, not passed' {
+        $pester = (Get-Module Pester).Path
+        $script = "Import-Module '$pester'; `$c = New-PesterConfiguration; `$c.Run.Path = '$PSCommandPath'; `$c.Run.PassThru = `$true; " +
+            "`$c.Filter.FullName = '*Lab estate*lets root log in*'; `$c.Output.Verbosity = 'Detailed'; `$r = Invoke-Pester -Configuration `$c; " +
+            "'counts: {0} passed, {1} failed, {2} skipped' -f `$r.PassedCount, `$r.FailedCount, `$r.SkippedCount"
+        $output = (& unshare --user dotnet pwsh -NoProfile -NonInteractive -Command $script) -join "`n"
+        $output | Should -Match 'Lab tests skipped: The HotDB lab needs root'
+        $output | Should -Match 'is skipped, because The HotDB lab needs root to create network and mount namespaces'
+        $output | Should -Match 'counts: 0 passed, 0 failed, 1 skipped'
+    }
+}
