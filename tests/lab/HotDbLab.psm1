@@ -238,19 +238,16 @@ function Get-HotDbLabSupport {
 function Enter-LabLock([string] $StatePath, [int] $WaitSeconds) {
     $deadline = [DateTime]::UtcNow.AddSeconds($WaitSeconds)
     while ($true) {
-        try {
-            [IO.Directory]::CreateDirectory('/run') | Out-Null
-            # mkdir is atomic: exactly one of two concurrent starts gets the lock.
-            $made = (Invoke-LabProcess mkdir @($script:LockDir) -AllowFailure).ExitCode -eq 0
-        }
-        catch { $made = $false }
-        if ($made) {
+        # mkdir is atomic: exactly one of two concurrent starts gets the lock.
+        if ((Invoke-LabProcess mkdir @($script:LockDir) -AllowFailure).ExitCode -eq 0) {
             Write-LabFile (Join-Path $script:LockDir 'owner.json') (@{ StatePath = $StatePath; Pid = $PID; Started = [DateTime]::UtcNow.ToString('o') } | ConvertTo-Json)
             return
         }
         $owner = Get-LabLockOwner
-        # Stale: no lab network left and the process that took the lock is gone (a start that died).
-        $ownerAlive = $owner -and (Test-Path "/proc/$($owner.Pid)")
+        # Stale: no lab network left and the process that took the lock is gone (a start that died). A lock
+        # without its owner file yet is a start that is just writing it, unless it is old.
+        $ownerAlive = if ($owner) { Test-Path "/proc/$($owner.Pid)" }
+        else { (Test-Path $script:LockDir) -and (Get-Item $script:LockDir).LastWriteTimeUtc -gt [DateTime]::UtcNow.AddSeconds(-30) }
         if (-not $ownerAlive -and -not (Test-LabInfrastructurePresent)) {
             Remove-Item $script:LockDir -Recurse -Force -ErrorAction SilentlyContinue
             continue
