@@ -87,7 +87,7 @@ function Read-LabState([string] $StatePath) {
 
 function Get-LabLockOwner {
     $owner = Join-Path $script:LockDir 'owner.json'
-    if (Test-Path $owner) { Get-Content $owner -Raw | ConvertFrom-Json } else { $null }
+    try { Get-Content $owner -Raw -ErrorAction Stop | ConvertFrom-Json } catch { $null }   # absent or being written
 }
 
 function Test-LabInfrastructurePresent {
