@@ -7,12 +7,16 @@
     Test  : Build, then the xunit suites and the Pester suites; ends with one line
             'tests: N passed, M failed, K skipped' and exits non-zero on any failure.
     Clean : removes build output, the staged module and downloaded tools.
+    Lab   : the test lab (tests/lab): -LabAction Up starts it (-Topology picks the hosts), Status lists its
+            hosts, Down tears it down. Needs root; installs the lab's Debian packages first.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Lab -LabAction Up -Topology tests/lab/topology.pair.psd1
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Clean', 'Lab')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -22,7 +26,14 @@ param(
     [string[]] $Tag,
 
     # Skip the xunit suites (for quick Pester iterations).
-    [switch] $SkipUnit
+    [switch] $SkipUnit,
+
+    # -Task Lab: what to do with the lab.
+    [ValidateSet('Up', 'Status', 'Down')]
+    [string] $LabAction = 'Status',
+
+    # -Task Lab -LabAction Up: a topology .psd1 (default tests/lab/topology.default.psd1).
+    [string] $Topology
 )
 
 Set-StrictMode -Version Latest
@@ -33,11 +44,24 @@ $toolsPackages = Join-Path $root 'tools/packages'
 
 # Debian packages the tests need, keyed by the program that proves the package is there.
 $debianPackages = [ordered]@{
-    '/usr/sbin/sshd'      = 'openssh-server'
-    '/usr/bin/ssh-keygen' = 'openssh-client'
-    '/usr/bin/sudo'       = 'sudo'            # the SSH suite's elevation test
-    '/usr/sbin/mariadbd'  = 'mariadb-server'
-    '/usr/bin/mysqldump'  = 'mariadb-client'
+    '/usr/sbin/sshd'              = 'openssh-server'
+    '/usr/bin/ssh-keygen'         = 'openssh-client'
+    '/usr/bin/sudo'               = 'sudo'            # the SSH suite's elevation test, and the lab's login user
+    # The lab (tests/lab): hosts in namespaces with real keepalived and MariaDB.
+    '/usr/sbin/keepalived'        = 'keepalived'
+    '/usr/sbin/mariadbd'          = 'mariadb-server'
+    '/usr/bin/mariadb-install-db' = 'mariadb-server'
+    '/usr/bin/mariadb'            = 'mariadb-client'
+    '/usr/bin/mysqldump'          = 'mariadb-client'
+    '/usr/sbin/ip'                = 'iproute2'
+    '/usr/sbin/tc'                = 'iproute2'
+    '/usr/bin/ping'               = 'iputils-ping'
+    '/usr/bin/tini'               = 'tini'
+    '/usr/sbin/nft'               = 'nftables'
+    '/usr/sbin/iptables'          = 'iptables'
+    '/usr/bin/python3'            = 'python3-minimal'
+    '/usr/bin/pgrep'              = 'procps'
+    '/usr/bin/nsenter'            = 'util-linux'
 }
 
 function Write-Step([string] $Message) { Write-Host "==> $Message" -ForegroundColor Cyan }
@@ -131,6 +155,30 @@ function Invoke-PesterTest {
     Get-Content $summary -Raw | ConvertFrom-Json
 }
 
+function Invoke-Lab {
+    if ($LabAction -ne 'Down') { Install-DebianPrerequisite }
+    Import-Module (Join-Path $root 'tests/lab/HotDbLab.psm1') -Force
+    switch ($LabAction) {
+        'Up' {
+            $reason = Get-HotDbLabSupport
+            if ($reason) { throw $reason }
+            $options = @{}
+            if ($Topology) { $options.Topology = $Topology }
+            Write-Step 'Starting the HotDB lab'
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            Start-HotDbLab @options | Format-Table Name, Address, Roles, Vip -AutoSize | Out-Host
+            Write-Step ("Lab up in {0:N1} s; known_hosts, keys and passwords under {1}" -f $clock.Elapsed.TotalSeconds, (Split-Path (Get-HotDbLab | Select-Object -First 1).KnownHostsPath))
+        }
+        'Status' {
+            $hosts = @(Get-HotDbLab -ErrorAction SilentlyContinue)
+            if (-not $hosts) { Write-Step 'No HotDB lab is running.'; return }
+            $hosts | Format-Table Name, Address, Roles, Vip, InitPid -AutoSize | Out-Host
+            Get-HotDbLabFault | Format-Table HostName, Fault, Started, ExpiresAt -AutoSize | Out-Host
+        }
+        'Down' { Write-Step 'Tearing the HotDB lab down'; Stop-HotDbLab }
+    }
+}
+
 switch ($Task) {
     'Clean' {
         Write-Step 'Removing build output, staged module and downloaded tools'
@@ -141,6 +189,7 @@ switch ($Task) {
         }
     }
     'Build' { Invoke-Build }
+    'Lab' { Invoke-Lab }
     'Test' {
         Invoke-Build
         $suites = @()
