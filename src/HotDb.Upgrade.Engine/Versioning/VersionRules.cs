@@ -12,6 +12,8 @@ namespace HotDb.Upgrade.Versioning
         public static readonly HotDbVersion MultiNodeOnlineMinimumSource = HotDbVersion.Parse("2.5.1");
         /// <summary>2.5.1 and 2.5.3 builds older than this cannot take part in a multi-node online upgrade.</summary>
         public static readonly DateTime MultiNodeOnlineMinimumBuildDate = new DateTime(2019, 8, 21);
+        /// <summary>From this version server.xml's autoIncrement is a mode number (0, 1, 2) instead of true/false.</summary>
+        public static readonly HotDbVersion AutoIncrementModeFrom = HotDbVersion.Parse("2.5.4");
         private static readonly HotDbVersion[] DateCheckedSources = { HotDbVersion.Parse("2.5.1"), HotDbVersion.Parse("2.5.3") };
 
         /// <summary>The JDK version a start script must name for this compute-node or platform version.</summary>
@@ -28,6 +30,19 @@ namespace HotDb.Upgrade.Versioning
 
         /// <summary>A 2.5.3+ management platform upgrades its own ConfigDB at start; older targets need the SQL run by hand.</summary>
         public static bool ManagementUpgradesOwnConfigDb(HotDbVersion target) => target >= ManagementSelfUpgradesConfigDbFrom;
+
+        /// <summary>
+        /// autoIncrement's true/false written as the mode number 2.5.4 and later read (true: 1, false: 0);
+        /// null when <paramref name="value"/> needs no conversion for <paramref name="target"/>.
+        /// </summary>
+        public static string? AutoIncrementForTarget(string value, HotDbVersion target)
+        {
+            if (target < AutoIncrementModeFrom) return null;
+            var trimmed = value.Trim();
+            if (trimmed.Equals("true", StringComparison.OrdinalIgnoreCase)) return "1";
+            if (trimmed.Equals("false", StringComparison.OrdinalIgnoreCase)) return "0";
+            return null;
+        }
 
         /// <summary>May a multi-node cluster at this version and build date be upgraded without stopping service?</summary>
         public static RuleVerdict MultiNodeOnlineUpgrade(HotDbVersion source, DateTime? sourceBuildDate)
