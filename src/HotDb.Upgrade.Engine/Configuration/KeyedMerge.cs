@@ -147,13 +147,13 @@ namespace HotDb.Upgrade.Configuration
 
         private ConfigChange? Decide(string key, ConfigEntry? o, ConfigEntry? n, ConfigEntry? b, bool threeWay, ConfigMergeMode mode)
         {
-            if (Same(o, n)) return null;
             ConfigChange Make(Outcome outcome) =>
                 new ConfigChange(Kind, File, key, o?.Display, n?.Display, b?.Display, outcome.MergedValue, outcome.Action, outcome.Reason, mode);
 
             if ((o?.Occurrences ?? 1) > 1 || (n?.Occurrences ?? 1) > 1)
                 return Make(new Outcome(ConfigChangeAction.Skipped, n?.Display,
                     $"set more than once in the {((o?.Occurrences ?? 1) > 1 ? "old" : "new")} file, so which value counts is ambiguous; merge it by hand."));
+            if (Same(o, n)) return null;
 
             var userChanged = !threeWay || !Same(o, b);
             if (!userChanged)
