@@ -41,7 +41,7 @@ namespace HotDb.Upgrade.Configuration
     /// <summary>One setting's comparison and what the merge does with it.</summary>
     public sealed class ConfigChange
     {
-        public ConfigChange(ConfigFileKind kind, string file, string key, string? oldValue, string? newValue, string? pristineValue,
+        internal ConfigChange(ConfigFileKind kind, string file, string key, string? oldValue, string? newValue, string? pristineValue,
             string? mergedValue, ConfigChangeAction action, string reason, ConfigMergeMode mode)
         {
             Kind = kind;
@@ -74,6 +74,25 @@ namespace HotDb.Upgrade.Configuration
         public ConfigMergeMode Mode { get; }
         /// <summary>Where the edited file's original was saved; null until Merge-HotDbConfig writes it.</summary>
         public string? BackupPath { get; internal set; }
+
+        /// <summary>The value is a password: every value shown here is masked; the files hold the real ones.</summary>
+        public bool IsSecret { get; internal set; }
+
+        /// <summary>The merged value as the program reads it, unmasked, for verifying the written file.</summary>
+        internal string? ExpectedValue { get; set; }
+
+        internal const string Mask = "********";
+
+        internal static ConfigChange Create(ConfigFileKind kind, string file, string key, string? oldValue, string? newValue, string? pristineValue,
+            string? mergedValue, ConfigChangeAction action, string reason, ConfigMergeMode mode, bool secret)
+        {
+            string? Shown(string? value) => secret && value != null ? Mask : value;
+            return new ConfigChange(kind, file, key, Shown(oldValue), Shown(newValue), Shown(pristineValue), Shown(mergedValue), action, reason, mode)
+            {
+                IsSecret = secret,
+                ExpectedValue = mergedValue,
+            };
+        }
 
         public override string ToString() => $"{File}: {Key} {Action} ({OldValue} -> {MergedValue})";
     }

@@ -124,6 +124,9 @@ namespace HotDb.Upgrade.Configuration
         protected virtual Outcome DefaultOnlyInOld(ConfigEntry oldEntry) =>
             new Outcome(ConfigChangeAction.DroppedByNewVersion, null, "the new version's file no longer has it; not re-added.");
 
+        /// <summary>Keys whose values are passwords and are never shown.</summary>
+        protected virtual bool IsSecret(string key) => false;
+
         /// <summary>A reason this key must not be carried (e.g. JDK settings), or null.</summary>
         protected virtual string? CarryVeto(string key) => null;
 
@@ -148,7 +151,7 @@ namespace HotDb.Upgrade.Configuration
         private ConfigChange? Decide(string key, ConfigEntry? o, ConfigEntry? n, ConfigEntry? b, bool threeWay, ConfigMergeMode mode)
         {
             ConfigChange Make(Outcome outcome) =>
-                new ConfigChange(Kind, File, key, o?.Display, n?.Display, b?.Display, outcome.MergedValue, outcome.Action, outcome.Reason, mode);
+                ConfigChange.Create(Kind, File, key, o?.Display, n?.Display, b?.Display, outcome.MergedValue, outcome.Action, outcome.Reason, mode, IsSecret(key));
 
             if ((o?.Occurrences ?? 1) > 1 || (n?.Occurrences ?? 1) > 1)
                 return Make(new Outcome(ConfigChangeAction.Skipped, n?.Display,

@@ -142,6 +142,9 @@ namespace HotDb.Upgrade.Configuration
             return tag.Substring(0, close).TrimEnd() + ">" + raw + "</" + element.Name + ">";
         }
 
+        // password, bakPassword, drBakPassword, ndbSqlPass, keyStorePass, ...
+        protected override bool IsSecret(string key) => key.IndexOf("pass", StringComparison.OrdinalIgnoreCase) >= 0;
+
         protected override Outcome OnlyInOld(ConfigEntry oldEntry, bool vendorHadIt)
         {
             if (!ServerXmlParameters.IsSupported(oldEntry.Key, Options.NewVersion))
@@ -170,7 +173,7 @@ namespace HotDb.Upgrade.Configuration
             foreach (var change in result.Changes.Where(c => c.Action == ConfigChangeAction.Carried || c.Action == ConfigChangeAction.Added))
             {
                 var entry = merged[change.Key];
-                if (entry is null || entry.Comparable != change.MergedValue)
+                if (entry is null || entry.Comparable != change.ExpectedValue)
                     throw new InvalidOperationException($"{file}: the merged file does not hold the carried value of '{change.Key}'; nothing was written.");
             }
         }

@@ -82,8 +82,8 @@ namespace HotDb.Upgrade.Configuration
                               ?? ShellAssignment.Encode(parts, ShellQuoting.Double)!;
                 if (encoded == target.Raw) continue;
                 edits.Add(new TextEdit(target.ValueStart, target.ValueEnd - target.ValueStart, encoded));
-                changes.Add(new ConfigChange(ConfigFileKind.StartScript, file, pair.Key, target.Raw, target.Raw, null, encoded,
-                    ConfigChangeAction.Set, "set explicitly.", ConfigMergeMode.TwoWay));
+                changes.Add(ConfigChange.Create(ConfigFileKind.StartScript, file, pair.Key, target.Raw, target.Raw, null, encoded,
+                    ConfigChangeAction.Set, "set explicitly.", ConfigMergeMode.TwoWay, secret: false));
             }
             return new ConfigMergeResult(ConfigFileKind.StartScript, ConfigMergeMode.TwoWay, text, TextEdit.Apply(text, edits), changes);
         }

@@ -1,0 +1,210 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using HotDb.Upgrade.Remote;
+
+namespace HotDb.Upgrade.Configuration
+{
+    /// <summary>What to carry: two installs (or two files) on one host, optionally the old version's pristine files.</summary>
+    public sealed class ConfigCarryOverRequest
+    {
+        /// <summary>The old install directory, or one file in it.</summary>
+        public string OldPath { get; set; } = "";
+        /// <summary>The new install directory, or the matching file in it.</summary>
+        public string NewPath { get; set; } = "";
+        /// <summary>The old version's files as its vendor package ships them (directory or file); null for two-way.</summary>
+        public string? PristinePath { get; set; }
+        /// <summary>Which files, when the paths are directories; null or empty: all three.</summary>
+        public IReadOnlyCollection<ConfigFileKind>? Files { get; set; }
+        public ConfigMergeOptions Options { get; set; } = new ConfigMergeOptions();
+    }
+
+    /// <summary>One file's planned merge, read from the host; nothing is written until <see cref="ConfigCarryOver.Apply"/>.</summary>
+    public sealed class ConfigFilePlan
+    {
+        internal ConfigFilePlan(ConfigFileKind kind, string oldFile, string newFile, string? pristineFile)
+        {
+            Kind = kind;
+            OldFile = oldFile;
+            NewFile = newFile;
+            PristineFile = pristineFile;
+        }
+
+        public ConfigFileKind Kind { get; }
+        public string OldFile { get; }
+        public string NewFile { get; }
+        /// <summary>The pristine file used; null when the merge is two-way.</summary>
+        public string? PristineFile { get; }
+        /// <summary>Null when <see cref="Error"/> is set.</summary>
+        public ConfigMergeResult? Result { get; internal set; }
+        /// <summary>Why this file cannot be merged; nothing is written for it.</summary>
+        public Exception? Error { get; internal set; }
+        public bool NeedsWrite => Result != null && Result.IsModified;
+        internal byte[] NewBytes { get; set; } = Array.Empty<byte>();
+        internal byte[] MergedBytes { get; set; } = Array.Empty<byte>();
+    }
+
+    /// <summary>
+    /// Reads the configuration files of two installs through an <see cref="IRemoteHost"/> (an SSH session or this
+    /// machine), merges them, and writes the merged files after saving each original as a mode 0600 backup.
+    /// </summary>
+    public static class ConfigCarryOver
+    {
+        public const string BackupInfix = ".hotdb-upgrade-";
+
+        private static readonly ConfigFileKind[] AllKinds = { ConfigFileKind.ServerXml, ConfigFileKind.StartScript, ConfigFileKind.Log4j2 };
+
+        /// <summary>Reads and merges; never writes.</summary>
+        public static IReadOnlyList<ConfigFilePlan> Plan(IRemoteHost host, ConfigCarryOverRequest request)
+        {
+            if (host is null) throw new ArgumentNullException(nameof(host));
+            if (string.IsNullOrWhiteSpace(request.OldPath)) throw new ArgumentException("The old install path is empty.", nameof(request));
+            if (string.IsNullOrWhiteSpace(request.NewPath)) throw new ArgumentException("The new install path is empty.", nameof(request));
+
+            var oldIsDirectory = IsDirectory(host, request.OldPath);
+            var newIsDirectory = IsDirectory(host, request.NewPath);
+            if (oldIsDirectory != newIsDirectory)
+                throw new ArgumentException($"'{request.OldPath}' and '{request.NewPath}' must both be install directories or both be files.", nameof(request));
+
+            var plans = new List<ConfigFilePlan>();
+            if (oldIsDirectory)
+            {
+                var pristineIsDirectory = request.PristinePath != null && IsDirectory(host, request.PristinePath);
+                if (request.PristinePath != null && !pristineIsDirectory)
+                    throw new ArgumentException($"'{request.PristinePath}' is not a directory; with install directories the pristine path must be the old version's extracted package directory.", nameof(request));
+                var kinds = request.Files is null || request.Files.Count == 0 ? AllKinds : AllKinds.Where(request.Files.Contains).ToArray();
+                foreach (var kind in kinds)
+                {
+                    var relative = ConfigMerger.RelativePath(kind);
+                    plans.Add(PlanFile(host, kind, Join(request.OldPath, relative), Join(request.NewPath, relative),
+                        request.PristinePath is null ? null : Join(request.PristinePath, relative), request.Options));
+                }
+                return plans;
+            }
+
+            var fileKind = request.Files?.Count == 1 ? request.Files.First()
+                : ConfigMerger.KindOf(request.NewPath) ?? ConfigMerger.KindOf(request.OldPath)
+                ?? throw new ArgumentException($"Cannot tell which configuration file '{request.NewPath}' is; name the kind (ServerXml, StartScript or Log4j2).", nameof(request));
+            plans.Add(PlanFile(host, fileKind, request.OldPath, request.NewPath, request.PristinePath, request.Options));
+            return plans;
+        }
+
+        private static ConfigFilePlan PlanFile(IRemoteHost host, ConfigFileKind kind, string oldFile, string newFile, string? pristineFile, ConfigMergeOptions options)
+        {
+            var pristineBytes = pristineFile is null ? null : TryRead(host, pristineFile);
+            var plan = new ConfigFilePlan(kind, oldFile, newFile, pristineBytes is null ? null : pristineFile);
+            try
+            {
+                var oldBytes = Read(host, oldFile);
+                plan.NewBytes = Read(host, newFile);
+                plan.Result = ConfigMerger.Merge(kind, newFile, oldBytes, plan.NewBytes, pristineBytes, options, out var merged);
+                plan.MergedBytes = merged;
+            }
+            catch (Exception e) when (e is ConfigFormatException || e is IOException || e is UnauthorizedAccessException)
+            {
+                plan.Error = e;
+            }
+            return plan;
+        }
+
+        /// <summary>
+        /// Writes one planned file: refuses when the file changed since it was read, saves the original as
+        /// <c>&lt;file&gt;.hotdb-upgrade-&lt;UTC timestamp&gt;.bak</c> (mode 0600, never overwriting one), replaces the
+        /// file atomically keeping its owner and mode, and reads it back to verify. Returns the backup path.
+        /// </summary>
+        public static string Apply(IRemoteHost host, ConfigFilePlan plan, DateTime utcNow)
+        {
+            if (plan.Result is null) throw new InvalidOperationException($"{plan.NewFile} has no merge to apply: {plan.Error?.Message}");
+            if (!plan.NeedsWrite) throw new InvalidOperationException($"{plan.NewFile} needs no change.");
+            var current = Read(host, plan.NewFile);
+            if (!current.SequenceEqual(plan.NewBytes))
+                throw new IOException($"{host.ComputerName}: {plan.NewFile} changed after it was compared; run the merge again.");
+
+            var backup = plan.NewFile + BackupInfix + utcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + ".bak";
+            var staged = Stage(host, plan.NewFile, plan.NewBytes);
+            RunChecked(host, $"test ! -e {ShellQuote.Quote(backup)} && mv -f {ShellQuote.Quote(staged)} {ShellQuote.Quote(backup)} && chmod 600 {ShellQuote.Quote(backup)}",
+                $"save the backup {backup} (it must not exist yet)", staged);
+            var savedBackup = Read(host, backup);
+            if (!savedBackup.SequenceEqual(plan.NewBytes))
+                throw new IOException($"{host.ComputerName}: the backup {backup} does not match the original; {plan.NewFile} was not changed.");
+
+            staged = Stage(host, plan.NewFile, plan.MergedBytes);
+            var target = ShellQuote.Quote(plan.NewFile);
+            RunChecked(host, $"chmod --reference={target} {ShellQuote.Quote(staged)} && chown --reference={target} {ShellQuote.Quote(staged)} && mv -f {ShellQuote.Quote(staged)} {target}",
+                $"replace {plan.NewFile}", staged);
+            if (!Read(host, plan.NewFile).SequenceEqual(plan.MergedBytes))
+                throw new IOException($"{host.ComputerName}: {plan.NewFile} does not hold the merged content after writing; restore it from {backup}.");
+            foreach (var change in plan.Result.Changes) change.BackupPath = backup;
+            return backup;
+        }
+
+        /// <summary>Puts the original back from a backup Apply made (keeps the backup).</summary>
+        public static void Restore(IRemoteHost host, string file, string backupPath)
+        {
+            if (backupPath.IndexOf(BackupInfix, StringComparison.Ordinal) < 0 || !backupPath.StartsWith(file, StringComparison.Ordinal))
+                throw new ArgumentException($"'{backupPath}' is not a backup of '{file}' made by the carry-over.", nameof(backupPath));
+            var bytes = Read(host, backupPath);
+            var staged = Stage(host, file, bytes);
+            var target = ShellQuote.Quote(file);
+            RunChecked(host, $"chmod --reference={target} {ShellQuote.Quote(staged)} && chown --reference={target} {ShellQuote.Quote(staged)} && mv -f {ShellQuote.Quote(staged)} {target}",
+                $"restore {file} from {backupPath}", staged);
+        }
+
+        // A 0600 file beside the target (same file system, so the final mv is atomic); mktemp when that folder is not writable.
+        private static string Stage(IRemoteHost host, string file, byte[] bytes)
+        {
+            var staged = file + BackupInfix + "tmp-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+            try
+            {
+                using var content = new MemoryStream(bytes);
+                host.WriteFile(staged, content, 0x180);
+                return staged;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                var made = host.Run("mktemp");
+                if (!made.Succeeded) throw;
+                staged = made.StandardOutput.Trim();
+                using var content = new MemoryStream(bytes);
+                host.WriteFile(staged, content, 0x180);
+                return staged;
+            }
+        }
+
+        // Runs as the login user; retries as root when that is refused and the user is not root.
+        private static void RunChecked(IRemoteHost host, string line, string what, string staged)
+        {
+            var result = host.Run(line);
+            if (!result.Succeeded && host.UserName != "root")
+            {
+                try { result = host.Run(line, elevate: true); }
+                catch (InvalidOperationException) { /* no elevation configured: report the unelevated failure */ }
+            }
+            if (result.Succeeded) return;
+            host.Run("rm -f " + ShellQuote.Quote(staged));
+            throw new IOException($"{host.ComputerName}: could not {what}: {result.StandardError.Trim()}");
+        }
+
+        private static bool IsDirectory(IRemoteHost host, string path)
+        {
+            var result = host.Run("test -d " + ShellQuote.Quote(path));
+            if (result.Succeeded) return true;
+            var exists = host.Run("test -e " + ShellQuote.Quote(path));
+            if (!exists.Succeeded) throw new FileNotFoundException($"{host.ComputerName}: '{path}' does not exist.", path);
+            return false;
+        }
+
+        private static byte[] Read(IRemoteHost host, string path)
+        {
+            using var buffer = new MemoryStream();
+            host.ReadFile(path, buffer);
+            return buffer.ToArray();
+        }
+
+        private static byte[]? TryRead(IRemoteHost host, string path) =>
+            host.Run("test -f " + ShellQuote.Quote(path)).Succeeded ? Read(host, path) : null;
+
+        private static string Join(string directory, string relative) => directory.TrimEnd('/') + "/" + relative;
+    }
+}
