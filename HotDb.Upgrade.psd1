@@ -12,6 +12,8 @@
     TypesToProcess       = @('HotDb.Upgrade.types.ps1xml')
     CmdletsToExport      = @(
         'Get-HotDbPackage'
+        'Compare-HotDbConfig'
+        'Merge-HotDbConfig'
         'Get-HotDbSession'
         'Invoke-HotDbCommand'
         'New-HotDbSession'
