@@ -109,6 +109,28 @@ namespace HotDb.Upgrade.Configuration
         }
 
         /// <summary>
+        /// Plans pointing a start script (bin/hotdb_server, bin/hotdb_management) at a JDK: JAVA_BIN and JAVA_VERSION
+        /// set in the file's quoting. Write it with <see cref="Apply"/>, which backs the script up first.
+        /// </summary>
+        public static ConfigFilePlan PlanJdk(IRemoteHost host, string scriptPath, string javaBin, string javaVersion)
+        {
+            if (host is null) throw new ArgumentNullException(nameof(host));
+            var plan = new ConfigFilePlan(ConfigFileKind.StartScript, scriptPath, scriptPath, null);
+            try
+            {
+                plan.NewBytes = Read(host, scriptPath);
+                var text = ConfigText.Decode(plan.NewBytes, scriptPath);
+                plan.Result = ConfigMerger.SetJdk(scriptPath, text.Text, javaBin, javaVersion);
+                plan.MergedBytes = plan.Result.IsModified ? text.WithText(plan.Result.MergedText).Encode() : plan.NewBytes;
+            }
+            catch (Exception e) when (e is ConfigFormatException || e is IOException || e is UnauthorizedAccessException)
+            {
+                plan.Error = e;
+            }
+            return plan;
+        }
+
+        /// <summary>
         /// Writes one planned file: refuses when the file changed since it was read, saves the original as
         /// <c>&lt;file&gt;.hotdb-upgrade-&lt;UTC timestamp&gt;.bak</c> (mode 0600, never overwriting one), replaces the
         /// file atomically keeping its owner and mode, and reads it back to verify. Returns the backup path.
