@@ -46,6 +46,7 @@ namespace HotDb.Upgrade.Tests
             Assert.True(plans[0].NeedsWrite);
             Assert.False(plans[2].NeedsWrite);
             Assert.Equal(Path.Combine(_root, "new/conf/server.xml"), plans[0].NewFile);
+            Assert.All(plans.SelectMany(p => p.Result!.Changes), c => Assert.Equal("localhost", c.ComputerName));
         }
 
         [Fact]

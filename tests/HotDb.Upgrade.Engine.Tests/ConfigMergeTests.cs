@@ -180,6 +180,16 @@ namespace HotDb.Upgrade.Tests
         }
 
         [Fact]
+        public void Self_closing_property_in_the_new_file_gets_the_value_between_tags()
+        {
+            var fresh = Fixture("2.5.4", "server.xml").Replace("<property name=\"VIP\"></property>", "<property name=\"VIP\" />");
+            var old = SetProperty(Fixture("2.5.3", "server.xml"), "VIP", "198.18.0.100");
+            var result = Merge(old, fresh, Fixture("2.5.3", "server.xml"));
+            Assert.Equal(ConfigChangeAction.Carried, Change(result, "VIP").Action);
+            Assert.Equal(fresh.Replace("<property name=\"VIP\" />", "<property name=\"VIP\">198.18.0.100</property>"), result.MergedText);
+        }
+
+        [Fact]
         public void Property_set_twice_is_skipped_as_ambiguous()
         {
             var fresh = Fixture("2.5.4", "server.xml");

@@ -100,6 +100,7 @@ namespace HotDb.Upgrade.Configuration
                 plan.NewBytes = Read(host, newFile);
                 plan.Result = ConfigMerger.Merge(kind, newFile, oldBytes, plan.NewBytes, pristineBytes, options, out var merged);
                 plan.MergedBytes = merged;
+                foreach (var change in plan.Result.Changes) change.ComputerName = host.ComputerName;
             }
             catch (Exception e) when (e is ConfigFormatException || e is IOException || e is UnauthorizedAccessException)
             {
@@ -121,6 +122,7 @@ namespace HotDb.Upgrade.Configuration
                 plan.NewBytes = Read(host, scriptPath);
                 var text = ConfigText.Decode(plan.NewBytes, scriptPath);
                 plan.Result = ConfigMerger.SetJdk(scriptPath, text.Text, javaBin, javaVersion);
+                foreach (var change in plan.Result.Changes) change.ComputerName = host.ComputerName;
                 plan.MergedBytes = plan.Result.IsModified ? text.WithText(plan.Result.MergedText).Encode() : plan.NewBytes;
             }
             catch (Exception e) when (e is ConfigFormatException || e is IOException || e is UnauthorizedAccessException)

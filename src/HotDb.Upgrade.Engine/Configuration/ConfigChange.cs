@@ -57,6 +57,8 @@ namespace HotDb.Upgrade.Configuration
         }
 
         public ConfigFileKind Kind { get; }
+        /// <summary>The host the files are on; null for a merge of texts.</summary>
+        public string? ComputerName { get; internal set; }
         /// <summary>The file in the new install this change is about.</summary>
         public string File { get; internal set; }
         /// <summary>Property name, variable name, or element/attribute path.</summary>
