@@ -45,11 +45,22 @@ namespace HotDb.Upgrade.Commands
         [Parameter]
         public SwitchParameter IncludeLog4j { get; set; }
 
-        /// <summary>The host the paths are on; this machine when omitted.</summary>
-        protected virtual IRemoteHost ResolveHost() => new LocalHost();
+        /// <summary>The SSH session to the compute node; the paths are on this machine when omitted.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public SshSession? Session { get; set; }
 
-        /// <summary>Paths on this machine are resolved against the current location; remote paths are taken as given.</summary>
-        protected virtual string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
+        /// <summary>The host the paths are on.</summary>
+        protected IRemoteHost ResolveHost() => Session ?? (IRemoteHost)new LocalHost();
+
+        /// <summary>Paths on this machine are resolved against the current location; remote paths must be absolute.</summary>
+        private string ResolvePath(string path)
+        {
+            if (Session is null) return GetUnresolvedProviderPathFromPSPath(path);
+            if (!path.StartsWith("/", StringComparison.Ordinal))
+                ThrowHotDbError(new ArgumentException($"'{path}' is not an absolute path on {Session.ComputerName}."), "RemotePathNotAbsolute",
+                    ErrorCategory.InvalidArgument, path, "Give absolute paths on the host, e.g. /usr/local/hotdb/hotdb-server.");
+            return path;
+        }
 
         protected IReadOnlyList<ConfigFilePlan>? PlanFiles(IRemoteHost host, string activity)
         {
@@ -77,6 +88,10 @@ namespace HotDb.Upgrade.Commands
             {
                 WriteHotDbError(e, "ConfigPathNotFound", ErrorCategory.ObjectNotFound, e.FileName,
                     "Check -Path and -Destination: each must be an install directory or one of its configuration files.");
+            }
+            catch (RemoteConnectionException e)
+            {
+                WriteHotDbError(e, "ConnectionFailed", ErrorCategory.ConnectionError, Session, "Open a new session with New-HotDbSession.");
             }
             catch (ArgumentException e)
             {

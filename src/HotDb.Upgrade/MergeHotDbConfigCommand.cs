@@ -44,7 +44,7 @@ namespace HotDb.Upgrade.Commands
                         {
                             ConfigCarryOver.Apply(host, plan, DateTime.UtcNow);
                         }
-                        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is InvalidOperationException)
+                        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is InvalidOperationException || e is Remote.RemoteConnectionException)
                         {
                             WriteHotDbError(e, "ConfigWriteFailed", ErrorCategory.WriteError, plan.NewFile,
                                 "Nothing was changed unless the message names a backup; check permissions on the install directory and run the merge again.");

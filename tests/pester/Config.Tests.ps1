@@ -1,4 +1,9 @@
-# Compare-HotDbConfig and Merge-HotDbConfig on real files of this machine (and, with the SSH suite, over a session).
+# Compare-HotDbConfig and Merge-HotDbConfig on real files of this machine, and over a real SSH session.
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/SshdFixture.psm1') -Force
+    $script:sshdMissing = -not (Test-SshdFixtureAvailable)
+}
+
 BeforeAll {
     Import-Module $env:HOTDB_UPGRADE_MODULE -Force
     $script:fixtures = Join-Path $PSScriptRoot '../HotDb.Upgrade.Engine.Tests/Fixtures/config'
@@ -160,5 +165,64 @@ Describe 'Merge-HotDbConfig' -Tag Config {
         Merge-HotDbConfig $scenario.Old $scenario.New -File ServerXml -ErrorVariable problems -ErrorAction SilentlyContinue | Out-Null
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConfigFileMalformed*'
         Get-Hashes $scenario.New | Should -Be $before
+    }
+}
+
+Describe 'Merge-HotDbConfig over SSH' -Tag Config, Ssh -Skip:$sshdMissing {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'fixtures/SshdFixture.psm1') -Force
+        $script:fx = Start-SshdFixture
+        $knownHosts = Join-Path $TestDrive 'known_hosts'
+        Set-Content -Path $knownHosts -Value $fx.KnownHostsLine
+        $connect = @{ ComputerName = '127.0.0.1'; Port = $fx.Port; KnownHostsPath = $knownHosts }
+        $script:rootSession = New-HotDbSession @connect -Credential (New-FixtureCredential -RootKey) -KeyFile $fx.RootKeyPath
+        $sudoCredential = New-FixtureCredential $fx.SudoUser
+        $script:sudoSession = New-HotDbSession @connect -Credential $sudoCredential -Elevation Sudo -SudoCredential $sudoCredential
+        # The sshd runs on this machine: the "remote" installs are built here, owned by root as on a real node.
+        $script:remoteRoot = (& mktemp -d /tmp/hotdb-config-ssh.XXXXXXXX)
+        & chmod 755 $remoteRoot
+    }
+
+    AfterAll {
+        $rootSession, $sudoSession | Where-Object { $_ } | Remove-HotDbSession
+        if ($remoteRoot) { Remove-Item -LiteralPath $remoteRoot -Recurse -Force -ErrorAction SilentlyContinue }
+        if ($fx) { Stop-SshdFixture $fx }
+    }
+
+    It 'compares and merges through a root session: backup 0600, -WhatIf writes nothing' {
+        $scenario = New-Scenario "$remoteRoot/root"
+        $before = Get-Hashes $scenario.New
+        $preview = Merge-HotDbConfig -Session $rootSession $scenario.Old $scenario.New -PristinePath $scenario.Pristine -WhatIf
+        Get-Hashes $scenario.New | Should -Be $before
+        ($preview | Where-Object Key -eq 'processors').Action.ToString() | Should -Be 'Carried'
+
+        $changes = Merge-HotDbConfig -Session $rootSession $scenario.Old $scenario.New -PristinePath $scenario.Pristine
+        $backup = ($changes | Where-Object Key -eq 'processors').BackupPath
+        (& stat -c '%a' $backup) | Should -Be '600'
+        [IO.File]::ReadAllText("$($scenario.New)/conf/server.xml") | Should -Match '<property name="processors">32</property>'
+        Compare-HotDbConfig -Session $rootSession $scenario.Old $scenario.New -PristinePath $scenario.Pristine |
+            Where-Object Action -eq 'Carried' | Should -BeNullOrEmpty
+    }
+
+    It 'writes a root-owned install through sudo for a non-root login, keeping owner and mode' {
+        $scenario = New-Scenario "$remoteRoot/sudo"
+        $serverXml = "$($scenario.New)/conf/server.xml"
+        & chown -R root:root $remoteRoot/sudo
+        & chmod 644 $serverXml
+        & chmod 755 "$($scenario.New)/conf"
+        & chmod -R o+r $remoteRoot/sudo
+
+        $changes = Merge-HotDbConfig -Session $sudoSession $scenario.Old $scenario.New -PristinePath $scenario.Pristine -File ServerXml
+        $changes | Where-Object Action -eq 'Carried' | Should -Not -BeNullOrEmpty
+        (& stat -c '%U:%G %a' $serverXml) | Should -Be 'root:root 644'
+        $backup = ($changes | Select-Object -First 1).BackupPath
+        (& stat -c '%a' $backup) | Should -Be '600'
+        [IO.File]::ReadAllText($serverXml) | Should -Match '<property name="processors">32</property>'
+        Get-ChildItem /tmp -Filter 'tmp.*' -File -ErrorAction SilentlyContinue |
+            Where-Object { (Get-Content $_.FullName -Raw -ErrorAction SilentlyContinue) -match 'hotdb:server' } | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a relative path on the host' {
+        { Compare-HotDbConfig -Session $rootSession 'old' 'new' -ErrorAction Stop } | Should -Throw -ErrorId 'RemotePathNotAbsolute*'
     }
 }
