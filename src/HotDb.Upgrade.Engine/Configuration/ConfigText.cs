@@ -39,8 +39,6 @@ namespace HotDb.Upgrade.Configuration
             }
         }
 
-        public static ConfigText FromString(string text, bool hasBom = false) => new ConfigText(text, hasBom);
-
         public ConfigText WithText(string text) => new ConfigText(text, HasBom);
 
         public byte[] Encode()

@@ -20,7 +20,7 @@ namespace HotDb.Upgrade.Configuration
         /// <summary>The value in a form where equal means the program sees the same setting.</summary>
         public string Comparable { get; set; }
         /// <summary>The value as an administrator reads it in the file.</summary>
-        public string Display { get; set; }
+        public string Display { get; }
         /// <summary>The format's handle for editing this entry.</summary>
         public object Location { get; }
         /// <summary>How many times the file sets this key; more than once makes it ambiguous.</summary>
