@@ -118,3 +118,37 @@ Import-Module '$($env:HOTDB_UPGRADE_MODULE)'
         }
     }
 }
+
+Describe 'Cmdlet conventions' -Tag Module {
+    BeforeAll {
+        Import-Module $env:HOTDB_UPGRADE_MODULE -Force
+        # Verbs that only read or report; everything else changes state and must honour -WhatIf/-Confirm.
+        $readOnlyVerbs = 'Get', 'Test', 'Compare', 'Find', 'Measure', 'Read', 'Resolve', 'Show', 'Watch'
+        $commands = Get-Command -Module HotDb.Upgrade
+        # Builds an in-memory description only, like New-Object: nothing to confirm.
+        $inMemoryOnly = @('New-HotDbConfigDb')
+        # Write nothing to the pipeline by design.
+        $silent = @('Remove-HotDbSession')
+    }
+
+    It 'every state-changing cmdlet supports -WhatIf and -Confirm' {
+        $missing = $commands | Where-Object { $_.Verb -notin $readOnlyVerbs -and $_.Name -notin $inMemoryOnly -and -not $_.Parameters.ContainsKey('WhatIf') }
+        $missing.Name | Should -BeNullOrEmpty
+        ($commands | Where-Object Verb -NotIn $readOnlyVerbs).Count | Should -BeGreaterThan 0
+    }
+
+    It 'every typed output has a format view' {
+        $withoutView = foreach ($command in $commands) {
+            foreach ($type in $command.OutputType) {
+                if ($type.Type -and $type.Type.Namespace -like 'HotDb.Upgrade*' -and -not (Get-FormatData -TypeName $type.Name)) {
+                    "$($command.Name) -> $($type.Name)"
+                }
+            }
+        }
+        $withoutView | Should -BeNullOrEmpty
+    }
+
+    It 'every cmdlet declares what it outputs' {
+        ($commands | Where-Object { -not $_.OutputType -and $_.Name -notin $silent }).Name | Should -BeNullOrEmpty
+    }
+}
