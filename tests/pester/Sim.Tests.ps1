@@ -118,6 +118,10 @@ Describe 'Simulated compute node' -Tag Sim -Skip:$skipSim {
         $positions | Should -Be ($positions | Sort-Object)
         $log[0] | Should -Match '^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[INFO\] \[INIT\] \[main\] \S+\(\d+\) - '
         (Invoke-SimScript $n.Script 'status').ExitCode | Should -Be 0
+        $processId = (Get-Content (Join-Path $n.Home 'run/hotdb-server.pid') -Raw).Trim()
+        (Get-Content "/proc/$processId/comm" -Raw).Trim() | Should -Be 'java'
+        (Get-Content "/proc/$processId/cmdline" -Raw) -split "`0" | Should -Contain 'cn.hotpu.hotdb.HotdbStartup'
+        & (Join-Path $script:root 'jdk1.7.0_80/bin/jps') | Should -Contain "$processId HotdbStartup"
     }
 
     It 'answers queries on the service port through MySqlConnector' {

@@ -19,6 +19,8 @@ public static class PackageBuilder
     sealed class Tree
     {
         public readonly List<(string Path, byte[]? Content, UnixFileMode Mode)> Entries = new();
+        public readonly List<(string Path, string Target)> Links = new();
+        public Tree Link(string path, string target) { Links.Add((path, target)); return this; }
         public Tree File(string path, string text, bool exec = false) { Entries.Add((path, Encoding.UTF8.GetBytes(text.Replace("\r\n", "\n")), exec ? Exec : Plain)); return this; }
         public Tree Bytes(string path, byte[] content) { Entries.Add((path, content, Plain)); return this; }
         public Tree Directory(string path) { Entries.Add((path.TrimEnd('/') + "/", null, Dir)); return this; }
@@ -29,12 +31,14 @@ public static class PackageBuilder
             using var gz = new GZipStream(file, CompressionLevel.Optimal);
             using var tar = new TarWriter(gz, TarEntryFormat.Ustar);
             var dirs = new SortedSet<string>(StringComparer.Ordinal);
-            foreach (var (path, _, _) in Entries)
+            foreach (var path in Entries.Select(e => e.Path).Concat(Links.Select(l => l.Path)))
                 for (int i = path.IndexOf('/'); i >= 0 && i < path.Length - 1; i = path.IndexOf('/', i + 1)) dirs.Add(path[..(i + 1)]);
             foreach (var d in dirs.Union(Entries.Where(e => e.Content is null).Select(e => e.Path)).Distinct().OrderBy(d => d, StringComparer.Ordinal))
                 tar.WriteEntry(new UstarTarEntry(TarEntryType.Directory, d) { Mode = Dir, ModificationTime = Stamp });
             foreach (var (path, content, mode) in Entries.Where(e => e.Content is not null))
                 tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, path) { Mode = mode, ModificationTime = Stamp, DataStream = new MemoryStream(content!) });
+            foreach (var (path, target) in Links)
+                tar.WriteEntry(new UstarTarEntry(TarEntryType.SymbolicLink, path) { Mode = Exec, ModificationTime = Stamp, LinkName = target });
         }
     }
 
@@ -156,7 +160,8 @@ public static class PackageBuilder
             DOTNET_gcServer=0
             DOTNET_GCHeapHardLimit=0x10000000
             export HOTDB_SIM_JAVA_VERSION DOTNET_CLI_TELEMETRY_OPTOUT DOTNET_NOLOGO DOTNET_gcServer DOTNET_GCHeapHardLimit
-            exec '{{dotnet}}' '{{simDll}}' "$@"
+            # jre/bin/java links to the dotnet host, so the process is named "java" like a real JVM
+            exec "$(dirname "$0")/../jre/bin/java" '{{simDll}}' "$@"
             """ + "\n", exec: true)
         .File($"{root}/bin/jps", """
             #!/bin/sh
@@ -169,5 +174,6 @@ public static class PackageBuilder
             done
             exit 0
             """ + "\n", exec: true)
-        .File($"{root}/release", $"JAVA_VERSION=\"{version}\"\n");
+        .File($"{root}/release", $"JAVA_VERSION=\"{version}\"\n")
+        .Link($"{root}/jre/bin/java", dotnet);
 }
