@@ -35,6 +35,7 @@ public sealed class ComputeNode
     bool _serviceRefused;      // a master kept 3323 closed at start because of the license
     Cluster? _cluster;
     bool? _vipSeen;
+    bool _configDbDown;
 
     public ComputeNode(string home, Release release)
     {
@@ -97,11 +98,14 @@ public sealed class ComputeNode
         _log.Info("INIT", "Labor-3", "cn.hotpu.hotdb.HotdbServer(320)", "===============================================");
 
         var checker = new Timer(_ => PeriodicCheck(), null, 2000, 2000);
+        // the license is checked every 5 minutes; a lapse limits reloads, not the running service
+        var licenseChecker = _release.NeedsJava8 ? new Timer(_ => CheckLicense(atStart: false), null, 300_000, 300_000) : null;
         var vip = _xml["VIP"].Length > 0 && HaMode == 0 ? new Timer(_ => CheckVip(), null, 0, Math.Clamp(_xml.Int("checkVIPPeriod"), 10, 1000)) : null;
         ShutdownSignal.Wait(() => Faults.HangOnStop(_home, "hotdb-server"), () =>
         {
             _log.Info("EXIT[ FLOW]", "ShutdownHook", "cn.hotpu.hotdb.HotdbServer(512)", "begin to exit...");
             vip?.Dispose();
+            licenseChecker?.Dispose();
             checker.Dispose();
             _cluster?.Dispose();
             CloseService();
@@ -167,7 +171,14 @@ public sealed class ComputeNode
     {
         string? error;
         try { error = _configDb.CheckReads(_release.Reads); }
-        catch (MySqlException ex) { error = $"no available config datasources: {ex.Message}"; }
+        catch (MySqlException ex)
+        {
+            // an unreachable ConfigDB does not stop the service: the node keeps serving from memory
+            if (!_configDbDown) _log.Error("INIT", "$_NIOREACTOR-1-RW", "cn.hotpu.hotdb.HotdbConfig(275)", $"no available config datasources. {ex.Message}");
+            _configDbDown = true;
+            return;
+        }
+        _configDbDown = false;
         lock (_gate)
         {
             if (error is not null && error != _configError)
@@ -307,7 +318,6 @@ public sealed class ComputeNode
             var lower = sql.ToLowerInvariant();
             if (lower.StartsWith("select @@version_comment")) return SqlReply.Row(new[] { "@@version_comment" }, node.Comment);
             if (node._configError is { } broken) return SqlReply.Error(10161, $"Wrong HotDB Config, due to: {broken}");
-            if (node._licenseError is { } license) return SqlReply.Error(10161, $"Wrong HotDB Config, due to: {license}");
             if (Regex.Match(lower, @"^use\s+`?(\w+)`?$") is { Success: true } use) return InitDb(session, use.Groups[1].Value);
             if (SimpleSelect.TryEvaluate(sql, session, node.ServiceVersion, node.Comment) is { } simple) return simple;
             if (lower == "show databases") return SqlReply.Rows(new[] { "Database" }, node._logicDbs.Select(d => new object?[] { d }));

@@ -159,7 +159,8 @@ public static class PackageBuilder
             DOTNET_NOLOGO=1
             DOTNET_gcServer=0
             DOTNET_GCHeapHardLimit=0x10000000
-            export HOTDB_SIM_JAVA_VERSION DOTNET_CLI_TELEMETRY_OPTOUT DOTNET_NOLOGO DOTNET_gcServer DOTNET_GCHeapHardLimit
+            DOTNET_EnableDiagnostics=0
+            export HOTDB_SIM_JAVA_VERSION DOTNET_CLI_TELEMETRY_OPTOUT DOTNET_NOLOGO DOTNET_gcServer DOTNET_GCHeapHardLimit DOTNET_EnableDiagnostics
             # jre/bin/java links to the dotnet host, so the process is named "java" like a real JVM
             exec "$(dirname "$0")/../jre/bin/java" '{{simDll}}' "$@"
             """ + "\n", exec: true)
