@@ -253,6 +253,12 @@ sh hotdb_listener start
     }
 }
 
+function Invoke-SimStep([string] $Name, [scriptblock] $Body) {
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    & $Body
+    Write-Verbose ("{0}: {1:N1} s" -f $Name, $clock.Elapsed.TotalSeconds)
+}
+
 function Register-HotDbLabSim {
     <#
     .SYNOPSIS
@@ -267,19 +273,19 @@ function Register-HotDbLabSim {
     [CmdletBinding()]
     param()
     Add-HotDbLabRoleStep -Role configdb -Name $script:StepNames[0] -Order 200 -ScriptBlock {
-        param($hosts) Invoke-SimConfigDbStep $hosts (Join-Path (Get-SimStatePath $hosts[0]) 'packages')
+        param($hosts) Invoke-SimStep $script:StepNames[0] { Invoke-SimConfigDbStep $hosts (Join-Path (Get-SimStatePath $hosts[0]) 'packages') }
     }
     Add-HotDbLabRoleStep -Role computenode -Name $script:StepNames[1] -Order 210 -ScriptBlock {
-        param($hosts) Invoke-SimComputeStep $hosts (Join-Path (Get-SimStatePath $hosts[0]) 'packages')
+        param($hosts) Invoke-SimStep $script:StepNames[1] { Invoke-SimComputeStep $hosts (Join-Path (Get-SimStatePath $hosts[0]) 'packages') }
     }
     Add-HotDbLabRoleStep -Role management -Name $script:StepNames[2] -Order 220 -ScriptBlock {
-        param($hosts) Invoke-SimManagementStep $hosts (Join-Path (Get-SimStatePath $hosts[0]) 'packages')
+        param($hosts) Invoke-SimStep $script:StepNames[2] { Invoke-SimManagementStep $hosts (Join-Path (Get-SimStatePath $hosts[0]) 'packages') }
     }
     Add-HotDbLabRoleStep -Role backup -Name $script:StepNames[3] -Order 230 -ScriptBlock {
-        param($hosts) Invoke-SimBackupStep $hosts (Join-Path (Get-SimStatePath $hosts[0]) 'packages')
+        param($hosts) Invoke-SimStep $script:StepNames[3] { Invoke-SimBackupStep $hosts (Join-Path (Get-SimStatePath $hosts[0]) 'packages') }
     }
     Add-HotDbLabRoleStep -Role listener -Name $script:StepNames[4] -Order 240 -ScriptBlock {
-        param($hosts) Invoke-SimListenerStep $hosts (Join-Path (Get-SimStatePath $hosts[0]) 'packages')
+        param($hosts) Invoke-SimStep $script:StepNames[4] { Invoke-SimListenerStep $hosts (Join-Path (Get-SimStatePath $hosts[0]) 'packages') }
     }
 }
 

@@ -47,7 +47,7 @@ public sealed class ComputeNode
     }
 
     int HaMode => _xml.Int("haMode");
-    bool IsBackup => HaMode == 0 && _xml["haState"] == "backup";
+    bool IsBackup => HaMode is 0 or 2 or 3 && _xml["haState"] == "backup";
     bool IsDrCenter => HaMode is 3 or 5 || _xml.Int("idcId") == 2;
     string ServiceVersion => _xml["version"] is { Length: > 0 } v ? v : $"5.7.19-HotDB-{_release.Version}";
     string Comment => _xml["versionComment"] is { Length: > 0 } c ? c : "HotDB Server by Hotpu Tech";
