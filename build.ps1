@@ -7,16 +7,21 @@
     Test  : Build, then the xunit suites and the Pester suites; ends with one line
             'tests: N passed, M failed, K skipped' and exits non-zero on any failure.
     Clean : removes build output, the staged module and downloaded tools.
-    Lab   : the test lab (tests/lab): -LabAction Up starts it (-Topology picks the hosts), Status lists its
-            hosts, Down tears it down. Needs root; installs the lab's Debian packages first.
+    Lab   : the test lab (tests/lab): -LabAction Up starts it with the simulated HotDB components
+            (-Topology picks the hosts), Status lists its hosts, Down tears it down. Needs root; installs
+            the lab's Debian packages first.
+    Demo  : Build, then the lab tour: brings the lab up (or reuses it) and prints hosts, versions, the VIP
+            holders and show @@cluster; leaves the estate running (-Task Lab -LabAction Down ends it).
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Lab -LabAction Up -Topology tests/lab/topology.pair.psd1
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Demo
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Clean', 'Lab')]
+    [ValidateSet('Build', 'Test', 'Clean', 'Lab', 'Demo')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -164,7 +169,9 @@ function Invoke-Lab {
             if ($reason) { throw $reason }
             $options = @{}
             if ($Topology) { $options.Topology = $Topology }
-            Write-Step 'Starting the HotDB lab'
+            Write-Step 'Starting the HotDB lab with the simulated HotDB components'
+            Import-Module (Join-Path $root 'tests/lab/sim/HotDbLabSim.psm1') -Force
+            Register-HotDbLabSim
             $clock = [Diagnostics.Stopwatch]::StartNew()
             Start-HotDbLab @options | Format-Table Name, Address, Roles, Vip -AutoSize | Out-Host
             Write-Step ("Lab up in {0:N1} s; known_hosts, keys and passwords under {1}" -f $clock.Elapsed.TotalSeconds, (Split-Path (Get-HotDbLab | Select-Object -First 1).KnownHostsPath))
@@ -190,6 +197,12 @@ switch ($Task) {
     }
     'Build' { Invoke-Build }
     'Lab' { Invoke-Lab }
+    'Demo' {
+        Invoke-Build
+        $tour = @{}
+        if ($Topology) { $tour.Topology = $Topology }
+        & (Join-Path $root 'tests/lab/sim/Show-HotDbLabTour.ps1') @tour
+    }
     'Test' {
         Invoke-Build
         $suites = @()
