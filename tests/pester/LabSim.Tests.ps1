@@ -219,4 +219,23 @@ sh bin/hotdb_server start
         $try.ExitCode | Should -Not -Be 0
         (Invoke-LabSsh sn1 'cat /usr/local/hotdb/try256jdk7/hotdb-server/logs/console.log').Output | Should -Match 'Unsupported major\.minor version 52\.0'
     }
+
+    It 'fails the next start once, hangs on stop and corrupts a package through the component faults' {
+        $script_ = '/usr/local/hotdb/hotdb-server/bin/hotdb_server'
+        Set-HotDbLabComponentFault -HostName sn1 -Component hotdb-server -Fault StartFailure -Message 'injected by the lab'
+        (Invoke-LabSsh sn1 "sh $script_ stop").ExitCode | Should -Be 0
+        $failed = Invoke-LabSsh sn1 "sh $script_ start"
+        $failed.ExitCode | Should -Not -Be 0
+        $failed.Output | Should -Match 'injected by the lab'
+        (Invoke-LabSsh sn1 "sh $script_ start").ExitCode | Should -Be 0
+
+        Set-HotDbLabComponentFault -HostName sn1 -Component hotdb-server -Fault HangOnStop
+        (Invoke-LabSsh sn1 "sed -i 's/^STOP_TIMEOUT=.*/STOP_TIMEOUT=3/' $script_ && sh $script_ stop").Output | Should -Match 'did not stop within 3 s'
+        Clear-HotDbLabComponentFault -HostName sn1
+        (Invoke-LabSsh sn1 "sh $script_ stop").ExitCode | Should -Be 0
+
+        Set-HotDbLabComponentFault -HostName sn1 -Component hotdb-server -Fault CorruptPackage
+        $untar = Invoke-LabSsh sn1 'cd /usr/local/hotdb/Install_Package && tar -tzf hotdb-server-2.4.9-ga-20190812.tar.gz > /dev/null'
+        $untar.ExitCode | Should -Not -Be 0
+    }
 }
