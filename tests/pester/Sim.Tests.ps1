@@ -421,7 +421,7 @@ Describe 'Simulated management platform, backup agent and listener' -Tag Sim -Sk
         $script_ = Join-Path $home_ 'bin/hotdb_listener'
         Set-SimScriptVariable -Path $script_ -Variables @{ JAVA_BIN = $script:jdk8 }
         try {
-            (Invoke-SimScript $script_ 'start').Output | Should -Be 'INFO: HotDB-Listener start successed.'
+            (Invoke-SimScript $script_ 'start').Output | Should -Be 'HotDB-Listener start successed.'
             (Get-Content (Join-Path $home_ 'logs/hotdb-listener.log') -Raw) | Should -Match "Listener-Manager start listening on host 127\.0\.0\.1 port $port"
             Test-SimPort $port | Should -BeTrue
         }

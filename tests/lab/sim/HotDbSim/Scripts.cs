@@ -5,6 +5,9 @@ static class Scripts
 {
     /// <summary>Shared start/stop/status functions: expects NAME, PID_FILE, JAVA_BIN, JAVA_VERSION, LOG, READY, FAILED and run_java.</summary>
     const string Functions = """
+        MSG_PREFIX=${MSG_PREFIX-INFO: }
+        ERR_PREFIX=${ERR_PREFIX-ERROR: }
+
         running_pid() {
           [ -f "$PID_FILE" ] || return 1
           pid=$(cat "$PID_FILE" 2>/dev/null)
@@ -13,18 +16,18 @@ static class Scripts
 
         check_java() {
           if [ ! -x "$JAVA_BIN" ]; then
-            echo "ERROR: $JAVA_BIN does not exist or is not executable, check JAVA_BIN in $0."
+            echo "${ERR_PREFIX}$JAVA_BIN does not exist or is not executable, check JAVA_BIN in $0."
             return 1
           fi
           actual=$("$JAVA_BIN" -version 2>&1 | sed -n 's/.*version "\(.*\)".*/\1/p' | head -n 1)
           if [ "$actual" != "$JAVA_VERSION" ]; then
-            echo "ERROR: the java version of $JAVA_BIN is $actual, but $NAME needs $JAVA_VERSION (JAVA_VERSION in $0)."
+            echo "${ERR_PREFIX}the java version of $JAVA_BIN is $actual, but $NAME needs $JAVA_VERSION (JAVA_VERSION in $0)."
             return 1
           fi
         }
 
         do_start() {
-          if pid=$(running_pid); then echo "INFO: $NAME service already running (PID: $pid)."; return 0; fi
+          if pid=$(running_pid); then echo "${MSG_PREFIX}$NAME service already running (PID: $pid)."; return 0; fi
           check_java || return 1
           mkdir -p "$PID_DIR" "$(dirname "$LOG")"
           offset=0; [ -f "$LOG" ] && offset=$(wc -c < "$LOG")
@@ -38,40 +41,40 @@ static class Scripts
               rm -f "$PID_FILE"
               reason=$(printf '%s\n' "$new" | grep '\[ERROR\]' | tail -n 1)
               [ -n "$reason" ] || reason=$(tail -n 3 "$CONSOLE_LOG" 2>/dev/null)
-              echo "ERROR: $NAME start failed. $reason"
+              echo "${ERR_PREFIX}$NAME start failed. $reason"
               return 1
             fi
             if [ -n "$FAILED" ] && printf '%s\n' "$new" | grep -q "$FAILED"; then
-              echo "ERROR: $NAME start failed. $(printf '%s\n' "$new" | grep "$FAILED" | tail -n 1)"
+              echo "${ERR_PREFIX}$NAME start failed. $(printf '%s\n' "$new" | grep "$FAILED" | tail -n 1)"
               return 1
             fi
             if printf '%s\n' "$new" | awk -v ready="$READY" -v done_="$READY_END" '$0 ~ ready {m=1} m && $0 ~ done_ {f=1} END {exit !f}'; then
-              echo "INFO: $NAME start successed."
+              echo "${MSG_PREFIX}$NAME start successed."
               return 0
             fi
             sleep 0.5
             tries=$((tries - 1))
           done
-          echo "ERROR: $NAME did not finish starting within $START_TIMEOUT s, see $LOG."
+          echo "${ERR_PREFIX}$NAME did not finish starting within $START_TIMEOUT s, see $LOG."
           return 1
         }
 
         do_stop() {
-          if ! pid=$(running_pid); then rm -f "$PID_FILE"; echo "INFO: $NAME service not running."; return 0; fi
+          if ! pid=$(running_pid); then rm -f "$PID_FILE"; echo "${MSG_PREFIX}$NAME service not running."; return 0; fi
           kill "$pid"
           tries=$((STOP_TIMEOUT * 2))
           while kill -0 "$pid" 2>/dev/null; do
-            if [ "$tries" -le 0 ]; then echo "ERROR: $NAME (PID: $pid) did not stop within $STOP_TIMEOUT s."; return 1; fi
+            if [ "$tries" -le 0 ]; then echo "${ERR_PREFIX}$NAME (PID: $pid) did not stop within $STOP_TIMEOUT s."; return 1; fi
             sleep 0.5
             tries=$((tries - 1))
           done
           rm -f "$PID_FILE"
-          echo "INFO: $NAME stopped success."
+          echo "${MSG_PREFIX}$NAME stopped success."
         }
 
         do_status() {
-          if pid=$(running_pid); then echo "INFO: $NAME service is running (PID: $pid)."; return 0; fi
-          echo "INFO: $NAME service not running."
+          if pid=$(running_pid); then echo "${MSG_PREFIX}$NAME service is running (PID: $pid)."; return 0; fi
+          echo "${MSG_PREFIX}$NAME service not running."
           return 3
         }
         """;
@@ -228,6 +231,9 @@ static class Scripts
         STOP_TIMEOUT=30
 
         NAME=HotDB-Listener
+        MSG_PREFIX=''
+        ERR_PREFIX=''
+
         LOG="$HOTDB_LISTENER_HOME"/logs/hotdb-listener.log
         CONSOLE_LOG="$HOTDB_LISTENER_HOME"/logs/console.log
         READY='Listener-Manager start listening'
