@@ -9,7 +9,6 @@ $ErrorActionPreference = 'Stop'
 
 $script:SimProject = Join-Path $PSScriptRoot 'HotDbSim/HotDbSim.csproj'
 $script:StepNames = 'sim: packages and ConfigDB', 'sim: compute nodes', 'sim: management platform', 'sim: backup agents', 'sim: listeners'
-$script:Components = 'hotdb-server', 'hotdb-management', 'hotdb-backup', 'hotdb-listener'
 
 function Get-HotDbLabSimDll {
     <# .SYNOPSIS The built simulator (HotDbSim.dll), building it when missing. #>
