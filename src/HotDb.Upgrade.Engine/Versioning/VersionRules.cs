@@ -7,6 +7,8 @@ namespace HotDb.Upgrade.Versioning
     {
         public static readonly HotDbVersion Jdk8Required = HotDbVersion.Parse("2.5.6");
         public static readonly HotDbVersion NewLicenseRequired = HotDbVersion.Parse("2.5.6");
+        /// <summary>The trial license a 2.5.6+ compute node package ships in keys/ allows this many data nodes (90 days).</summary>
+        public const int TrialLicenseDataNodes = 64;
         public static readonly HotDbVersion NdbSqlCarryOverFrom = HotDbVersion.Parse("2.5.3");
         public static readonly HotDbVersion ManagementSelfUpgradesConfigDbFrom = HotDbVersion.Parse("2.5.3");
         public static readonly HotDbVersion MultiNodeOnlineMinimumSource = HotDbVersion.Parse("2.5.1");
