@@ -8,12 +8,13 @@
     Description          = 'Safe, repeatable automation of the HotDB Server upgrade procedure: SSH sessions, ConfigDB backups and upgrade SQL, compute node, management platform, Backup and Listener upgrades.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    FormatsToProcess     = @('HotDb.Upgrade.format.ps1xml')
+    FormatsToProcess     = @('HotDb.Upgrade.format.ps1xml', 'HotDb.Upgrade.ComputeNode.format.ps1xml')
     TypesToProcess       = @('HotDb.Upgrade.types.ps1xml')
     CmdletsToExport      = @(
         'Get-HotDbPackage'
         'Compare-HotDbConfig'
         'Merge-HotDbConfig'
+        'Get-HotDbComputeNode'
         'Get-HotDbSession'
         'Invoke-HotDbCommand'
         'New-HotDbSession'
@@ -24,6 +25,9 @@
         'Restore-HotDbConfigDb'
         'Test-HotDbUpgradeSql'
         'Invoke-HotDbConfigDbUpgrade'
+        'Start-HotDbComputeNode'
+        'Stop-HotDbComputeNode'
+        'Update-HotDbComputeNode'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -19,13 +19,13 @@ namespace HotDb.Upgrade.ComputeNode
     {
         internal ComputeNodeInfo(IRemoteHost host, string installPath)
         {
-            Host = host;
+            Session = host;
             ComputerName = host.ComputerName;
             InstallPath = installPath;
         }
 
         /// <summary>The session the node was read through; cmdlets take it from the pipeline.</summary>
-        public IRemoteHost Host { get; }
+        public IRemoteHost Session { get; }
         public string ComputerName { get; }
         public string InstallPath { get; }
         public bool Installed { get; internal set; }

@@ -1,0 +1,60 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using HotDb.Upgrade.ComputeNode;
+using HotDb.Upgrade.Remote;
+
+namespace HotDb.Upgrade.Commands
+{
+    /// <summary>Parameters every compute-node cmdlet shares: the session (or a node from Get-HotDbComputeNode) and the install directory.</summary>
+    public abstract class ComputeNodeCmdlet : HotDbCmdlet, IDisposable
+    {
+        protected readonly CancellationTokenSource Cancellation = new CancellationTokenSource();
+
+        /// <summary>SSH sessions to the compute node hosts; a node from Get-HotDbComputeNode brings its own.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNull]
+        public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
+
+        /// <summary>The compute node's install directory on the host.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidatePattern("^/.+")]
+        public string InstallPath { get; set; } = ComputeNodeReader.DefaultInstallPath;
+
+        protected override void StopProcessing() => Cancellation.Cancel();
+
+        public void Dispose() => Cancellation.Dispose();
+
+        /// <summary>Maps engine failures that are not the node's fault (connection, elevation, timeouts) to error records.</summary>
+        protected bool TryHost(SshSession session, Action action)
+        {
+            try
+            {
+                action();
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            catch (RemoteConnectionException ex)
+            {
+                WriteHotDbError(ex, "ConnectionFailed", ErrorCategory.ConnectionError, session, "Open a new session with New-HotDbSession.");
+            }
+            catch (InvalidOperationException ex)
+            {
+                WriteHotDbError(ex, "ElevationUnavailable", ErrorCategory.PermissionDenied, session,
+                    "Open the session as root, or with -Elevation Sudo (and -SudoCredential when sudo asks for a password).");
+            }
+            catch (TimeoutException ex)
+            {
+                WriteHotDbError(ex, "CommandTimedOut", ErrorCategory.OperationTimeout, session, "Check why the host is slow to answer, then run the command again.");
+            }
+            catch (ArgumentException ex)
+            {
+                WriteHotDbError(ex, "InvalidArgument", ErrorCategory.InvalidArgument, session, "Correct the parameter named in the message.");
+            }
+            return false;
+        }
+    }
+}

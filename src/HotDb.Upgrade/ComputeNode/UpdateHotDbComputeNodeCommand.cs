@@ -1,0 +1,192 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using HotDb.Upgrade.ComputeNode;
+using HotDb.Upgrade.Remote;
+using HotDb.Upgrade.Stages;
+
+namespace HotDb.Upgrade.Commands
+{
+    /// <summary>
+    /// Upgrades compute nodes with the manual's single-node procedure, stage by stage; a failure after the stop
+    /// rolls the node back to its old version. -WhatIf returns the plan.
+    /// </summary>
+    [Cmdlet(VerbsData.Update, "HotDbComputeNode", SupportsShouldProcess = true)]
+    [OutputType(typeof(ComputeNodeUpgradeResult))]
+    public sealed class UpdateHotDbComputeNodeCommand : ComputeNodeCmdlet
+    {
+        /// <summary>The local compute node package, hotdb-server-&lt;version&gt;-ga-&lt;yyyymmdd&gt;.tar.gz.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [Alias("PackagePath")]
+        [ValidateNotNullOrEmpty]
+        public string Package { get; set; } = "";
+
+        /// <summary>A local OpenJDK 8 tarball, installed under -JdkRoot when the target (2.5.6 or later) needs JDK 8.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? JdkPackage { get; set; }
+
+        /// <summary>A JDK 8 java already on the host, used instead of -JdkPackage.</summary>
+        [Parameter]
+        [ValidatePattern("^/.+")]
+        public string? JavaBin { get; set; }
+
+        /// <summary>Where -JdkPackage is extracted on the host.</summary>
+        [Parameter]
+        [ValidatePattern("^/.+")]
+        public string JdkRoot { get; set; } = "/usr/local/jdk8";
+
+        /// <summary>A local license file, installed into the new install's keys/ (2.5.6 and later).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? LicenseFile { get; set; }
+
+        /// <summary>The remote folder packages are uploaded to; default &lt;install root&gt;/Install_Package.</summary>
+        [Parameter]
+        [ValidatePattern("^/.+")]
+        public string? StagingPath { get; set; }
+
+        /// <summary>owner:group of the new install; default: the old install's.</summary>
+        [Parameter]
+        [ValidatePattern("^[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?$")]
+        public string? Owner { get; set; }
+
+        /// <summary>Carry log4j2.xml differences into the new install instead of only reporting them.</summary>
+        [Parameter]
+        public SwitchParameter IncludeLog4j { get; set; }
+
+        /// <summary>Seconds the new (or, in a rollback, the old) version may take to open its ports.</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int StartTimeout { get; set; } = (int)ComputeNodeService.DefaultStartTimeout.TotalSeconds;
+
+        /// <summary>Seconds the old version may take to stop.</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int StopTimeout { get; set; } = (int)ComputeNodeService.DefaultStopTimeout.TotalSeconds;
+
+        /// <summary>Install the same or an older version deliberately.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void BeginProcessing()
+        {
+            Package = Local(Package, "Package", "Give the path of the vendor's hotdb-server-<version>-ga-<date>.tar.gz.");
+            if (JdkPackage != null) JdkPackage = Local(JdkPackage, "JdkPackage", "Give the path of the OpenJDK 8 tarball.");
+            if (LicenseFile != null) LicenseFile = Local(LicenseFile, "LicenseFile", "Give the path of the license file the vendor issued.");
+            if (JdkPackage != null && JavaBin != null)
+                ThrowHotDbError(new ArgumentException("Give -JdkPackage or -JavaBin, not both."), "JdkTwice", ErrorCategory.InvalidArgument, JavaBin,
+                    "Use -JdkPackage to install a JDK 8, or -JavaBin to use one already on the host.");
+        }
+
+        private string Local(string path, string parameter, string action)
+        {
+            var full = GetUnresolvedProviderPathFromPSPath(path);
+            if (!File.Exists(full))
+                ThrowHotDbError(new FileNotFoundException($"-{parameter}: the local file '{full}' does not exist.", full), parameter + "NotFound", ErrorCategory.ObjectNotFound, full, action);
+            return full;
+        }
+
+        protected override void ProcessRecord()
+        {
+            foreach (var session in Session)
+            {
+                if (Cancellation.IsCancellationRequested) return;
+                TryHost(session, () => Upgrade(session));
+            }
+        }
+
+        private void Upgrade(SshSession session)
+        {
+            var options = new ComputeNodeUpgradeOptions
+            {
+                InstallPath = InstallPath,
+                PackagePath = Package,
+                JdkPackagePath = JdkPackage,
+                JavaBin = JavaBin,
+                JdkRoot = JdkRoot,
+                LicenseFilePath = LicenseFile,
+                StagingPath = StagingPath,
+                Owner = Owner,
+                Force = Force,
+                IncludeLog4j = IncludeLog4j,
+                StartTimeout = TimeSpan.FromSeconds(StartTimeout),
+                StopTimeout = TimeSpan.FromSeconds(StopTimeout),
+            };
+            var context = ComputeNodeUpgrade.Prepare(session, options, Cancellation.Token);
+            var plan = ComputeNodeUpgrade.Plan(context);
+            var target = $"{session.ComputerName}:{context.InstallPath}";
+            var summary = $"Upgrade HotDB Server {context.FromVersion?.ToString() ?? "(unknown)"} to {context.ToVersion?.ToString() ?? "(unknown)"} in {plan.Stages.Count} stages: " +
+                          string.Join("; ", plan.Stages.Select(s => $"{s.Index}. {s.Description}"));
+            if (!ShouldProcess(target, summary))
+            {
+                if (MyInvocation.BoundParameters.ContainsKey("WhatIf")) WriteObject(plan);
+                return;
+            }
+
+            ComputeNodeUpgradeResult result;
+            using (var pump = new PipelinePump())
+            {
+                var observer = new ProgressObserver(this, pump, session.ComputerName);
+                result = pump.Run(() => ComputeNodeUpgrade.Run(context, observer, Cancellation.Token));
+                WriteProgress(new ProgressRecord(observer.ActivityId, observer.Activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
+            WriteObject(result);
+            if (result.Succeeded) return;
+
+            var failed = result.Stages.First(s => s.Status == StageStatus.Failed);
+            var nothingChanged = result.Stages.Where(s => s.Index < failed.Index).All(s => s.Status == StageStatus.Succeeded && !ChangesState(s.Stage)) && !ChangesState(failed.Stage);
+            var message = $"{session.ComputerName}: the upgrade to {result.ToVersion} failed at {failed.Stage}: {failed.Error}" +
+                          (nothingChanged ? " Nothing was changed." : result.RolledBack
+                              ? $" Rolled back: {result.InstallPath} holds {result.After?.Version?.ToString() ?? "the old version"} again" + (result.EvidencePath != null ? $"; the failed install is kept in {result.EvidencePath}." : ".")
+                              : " The rollback did not complete: " + string.Join("; ", result.Stages.Where(s => s.RollbackError != null).Select(s => $"{s.Stage}: {s.RollbackError}")));
+            var action = failed.RecommendedAction ?? "Read the stage results (.Stages) and the node's logs, fix the cause and run the same command again.";
+            if (!result.RolledBack && !nothingChanged) action = "The host needs a hand: " + action;
+            WriteHotDbError(new InvalidOperationException(message), nothingChanged ? "UpgradeRefused" : result.RolledBack ? "UpgradeRolledBack" : "UpgradeRollbackFailed",
+                nothingChanged ? ErrorCategory.InvalidArgument : ErrorCategory.InvalidResult, result, action);
+        }
+
+        private static bool ChangesState(string stage) => !stage.StartsWith("Check", StringComparison.Ordinal);
+
+        /// <summary>Stage events, posted to the pipeline thread as Write-Progress and Write-Verbose.</summary>
+        private sealed class ProgressObserver : IStageObserver
+        {
+            private readonly UpdateHotDbComputeNodeCommand _cmdlet;
+            private readonly PipelinePump _pump;
+            private readonly string _computer;
+
+            public ProgressObserver(UpdateHotDbComputeNodeCommand cmdlet, PipelinePump pump, string computer)
+            {
+                _cmdlet = cmdlet;
+                _pump = pump;
+                _computer = computer;
+                Activity = $"Upgrading HotDB Server on {computer}";
+                ActivityId = Math.Abs(Activity.GetHashCode() % 100000) + 1;
+            }
+
+            public string Activity { get; }
+            public int ActivityId { get; }
+            private string _stageStatus = "";
+
+            public void StageStarting(string target, int index, int count, string stage, string description) => _pump.Post(() =>
+            {
+                _stageStatus = $"{index}/{count} {stage}: {description}";
+                _cmdlet.WriteProgress(new ProgressRecord(ActivityId, Activity, _stageStatus) { PercentComplete = (index - 1) * 100 / count });
+                _cmdlet.WriteVerbose($"{_computer} [{stage}] {description}");
+            });
+
+            public void StageProgress(string target, string stage, string status, int percent) => _pump.Post(() =>
+                _cmdlet.WriteProgress(new ProgressRecord(ActivityId + 1, stage, status) { ParentActivityId = ActivityId, PercentComplete = percent }));
+
+            public void StageNote(string target, string stage, string message) => _pump.Post(() => _cmdlet.WriteVerbose($"{_computer} [{stage}] {message}"));
+
+            public void StageFinished(StageResult result) => _pump.Post(() =>
+            {
+                _cmdlet.WriteProgress(new ProgressRecord(ActivityId + 1, result.Stage, "Done") { ParentActivityId = ActivityId, RecordType = ProgressRecordType.Completed });
+                _cmdlet.WriteVerbose($"{_computer} [{result.Stage}] {result.Status} in {result.Duration.TotalSeconds:0.0} s" +
+                                     (result.Error != null ? ": " + result.Error : "") + (result.RollbackError != null ? "; rollback failed: " + result.RollbackError : ""));
+            });
+        }
+    }
+}
