@@ -121,7 +121,8 @@ echo '@@end'";
         {
             var text = TryReadText(host, info.InstallPath + "/conf/server.xml");
             if (text == null) return;
-            info.Properties = ParseServerXml(text);
+            try { info.Properties = ParseServerXml(text); }
+            catch (XmlException e) { throw new InvalidDataException($"{host.ComputerName}: {info.InstallPath}/conf/server.xml is not well-formed XML: {e.Message}", e); }
             string? Get(string name) => info.Properties.TryGetValue(name, out var v) && v.Trim().Length > 0 ? v.Trim() : null;
             int? Int(string name) => int.TryParse(Get(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : (int?)null;
             info.ServerPort = Int("serverPort") ?? 3323;
@@ -241,7 +242,7 @@ echo '@@end'";
             {
                 using var buffer = new MemoryStream();
                 host.ReadFile(path, buffer);
-                return Encoding.UTF8.GetString(buffer.ToArray());
+                return Encoding.UTF8.GetString(buffer.ToArray()).TrimStart('\uFEFF');
             }
             catch (Exception e) when (e is FileNotFoundException || e is IOException || e is UnauthorizedAccessException)
             {

@@ -90,7 +90,7 @@ namespace HotDb.Upgrade.ComputeNode
     /// <summary>The outcome of one node's upgrade (or its -WhatIf plan).</summary>
     public sealed class ComputeNodeUpgradeResult
     {
-        internal ComputeNodeUpgradeResult(ComputeNodeUpgradeContext context, StageRunResult run)
+        internal ComputeNodeUpgradeResult(ComputeNodeUpgradeContext context, StageRunResult run, IReadOnlyList<UpgradeStage<ComputeNodeUpgradeContext>> stages)
         {
             ComputerName = context.Host.ComputerName;
             InstallPath = context.InstallPath;
@@ -109,15 +109,19 @@ namespace HotDb.Upgrade.ComputeNode
             ConfigChanges = context.ConfigChanges.ToList();
             After = context.After;
             Duration = run.Duration;
-            Status = run.PlanOnly ? "Planned" : Succeeded ? "Succeeded" : RolledBack ? "RolledBack" : "RollbackFailed";
+            // Refused: a pre-check failed before any stage that changes the host ran.
+            Changed = !run.PlanOnly && run.Stages.Zip(stages, (r, s) => s.ChangesState && r.Status != StageStatus.NotRun && r.Status != StageStatus.Skipped).Any(x => x);
+            Status = run.PlanOnly ? "Planned" : Succeeded ? "Succeeded" : !Changed ? "Refused" : RolledBack ? "RolledBack" : "RollbackFailed";
         }
 
         public string ComputerName { get; }
         public string InstallPath { get; }
         public HotDbVersion? FromVersion { get; }
         public HotDbVersion? ToVersion { get; }
-        /// <summary>Planned, Succeeded, RolledBack (failed, host restored) or RollbackFailed (failed, host needs a hand).</summary>
+        /// <summary>Planned, Succeeded, Refused (a check failed, nothing changed), RolledBack (failed, host restored) or RollbackFailed (failed, host needs a hand).</summary>
         public string Status { get; }
+        /// <summary>False when nothing on the host was changed (a plan, or a refusal by the checks).</summary>
+        public bool Changed { get; }
         public bool PlanOnly { get; }
         public bool Succeeded { get; }
         public bool RolledBack { get; }
@@ -178,18 +182,22 @@ namespace HotDb.Upgrade.ComputeNode
             return stages;
         }
 
-        public static ComputeNodeUpgradeResult Plan(ComputeNodeUpgradeContext context) =>
-            new ComputeNodeUpgradeResult(context, new StageRunner<ComputeNodeUpgradeContext>(Stages(context)).Plan(context.Host.ComputerName, context));
+        public static ComputeNodeUpgradeResult Plan(ComputeNodeUpgradeContext context)
+        {
+            var stages = Stages(context);
+            return new ComputeNodeUpgradeResult(context, new StageRunner<ComputeNodeUpgradeContext>(stages).Plan(context.Host.ComputerName, context), stages);
+        }
 
         public static ComputeNodeUpgradeResult Run(ComputeNodeUpgradeContext context, IStageObserver? observer = null, CancellationToken cancellationToken = default)
         {
-            var run = new StageRunner<ComputeNodeUpgradeContext>(Stages(context), observer).Run(context.Host.ComputerName, context, cancellationToken);
+            var stages = Stages(context);
+            var run = new StageRunner<ComputeNodeUpgradeContext>(stages, observer).Run(context.Host.ComputerName, context, cancellationToken);
             if (!run.Succeeded)
             {
                 try { context.After = ComputeNodeReader.Read(context.Host, context.InstallPath); }
                 catch (Exception e) when (e is IOException || e is RemoteConnectionException || e is TimeoutException) { /* the result still says what failed */ }
             }
-            return new ComputeNodeUpgradeResult(context, run);
+            return new ComputeNodeUpgradeResult(context, run, stages);
         }
 
         /// <summary>The manual's backup name (hotdb_server_253 for 2.5.3); never an existing path: _2, _3... are appended.</summary>

@@ -50,6 +50,10 @@ namespace HotDb.Upgrade.Commands
             {
                 WriteHotDbError(ex, "CommandTimedOut", ErrorCategory.OperationTimeout, session, "Check why the host is slow to answer, then run the command again.");
             }
+            catch (System.IO.InvalidDataException ex)
+            {
+                WriteHotDbError(ex, "ComputeNodeUnreadable", ErrorCategory.ReadError, session, "Repair the file named in the message (compare it with the package's copy), then run the command again.");
+            }
             catch (ArgumentException ex)
             {
                 WriteHotDbError(ex, "InvalidArgument", ErrorCategory.InvalidArgument, session, "Correct the parameter named in the message.");

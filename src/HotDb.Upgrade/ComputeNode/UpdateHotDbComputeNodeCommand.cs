@@ -117,8 +117,8 @@ namespace HotDb.Upgrade.Commands
             var context = ComputeNodeUpgrade.Prepare(session, options, Cancellation.Token);
             var plan = ComputeNodeUpgrade.Plan(context);
             var target = $"{session.ComputerName}:{context.InstallPath}";
-            var summary = $"Upgrade HotDB Server {context.FromVersion?.ToString() ?? "(unknown)"} to {context.ToVersion?.ToString() ?? "(unknown)"} in {plan.Stages.Count} stages: " +
-                          string.Join("; ", plan.Stages.Select(s => $"{s.Index}. {s.Description}"));
+            var summary = $"Upgrade HotDB Server {context.FromVersion?.ToString() ?? "(unknown)"} to {context.ToVersion?.ToString() ?? "(unknown)"} in {plan.Stages.Count} stages " +
+                          $"({string.Join(", ", plan.Stages.Select(s => s.Stage))}); with -WhatIf the plan is returned";
             if (!ShouldProcess(target, summary))
             {
                 if (MyInvocation.BoundParameters.ContainsKey("WhatIf")) WriteObject(plan);
@@ -136,18 +136,16 @@ namespace HotDb.Upgrade.Commands
             if (result.Succeeded) return;
 
             var failed = result.Stages.First(s => s.Status == StageStatus.Failed);
-            var nothingChanged = result.Stages.Where(s => s.Index < failed.Index).All(s => s.Status == StageStatus.Succeeded && !ChangesState(s.Stage)) && !ChangesState(failed.Stage);
+            var refused = result.Status == "Refused";
             var message = $"{session.ComputerName}: the upgrade to {result.ToVersion} failed at {failed.Stage}: {failed.Error}" +
-                          (nothingChanged ? " Nothing was changed." : result.RolledBack
+                          (refused ? " Nothing was changed." : result.RolledBack
                               ? $" Rolled back: {result.InstallPath} holds {result.After?.Version?.ToString() ?? "the old version"} again" + (result.EvidencePath != null ? $"; the failed install is kept in {result.EvidencePath}." : ".")
                               : " The rollback did not complete: " + string.Join("; ", result.Stages.Where(s => s.RollbackError != null).Select(s => $"{s.Stage}: {s.RollbackError}")));
             var action = failed.RecommendedAction ?? "Read the stage results (.Stages) and the node's logs, fix the cause and run the same command again.";
-            if (!result.RolledBack && !nothingChanged) action = "The host needs a hand: " + action;
-            WriteHotDbError(new InvalidOperationException(message), nothingChanged ? "UpgradeRefused" : result.RolledBack ? "UpgradeRolledBack" : "UpgradeRollbackFailed",
-                nothingChanged ? ErrorCategory.InvalidArgument : ErrorCategory.InvalidResult, result, action);
+            if (!result.RolledBack && !refused) action = "The host needs a hand: " + action;
+            WriteHotDbError(new InvalidOperationException(message), refused ? "UpgradeRefused" : result.RolledBack ? "UpgradeRolledBack" : "UpgradeRollbackFailed",
+                refused ? ErrorCategory.InvalidArgument : ErrorCategory.InvalidResult, result, action);
         }
-
-        private static bool ChangesState(string stage) => !stage.StartsWith("Check", StringComparison.Ordinal);
 
         /// <summary>Stage events, posted to the pipeline thread as Write-Progress and Write-Verbose.</summary>
         private sealed class ProgressObserver : IStageObserver
