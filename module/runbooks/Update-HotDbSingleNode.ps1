@@ -52,20 +52,23 @@ Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 if (-not (Get-Module HotDb.Upgrade)) { Import-Module (Join-Path $PSScriptRoot '../HotDb.Upgrade.psd1') }
 $whatIf = [bool]$WhatIfPreference
+# The log lines go to the console too, unless the caller chose an -InformationAction.
+$showInformation = -not $PSBoundParameters.ContainsKey('InformationAction')
 if (-not $LogPath) { $LogPath = Join-Path (Get-Location) ("Update-HotDbSingleNode-{0}-{1:yyyyMMdd-HHmmss}.log" -f $ComputerName, (Get-Date)) }
 $LogPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($LogPath)
-New-Item -ItemType File -Path $LogPath -Force | Out-Null
+New-Item -ItemType File -Path $LogPath -Force -WhatIf:$false | Out-Null
 if ($IsLinux -or $IsMacOS) { & chmod 600 $LogPath }
 
 function Write-Log([string] $Message, [string] $Level = 'INFO') {
     $line = '{0:yyyy-MM-dd HH:mm:ss} [{1}] {2}' -f (Get-Date), $Level, $Message
-    Add-Content -Path $LogPath -Value $line
-    Write-Information $line -InformationAction Continue
+    Add-Content -Path $LogPath -Value $line -WhatIf:$false
+    if ($showInformation) { Write-Information $line -InformationAction Continue } else { Write-Information $line }
 }
 
 # Runs a module command, logging its verbose stream (stage notes) and returning its output objects.
 function Invoke-Logged([scriptblock] $Command) {
-    & $Command -Verbose 4>&1 | ForEach-Object {
+    $VerbosePreference = 'Continue'
+    & $Command 4>&1 | ForEach-Object {
         if ($_ -is [System.Management.Automation.VerboseRecord]) { Write-Log $_.Message 'STEP' } else { $_ }
     }
 }

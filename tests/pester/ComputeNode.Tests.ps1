@@ -333,3 +333,84 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
         Get-TreeListing $node.Root | Should -Be $listing
     }
 }
+
+Describe 'Single-node runbook' -Tag ComputeNode, Runbook -Skip:$skipNode {
+    BeforeAll {
+        $script:runbook = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks/Update-HotDbSingleNode.ps1'
+        # The ConfigDB scripts under the names Invoke-HotDbConfigDbUpgrade reads: hotdb_config_<target version>.sql.
+        $script:scripts = New-Item -ItemType Directory -Path (Join-Path $root 'upgrade-sql') -Force
+        foreach ($file in Get-ChildItem (Join-Path $packages 'configdb-upgrade') -Filter 'hotdb_config-upgrade-*.sql') {
+            $to = ($file.BaseName -split '-to-')[-1]
+            Copy-Item $file.FullName (Join-Path $scripts "hotdb_config_$to.sql")
+        }
+        $password = New-Guid
+        Invoke-SimMariaDb $db "CREATE USER 'upgrader'@'%' IDENTIFIED BY '$password'; GRANT ALL ON *.* TO 'upgrader'@'%' WITH GRANT OPTION;" | Out-Null
+        $script:dbSecret = "$password"
+        $script:dbLogin = [pscredential]::new('upgrader', (ConvertTo-SecureString $dbSecret -AsPlainText -Force))
+        $script:dumps = New-Item -ItemType Directory -Path (Join-Path $root 'dumps') -Force
+        $script:common = @{
+            ComputerName = '127.0.0.1'; Port = $fx.Port; Credential = (New-FixtureCredential -RootKey); KeyFile = $fx.RootKeyPath
+            KnownHostsPath = (Join-Path $TestDrive 'known_hosts'); ScriptsPath = $scripts.FullName; ConfigDbCredential = $dbLogin
+            BackupDirectory = $dumps.FullName; StartTimeout = 60; StopTimeout = 30; InformationAction = 'SilentlyContinue'
+        }
+
+        function script:Get-ConfigDbChecksum($Node) {
+            $tables = Invoke-SimMariaDb $db "SELECT table_name FROM information_schema.tables WHERE table_schema = '$($Node.Database)' ORDER BY 1"
+            (($tables | ForEach-Object { Invoke-SimMariaDb $db "CHECKSUM TABLE $($Node.Database).$_ EXTENDED" }) -join "`n")
+        }
+    }
+
+    It 'upgrades 2.4.9 to 2.5.4 with the ConfigDB and exits 0, logging no secret' {
+        $node = New-TestNode -Name 'rbok' -Version '2.4.9'
+        $null = Start-HotDbComputeNode -Session $session -InstallPath $node.Home
+        $log = Join-Path $root 'rbok.log'
+        & $runbook @common -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz') -LogPath $log
+        $LASTEXITCODE | Should -Be 0 -Because (Get-Content $log -Raw)
+        $after = Get-HotDbComputeNode -Session $session -InstallPath $node.Home
+        $after.Version.ToString() | Should -Be '2.5.4'
+        $after.Running | Should -BeTrue
+        (Invoke-SimMariaDb $db "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = '$($node.Database)' AND table_name = 'hotdb_user' AND column_name = 'description'") | Should -Be '1'
+        $text = Get-Content $log -Raw
+        $text | Should -Match 'Success: 127\.0\.0\.1 runs HotDB Server 2\.5\.4'
+        $text | Should -Match '\[STEP\] 127\.0\.0\.1 \[KeepOldInstall\]'
+        $text | Should -Not -Match ([regex]::Escape($dbSecret))
+        (& stat -c '%a' $log) | Should -Be '600'
+    }
+
+    It 'restores the ConfigDB and restarts the old version when the new one fails to start, and exits 1' {
+        $node = New-TestNode -Name 'rbfail' -Version '2.5.3'
+        $null = Start-HotDbComputeNode -Session $session -InstallPath $node.Home
+        $before = Get-ConfigDbChecksum $node
+        Set-StartFault $node 'injected: the new version does not start'
+        $log = Join-Path $root 'rbfail.log'
+        # 2.5.3 -> 2.5.4 alters a column the old version reads: the old version only starts again on the restored ConfigDB.
+        & $runbook @common -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz') -LogPath $log
+        $LASTEXITCODE | Should -Be 1 -Because (Get-Content $log -Raw)
+        $after = Get-HotDbComputeNode -Session $session -InstallPath $node.Home
+        $after.Version.ToString() | Should -Be '2.5.3'
+        $after.Running | Should -BeTrue
+        $after.ServerPortOpen | Should -BeTrue
+        (Join-Path $node.Root 'hotdb_server_253') | Should -Not -Exist
+        Get-ConfigDbChecksum $node | Should -Be $before
+        $text = Get-Content $log -Raw
+        $text | Should -Match 'ConfigDB restored and verified'
+        $text | Should -Match 'HotDB Server 2\.5\.3 is running again'
+    }
+
+    It '-WhatIf prints the whole plan, changes nothing on the host or in the ConfigDB, and exits 0' {
+        $node = New-TestNode -Name 'rbwhatif' -Version '2.4.9'
+        $null = Start-HotDbComputeNode -Session $session -InstallPath $node.Home
+        $listing = Get-TreeListing $node.Root
+        $before = Get-ConfigDbChecksum $node
+        $log = Join-Path $root 'rbwhatif.log'
+        & $runbook @common -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz') -LogPath $log -WhatIf
+        $LASTEXITCODE | Should -Be 0 -Because (Get-Content $log -Raw)
+        Get-TreeListing $node.Root | Should -Be $listing
+        Get-ConfigDbChecksum $node | Should -Be $before
+        $text = Get-Content $log -Raw
+        foreach ($stage in 'CheckPackage', 'UploadPackage', 'StopService', 'KeepOldInstall', 'ExtractPackage', 'CarryOverConfig', 'StartNewVersion') { $text | Should -Match "\[PLAN\] .*$stage" }
+        $text | Should -Match 'hotdb_config_2\.5\.4\.sql'
+        $text | Should -Match 'WhatIf: nothing was changed'
+        (Get-HotDbComputeNode -Session $session -InstallPath $node.Home).Running | Should -BeTrue
+    }
+}
