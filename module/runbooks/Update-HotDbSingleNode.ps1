@@ -3,7 +3,8 @@
     Upgrades a single-node HotDB compute node and its ConfigDB, the manual's section 3.2, with rollback.
 .DESCRIPTION
     1. Reads the node (version, ConfigDB url) and checks the upgrade SQL (Test-HotDbUpgradeSql).
-    2. Stops the node, backs up the ConfigDB (Backup-HotDbConfigDb) and runs the upgrade SQL
+    2. Uploads the package (and JDK) to the staging folder while the old version still serves.
+       Stops the node, backs up the ConfigDB (Backup-HotDbConfigDb) and runs the upgrade SQL
        (Invoke-HotDbConfigDbUpgrade; a failing statement restores the backup by itself).
     3. Upgrades the node (Update-HotDbComputeNode): old install kept as hotdb_server_<version>, package
        extracted, NDB SQL and configuration carried, JDK and license when needed, start verified.
@@ -124,6 +125,14 @@ try {
         foreach ($stage in $nodePlan.Stages) { Write-Log ('  {0,2}. {1}: {2}' -f $stage.Index, $stage.Stage, $stage.Description) 'PLAN' }
         Write-Log 'WhatIf: nothing was changed.'
         return
+    }
+
+    # The transfers come first, so a slow or broken link costs no downtime and changes nothing on the node.
+    $staging = $InstallPath.TrimEnd('/').Substring(0, $InstallPath.TrimEnd('/').LastIndexOf('/')) + '/Install_Package'
+    $null = Invoke-HotDbCommand -Session $session 'mkdir -p --' -ArgumentList $staging -Elevate -Confirm:$false
+    foreach ($file in @($Package) + @($JdkPackage | Where-Object { $_ })) {
+        $sent = Send-HotDbFile -Session $session -Path $file -Destination "$staging/" -Confirm:$false
+        Write-Log "Staged $(Split-Path $file -Leaf) in $staging ($($sent.Status), SHA-256 $($sent.Sha256))"
     }
 
     if ($old.Running) {
