@@ -169,6 +169,40 @@ Describe 'Compute node upgrade on the lab: sn1 from 2.4.9' -Tag Upgrade, Lab -Sk
         Invoke-OnHost 'sn1' 'ls -a /usr/local/hotdb' | Should -Not -Match 'hotdb_server_249|\.hotdb-upgrade-extract'
     }
 
+    It 'network cut during the upload: the upgrade gives up, the old version keeps running in its directory' {
+        # A 48 MiB package (the 2.5.4 one with random padding) and a slow link, so the cut lands mid-transfer.
+        $unpacked = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'big') -Force
+        & tar -xzf (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz') -C $unpacked
+        & head -c 48M /dev/urandom > (Join-Path $unpacked 'hotdb-server/lib/padding.bin')
+        $big = Join-Path (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'bigpackage') -Force) 'hotdb-server-2.5.4-ga-20190812.tar.gz'
+        & tar -czf $big -C $unpacked hotdb-server
+        Invoke-OnHost 'sn1' 'rm -f /usr/local/hotdb/Install_Package/hotdb-server-2.5.4-ga-20190812.tar.gz' | Out-Null
+        $cut = Connect-LabHost 'sn1'
+        $module = $env:HOTDB_UPGRADE_MODULE
+        $null = Invoke-HotDbLabFault -HostName sn1 -Fault Latency -DelayMs 300 -DurationSeconds 300
+        $job = Start-ThreadJob -ScriptBlock { Import-Module $using:module; Update-HotDbComputeNode -Session $using:cut -Package $using:big -ErrorAction SilentlyContinue }
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (-not (Invoke-HotDbLabHostCommand -HostName sn1 -Command 'ls /usr/local/hotdb/Install_Package/ | grep -F .hotdb-partial-').Output.Trim()) {
+                if ([DateTime]::UtcNow -gt $deadline) { throw 'the upload never started' }
+                Start-Sleep -Milliseconds 100
+            }
+            $null = Invoke-HotDbLabFault -HostName sn1 -Fault LinkDown
+            $result = $job | Wait-Job -Timeout 600 | Receive-Job
+        }
+        finally {
+            $job | Remove-Job -Force
+            Clear-HotDbLabFault -HostName sn1
+            $cut | Remove-HotDbSession
+        }
+        $result.FailedStage | Should -Be 'UploadPackage' -Because ($result.Stages | Out-String)
+        $result.Error | Should -Match 'no progress|upload'
+        @($result.Stages | Where-Object { $_.Stage -in 'StopService', 'KeepOldInstall' -and "$($_.Status)" -ne 'NotRun' }) | Should -BeNullOrEmpty
+        Invoke-OnHost 'sn1' 'sh /usr/local/hotdb/hotdb-server/bin/hotdb_server status; test ! -e /usr/local/hotdb/hotdb_server_249 && echo in-place' | Should -Match 'running[\s\S]*in-place'
+        $fresh = Connect-LabHost 'sn1'
+        try { (Get-HotDbComputeNode -Session $fresh).Version.ToString() | Should -Be '2.4.9' } finally { $fresh | Remove-HotDbSession }
+    }
+
     It 'upgrades 2.4.9 to 2.5.4 with the runbook: serving 2.5.4, user values kept, old install kept as hotdb_server_249' {
         $run = Invoke-Runbook 'sn1' (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz')
         $run.ExitCode | Should -Be 0 -Because $run.Log

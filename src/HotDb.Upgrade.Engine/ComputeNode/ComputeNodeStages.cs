@@ -291,13 +291,28 @@ namespace HotDb.Upgrade.ComputeNode
         {
             var total = new FileInfo(local).Length;
             var name = Path.GetFileName(local);
+            // A cut link stalls an SFTP upload without an error for many minutes: no progress for StallTimeout ends it.
+            using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var lastProgress = DateTime.UtcNow;
+            using var watchdog = new Timer(_ =>
+            {
+                if (DateTime.UtcNow - lastProgress > c.Options.UploadStallTimeout) stalled.Cancel();
+            }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
             TransferResult transfer;
             try
             {
-                transfer = FileTransfer.Upload(c.Host, local, c.StagingPath + "/", 0x1A4,
-                    sent => progress.Report($"{name}: {sent / 1048576.0:0.0} of {total / 1048576.0:0.0} MiB", total == 0 ? 100 : (int)(sent * 100 / total)), cancellationToken);
+                transfer = FileTransfer.Upload(c.Host, local, c.StagingPath + "/", 0x1A4, sent =>
+                {
+                    lastProgress = DateTime.UtcNow;
+                    progress.Report($"{name}: {sent / 1048576.0:0.0} of {total / 1048576.0:0.0} MiB", total == 0 ? 100 : (int)(sent * 100 / total));
+                }, stalled.Token);
             }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is RemoteConnectionException)
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new StageFailedException($"{c.Host.ComputerName}: uploading {name} made no progress for {c.Options.UploadStallTimeout.TotalSeconds:0} s; the network to the host may be down.",
+                    "Check the network to the host, then run the command again; nothing on the node was changed.", e);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is RemoteConnectionException || e is TimeoutException)
             {
                 throw new StageFailedException($"{c.Host.ComputerName}: uploading {name} failed: {e.Message}", "Check the network and the free space in " + c.StagingPath + ", then run the command again; a verified upload is not repeated.", e);
             }

@@ -34,6 +34,8 @@ namespace HotDb.Upgrade.ComputeNode
         public bool IncludeLog4j { get; set; }
         public TimeSpan StartTimeout { get; set; } = ComputeNodeService.DefaultStartTimeout;
         public TimeSpan StopTimeout { get; set; } = ComputeNodeService.DefaultStopTimeout;
+        /// <summary>An upload that makes no progress this long is given up (a cut link does not fail by itself).</summary>
+        public TimeSpan UploadStallTimeout { get; set; } = TimeSpan.FromSeconds(60);
     }
 
     /// <summary>State shared by the stages of one node's upgrade.</summary>

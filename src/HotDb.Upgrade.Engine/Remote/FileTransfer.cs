@@ -114,8 +114,9 @@ namespace HotDb.Upgrade.Remote
 
         private static void TryRemove(IRemoteHost host, string remotePath)
         {
-            try { host.Run(ShellQuote.Join("rm", "-f", "--", remotePath)); }
-            catch (Exception ex) when (ex is IOException || ex is InvalidOperationException || ex is TimeoutException) { /* the original error matters more */ }
+            // Bounded: after a broken link the clean-up must not hang the caller; the partial name is never used again.
+            try { host.Run(ShellQuote.Join("rm", "-f", "--", remotePath), timeout: TimeSpan.FromSeconds(30)); }
+            catch (Exception ex) when (ex is IOException || ex is InvalidOperationException || ex is TimeoutException || ex is RemoteConnectionException) { /* the original error matters more */ }
         }
 
         private static string ToHex(byte[] bytes)
