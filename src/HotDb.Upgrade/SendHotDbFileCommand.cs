@@ -71,6 +71,10 @@ namespace HotDb.Upgrade.Commands
                     {
                         WriteHotDbError(ex, "ConnectionFailed", ErrorCategory.ConnectionError, session, "Open a new session with New-HotDbSession.");
                     }
+                    catch (TimeoutException ex)
+                    {
+                        WriteHotDbError(ex, "UploadTimedOut", ErrorCategory.OperationTimeout, session, "Check the network to the host, then send the file again.");
+                    }
                 }
             }
         }

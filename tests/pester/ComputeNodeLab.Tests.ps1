@@ -183,7 +183,8 @@ Describe 'Compute node upgrade on the lab: sn1 from 2.4.9' -Tag Upgrade, Lab -Sk
         $job = Start-ThreadJob -ScriptBlock { Import-Module $using:module; Update-HotDbComputeNode -Session $using:cut -Package $using:big -ErrorAction SilentlyContinue }
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(120)
-            while (-not (Invoke-HotDbLabHostCommand -HostName sn1 -Command 'ls /usr/local/hotdb/Install_Package/ | grep -F .hotdb-partial-').Output.Trim()) {
+            # Cut once a megabyte has arrived: the transfer is under way.
+            while (-not (Invoke-HotDbLabHostCommand -HostName sn1 -Command 'find /usr/local/hotdb/Install_Package -name "*.hotdb-partial-*" -size +1M').Output.Trim()) {
                 if ([DateTime]::UtcNow -gt $deadline) { throw 'the upload never started' }
                 Start-Sleep -Milliseconds 100
             }

@@ -336,6 +336,8 @@ namespace HotDb.Upgrade.Remote
                 sftp.UploadFileAsync(content, remotePath, canOverride: true, new ProgressRelay(bytesWritten), cancellationToken).GetAwaiter().GetResult();
             }
             catch (SftpPathNotFoundException ex) { throw new DirectoryNotFoundException($"{this}: the folder of '{remotePath}' does not exist.", ex); }
+            catch (SshOperationTimeoutException ex) { throw new TimeoutException($"{this}: writing '{remotePath}' got no answer within {SftpOperationTimeout.TotalSeconds:0} s; the connection may be broken.", ex); }
+            catch (SshConnectionException ex) { throw new RemoteConnectionException($"{this}: the connection broke while writing '{remotePath}': {ex.Message}", ex); }
             catch (SftpPermissionDeniedException ex) { throw new UnauthorizedAccessException($"{this}: '{UserName}' may not write '{remotePath}'.", ex); }
         }
 
@@ -350,8 +352,12 @@ namespace HotDb.Upgrade.Remote
                 bytesRead?.Invoke(destination.CanSeek ? destination.Length : 0);
             }
             catch (SftpPathNotFoundException ex) { throw new FileNotFoundException($"{this}: '{remotePath}' does not exist.", remotePath, ex); }
+            catch (SshOperationTimeoutException ex) { throw new TimeoutException($"{this}: reading '{remotePath}' got no answer within {SftpOperationTimeout.TotalSeconds:0} s; the connection may be broken.", ex); }
+            catch (SshConnectionException ex) { throw new RemoteConnectionException($"{this}: the connection broke while reading '{remotePath}': {ex.Message}", ex); }
             catch (SftpPermissionDeniedException ex) { throw new UnauthorizedAccessException($"{this}: '{UserName}' may not read '{remotePath}'.", ex); }
         }
+
+        private static readonly TimeSpan SftpOperationTimeout = TimeSpan.FromSeconds(60);
 
         private SftpClient Sftp()
         {
@@ -360,7 +366,8 @@ namespace HotDb.Upgrade.Remote
             {
                 if (_sftp != null && _sftp.IsConnected) return _sftp;
                 _sftp?.Dispose();
-                var sftp = new SftpClient(_connection);
+                // Bounds every single SFTP request (open, chmod, stat...): on a cut link they would otherwise wait forever.
+                var sftp = new SftpClient(_connection) { OperationTimeout = SftpOperationTimeout };
                 // The same host key was verified for this session moments ago; a different one now is refused.
                 sftp.HostKeyReceived += (_, e) => e.CanTrust = SshFingerprint.Sha256(e.HostKey) == HostKeyFingerprint;
                 try { sftp.Connect(); }
