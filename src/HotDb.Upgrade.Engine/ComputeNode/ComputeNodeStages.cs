@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using System.Threading;
+using System.Threading.Tasks;
 using HotDb.Upgrade.Configuration;
 using HotDb.Upgrade.Remote;
 using HotDb.Upgrade.Stages;
@@ -298,22 +299,34 @@ namespace HotDb.Upgrade.ComputeNode
             {
                 if (DateTime.UtcNow - lastProgress > c.Options.UploadStallTimeout) stalled.Cancel();
             }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            // The transfer runs on its own task: a request stuck on a dead link cannot always be cancelled, so a stall
+            // abandons it (it ends with the session) instead of hanging the upgrade.
+            var upload = Task.Run(() => FileTransfer.Upload(c.Host, local, c.StagingPath + "/", 0x1A4, sent =>
+            {
+                lastProgress = DateTime.UtcNow;
+                progress.Report($"{name}: {sent / 1048576.0:0.0} of {total / 1048576.0:0.0} MiB", total == 0 ? 100 : (int)(sent * 100 / total));
+            }, stalled.Token));
             TransferResult transfer;
             try
             {
-                transfer = FileTransfer.Upload(c.Host, local, c.StagingPath + "/", 0x1A4, sent =>
-                {
-                    lastProgress = DateTime.UtcNow;
-                    progress.Report($"{name}: {sent / 1048576.0:0.0} of {total / 1048576.0:0.0} MiB", total == 0 ? 100 : (int)(sent * 100 / total));
-                }, stalled.Token);
+                upload.Wait(stalled.Token);
+                transfer = upload.Result;
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
+                upload.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
                 throw new StageFailedException($"{c.Host.ComputerName}: uploading {name} made no progress for {c.Options.UploadStallTimeout.TotalSeconds:0} s; the network to the host may be down.",
                     "Check the network to the host, then run the command again; nothing on the node was changed.", e);
             }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is RemoteConnectionException || e is TimeoutException)
+            catch (AggregateException wrapped) when (wrapped.InnerException is IOException || wrapped.InnerException is UnauthorizedAccessException ||
+                                                     wrapped.InnerException is RemoteConnectionException || wrapped.InnerException is TimeoutException ||
+                                                     wrapped.InnerException is OperationCanceledException)
             {
+                var e = wrapped.InnerException!;
+                if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                    throw new StageFailedException($"{c.Host.ComputerName}: uploading {name} made no progress for {c.Options.UploadStallTimeout.TotalSeconds:0} s; the network to the host may be down.",
+                        "Check the network to the host, then run the command again; nothing on the node was changed.", e);
+                if (e is OperationCanceledException) throw e;
                 throw new StageFailedException($"{c.Host.ComputerName}: uploading {name} failed: {e.Message}", "Check the network and the free space in " + c.StagingPath + ", then run the command again; a verified upload is not repeated.", e);
             }
             progress.Note($"{name}: {transfer.Status} ({transfer.Sha256})");

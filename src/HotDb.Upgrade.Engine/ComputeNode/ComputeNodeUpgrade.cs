@@ -196,8 +196,9 @@ namespace HotDb.Upgrade.ComputeNode
             var run = new StageRunner<ComputeNodeUpgradeContext>(stages, observer).Run(context.Host.ComputerName, context, cancellationToken);
             if (!run.Succeeded)
             {
+                // Best effort: after a broken link the node cannot be read, and the result must still come back.
                 try { context.After = ComputeNodeReader.Read(context.Host, context.InstallPath); }
-                catch (Exception e) when (e is IOException || e is RemoteConnectionException || e is TimeoutException) { /* the result still says what failed */ }
+                catch (Exception) { /* the result still says what failed */ }
             }
             return new ComputeNodeUpgradeResult(context, run, stages);
         }

@@ -297,6 +297,10 @@ namespace HotDb.Upgrade.Remote
             {
                 throw new RemoteConnectionException($"{this}: the connection broke while running a command: {ex.Message}", ex);
             }
+            catch (SshOperationTimeoutException ex)
+            {
+                throw new TimeoutException($"{this}: the host did not answer within the connection timeout; the connection may be broken: {commandLine}", ex);
+            }
             watch.Stop();
             var exitCode = command.ExitStatus ?? (command.ExitSignal != null ? 128 + SignalNumber(command.ExitSignal) : -1);
             return new CommandResult(ComputerName, commandLine, exitCode, command.Result, command.Error, watch.Elapsed);
