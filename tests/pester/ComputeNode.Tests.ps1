@@ -395,6 +395,11 @@ Describe 'Single-node runbook' -Tag ComputeNode, Runbook -Skip:$skipNode {
         $text = Get-Content $log -Raw
         $text | Should -Match 'ConfigDB restored and verified'
         $text | Should -Match 'HotDB Server 2\.5\.3 is running again'
+
+        # The start fault was one-shot: the same runbook again applies the restored ConfigDB steps and upgrades.
+        & $runbook @common -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz') -LogPath $log
+        $LASTEXITCODE | Should -Be 0 -Because (Get-Content $log -Raw)
+        (Get-HotDbComputeNode -Session $session -InstallPath $node.Home).Version.ToString() | Should -Be '2.5.4'
     }
 
     It '-WhatIf prints the whole plan, changes nothing on the host or in the ConfigDB, and exits 0' {

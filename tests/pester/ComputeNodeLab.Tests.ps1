@@ -251,7 +251,7 @@ Describe 'Compute node upgrade on the lab: sn2 from 2.5.3' -Tag Upgrade, Lab -Sk
         $node = Get-HotDbComputeNode -Session $sn2
         $node.Version.ToString() | Should -Be '2.5.3'
         $node.Running | Should -BeTrue
-        Invoke-OnHost 'sn2' 'test ! -e /usr/local/hotdb/jdk8/jdk8u252-b09 && test ! -e /usr/local/hotdb/hotdb_server_253 && echo clean' | Should -Be 'clean'
+        (Invoke-OnHost 'sn2' 'test ! -e /usr/local/hotdb/jdk8/jdk8u252-b09 && test ! -e /usr/local/hotdb/hotdb_server_253 && echo clean').Trim() | Should -Be 'clean'
     }
 
     It 'upgrades 2.5.3 to 2.5.6 with the runbook: JDK 8 installed, license and NDB SQL carried' {
@@ -267,7 +267,7 @@ Describe 'Compute node upgrade on the lab: sn2 from 2.5.3' -Tag Upgrade, Lab -Sk
         $node.JavaReportedVersion | Should -Be '1.8.0_252'
         $node.LicenseNodeLimit | Should -Be 128
         $node.NdbSqlDirectories | Should -Be @('ndbsql_bin', 'ndbsql_data')
-        Invoke-OnHost 'sn2' 'readlink /usr/local/hotdb/hotdb-server/ndbsql_bin; cat /usr/local/hotdb/hotdb-server/ndbsql_data/my.cnf' | Should -Be "/usr/local/hotdb/mysql-cluster`n[mysqld]"
+        (Invoke-OnHost 'sn2' 'readlink /usr/local/hotdb/hotdb-server/ndbsql_bin; cat /usr/local/hotdb/hotdb-server/ndbsql_data/my.cnf').Trim() | Should -Be "/usr/local/hotdb/mysql-cluster`n[mysqld]"
         $node.Properties['processors'] | Should -Be '4'
         (Get-HotDbComputeNode -Session $sn2 -InstallPath /usr/local/hotdb/hotdb_server_253).Version.ToString() | Should -Be '2.5.3'
     }

@@ -393,6 +393,7 @@ Describe 'Invoke-HotDbConfigDbUpgrade' -Tag ConfigDb {
 
         $backup | Restore-HotDbConfigDb -Force | Out-Null
         Get-MariaDbFixtureChecksum $db hotdb_config | Should -Be $before
+        @(Get-LedgerRow 2.6.1)[-1] | Should -Match "`t1`t1`t"  # the restore undid it: a new run applies it again
     }
 
     It 'refuses a script whose checksum differs from the ledger before anything changes' {

@@ -227,6 +227,17 @@ namespace HotDb.Upgrade.ConfigDb
                     $"After the restore {target.Database} differs from the backup: {difference}.",
                     "Run Restore-HotDbConfigDb again; if it persists, keep the backup file and the server error log for analysis.", backup);
             _log?.Invoke($"Restore of {target.Database} on {master.Endpoint} verified: {now.Count} tables match their backup checksums.");
+            // The ledger lives outside the restored database: say there that the later steps are undone, or a new run would skip them.
+            try
+            {
+                using var connection = target.Open(master.Endpoint, null);
+                var marked = new UpgradeLedger(connection).MarkRestored(target.Database, backup.Version);
+                if (marked > 0) _log?.Invoke($"Ledger: {marked} step(s) after {backup.Version} marked as undone by this restore.");
+            }
+            catch (MySqlException e)
+            {
+                _log?.Invoke($"The upgrade ledger could not be updated ({e.Message}); steps after {backup.Version} may be skipped by a new run until it is.");
+            }
             Report("Restore verified", 100);
             return new ConfigDbRestore(backup, master, now.Count, DateTimeOffset.Now - started);
         }

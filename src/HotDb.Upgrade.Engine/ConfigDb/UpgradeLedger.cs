@@ -123,6 +123,27 @@ namespace HotDb.Upgrade.ConfigDb
             }
         }
 
+        /// <summary>
+        /// After a restore of a backup taken at <paramref name="restoredVersion"/>: every applied step to a later version
+        /// is undone, so a new run applies it again. Returns how many entries were marked.
+        /// </summary>
+        public int MarkRestored(string database, Versioning.HotDbVersion restoredVersion)
+        {
+            if (!Exists()) return 0;
+            var undone = new List<long>();
+            using (var command = new MySqlCommand($"SELECT id, version FROM {QualifiedTable} WHERE database_name = @db AND success = 1 AND rolled_back = 0", _connection))
+            {
+                command.Parameters.AddWithValue("@db", database);
+                using (var r = command.ExecuteReader())
+                    while (r.Read())
+                        if (Versioning.HotDbVersion.TryParse(r.GetString(1), out var version) && version! > restoredVersion) undone.Add(r.GetInt64(0));
+            }
+            if (undone.Count == 0) return 0;
+            using (var command = new MySqlCommand($"UPDATE {QualifiedTable} SET rolled_back = 1 WHERE id IN ({string.Join(",", undone)})", _connection))
+                command.ExecuteNonQuery();
+            return undone.Count;
+        }
+
         private bool Exists()
         {
             using (var command = new MySqlCommand(
