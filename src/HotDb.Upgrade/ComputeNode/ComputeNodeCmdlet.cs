@@ -26,16 +26,15 @@ namespace HotDb.Upgrade.Commands
         public void Dispose() => Cancellation.Dispose();
 
         /// <summary>Maps engine failures that are not the node's fault (connection, elevation, timeouts) to error records.</summary>
-        protected bool TryHost(SshSession session, Action action)
+        protected void TryHost(SshSession session, Action action)
         {
             try
             {
                 action();
-                return true;
             }
             catch (OperationCanceledException)
             {
-                return false;
+                // Ctrl+C: PowerShell stops the pipeline itself.
             }
             catch (RemoteConnectionException ex)
             {
@@ -58,7 +57,6 @@ namespace HotDb.Upgrade.Commands
             {
                 WriteHotDbError(ex, "InvalidArgument", ErrorCategory.InvalidArgument, session, "Correct the parameter named in the message.");
             }
-            return false;
         }
     }
 }
