@@ -11,7 +11,8 @@
             (-Topology picks the hosts), Status lists its hosts, Down tears it down. Needs root; installs
             the lab's Debian packages first.
     Demo  : Build, then the lab tour: brings the lab up (or reuses it) and prints hosts, versions, the VIP
-            holders and show @@cluster; leaves the estate running (-Task Lab -LabAction Down ends it).
+            holders and show @@cluster; then upgrades sn1 from 2.4.9 to 2.5.4 with the single-node runbook.
+            Leaves the estate running (-Task Lab -LabAction Down ends it).
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
 .EXAMPLE
@@ -202,6 +203,7 @@ switch ($Task) {
         $tour = @{}
         if ($Topology) { $tour.Topology = $Topology }
         & (Join-Path $root 'tests/lab/sim/Show-HotDbLabTour.ps1') @tour
+        & (Join-Path $root 'tests/lab/sim/Invoke-HotDbLabDemoUpgrade.ps1')
     }
     'Test' {
         Invoke-Build

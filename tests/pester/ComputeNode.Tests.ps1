@@ -94,6 +94,11 @@ Describe 'Get-, Stop-, Start-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode 
         $node.ManagerPortOpen | Should -BeTrue
         $node.Role | Should -Be 'Master'
         $node.Properties['processors'] | Should -Be '7'
+        # The ConfigDB password in server.xml is never shown, not even on the object.
+        $node.Properties['password'] | Should -Be '********'
+        [regex]::Match((Get-Content (Join-Path $n1.Home 'conf/server.xml') -Raw), '<property name="password">([^<]+)</property>').Groups[1].Value |
+            Should -Not -Be '********'
+        ($node | Format-List * | Out-String -Width 500) | Should -Match '\[password, \*{8}\]'
         $node.ConfigDbUrl | Should -Match "/cfg_read$"
         $node.JavaVersion | Should -Be '1.7.0_80'
         $node.JavaReportedVersion | Should -Be '1.7.0_80'

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using HotDb.Upgrade.Configuration;
 using HotDb.Upgrade.Remote;
 using HotDb.Upgrade.Versioning;
 
@@ -36,8 +37,11 @@ namespace HotDb.Upgrade.ComputeNode
         /// <summary>owner:group of the install directory.</summary>
         public string? Owner { get; internal set; }
 
-        /// <summary>Every server.xml property as written (a missing one takes the vendor default).</summary>
-        public IReadOnlyDictionary<string, string> Properties { get; internal set; } = new Dictionary<string, string>();
+        /// <summary>Every server.xml property as written (a missing one takes the vendor default); passwords masked.</summary>
+        public IReadOnlyDictionary<string, string> Properties => SecretSettings.Masked(RawProperties);
+
+        /// <summary>server.xml as written, passwords included: for the engine's own ConfigDB connections, never shown.</summary>
+        internal IReadOnlyDictionary<string, string> RawProperties { get; set; } = new Dictionary<string, string>();
         public int ServerPort { get; internal set; } = 3323;
         public int ManagerPort { get; internal set; } = 3325;
         public int HaMode { get; internal set; }

@@ -229,7 +229,7 @@ namespace HotDb.Upgrade.ComputeNode
 
         private static int? CountDataNodes(ComputeNodeUpgradeContext c, IStageProgress progress)
         {
-            var p = c.Before.Properties;
+            var p = c.Before.RawProperties;
             if (!p.TryGetValue("url", out var url) || !p.TryGetValue("username", out var user))
             {
                 progress.Note("server.xml has no ConfigDB url/username; data nodes not counted");

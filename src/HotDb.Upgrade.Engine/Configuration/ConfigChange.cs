@@ -83,12 +83,10 @@ namespace HotDb.Upgrade.Configuration
         /// <summary>The merged value as the program reads it, unmasked, for verifying the written file.</summary>
         internal string? ExpectedValue { get; set; }
 
-        internal const string Mask = "********";
-
         internal static ConfigChange Create(ConfigFileKind kind, string file, string key, string? oldValue, string? newValue, string? pristineValue,
             string? mergedValue, ConfigChangeAction action, string reason, ConfigMergeMode mode, bool secret)
         {
-            string? Shown(string? value) => secret && value != null ? Mask : value;
+            string? Shown(string? value) => secret && value != null ? SecretSettings.Mask : value;
             return new ConfigChange(kind, file, key, Shown(oldValue), Shown(newValue), Shown(pristineValue), Shown(mergedValue), action, reason, mode)
             {
                 IsSecret = secret,

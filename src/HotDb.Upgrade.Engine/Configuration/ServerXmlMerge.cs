@@ -143,7 +143,7 @@ namespace HotDb.Upgrade.Configuration
         }
 
         // password, bakPassword, drBakPassword, ndbSqlPass, keyStorePass, ...
-        protected override bool IsSecret(string key) => key.IndexOf("pass", StringComparison.OrdinalIgnoreCase) >= 0;
+        protected override bool IsSecret(string key) => SecretSettings.IsSecret(key);
 
         protected override Outcome OnlyInOld(ConfigEntry oldEntry, bool vendorHadIt)
         {

@@ -1,0 +1,19 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace HotDb.Upgrade.Configuration
+{
+    /// <summary>Which configuration settings hold secrets, and how they are shown: one rule for every output.</summary>
+    public static class SecretSettings
+    {
+        public const string Mask = "********";
+
+        /// <summary>password, bakPassword, drPassword, bak1Password, spring.datasource.password, ...</summary>
+        public static bool IsSecret(string key) => key.IndexOf("pass", StringComparison.OrdinalIgnoreCase) >= 0;
+
+        /// <summary>A copy of <paramref name="settings"/> with every secret value replaced by the mask.</summary>
+        public static IReadOnlyDictionary<string, string> Masked(IReadOnlyDictionary<string, string> settings) =>
+            settings.ToDictionary(p => p.Key, p => IsSecret(p.Key) ? Mask : p.Value, StringComparer.Ordinal);
+    }
+}
