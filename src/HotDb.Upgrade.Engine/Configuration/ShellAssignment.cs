@@ -88,6 +88,17 @@ namespace HotDb.Upgrade.Configuration
                 literal.Clear();
             }
 
+            // A $... or `...` expansion at the position becomes a part of its own; false when it is a lone $.
+            bool TakeExpansion(ref int at)
+            {
+                var end = ExpansionEnd(text, at, file);
+                if (end <= at + 1) return false;
+                Flush();
+                parts.Add(ShellPart.Expansion(text.Substring(at, end - at)));
+                at = end;
+                return true;
+            }
+
             while (pos < text.Length)
             {
                 var c = text[pos];
@@ -117,17 +128,7 @@ namespace HotDb.Upgrade.Configuration
                             pos += 2;
                             continue;
                         }
-                        if (d == '$' || d == '`')
-                        {
-                            var end = ExpansionEnd(text, pos, file);
-                            if (end > pos + 1)
-                            {
-                                Flush();
-                                parts.Add(ShellPart.Expansion(text.Substring(pos, end - pos)));
-                                pos = end;
-                                continue;
-                            }
-                        }
+                        if ((d == '$' || d == '`') && TakeExpansion(ref pos)) continue;
                         literal.Append(d);
                         pos++;
                     }
@@ -140,17 +141,7 @@ namespace HotDb.Upgrade.Configuration
                     pos += 2;
                     continue;
                 }
-                if (c == '$' || c == '`')
-                {
-                    var end = ExpansionEnd(text, pos, file);
-                    if (end > pos + 1)
-                    {
-                        Flush();
-                        parts.Add(ShellPart.Expansion(text.Substring(pos, end - pos)));
-                        pos = end;
-                        continue;
-                    }
-                }
+                if ((c == '$' || c == '`') && TakeExpansion(ref pos)) continue;
                 literal.Append(c);
                 pos++;
             }
