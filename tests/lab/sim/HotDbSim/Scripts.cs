@@ -4,6 +4,17 @@ namespace HotDbSim;
 static class Scripts
 {
     /// <summary>Shared start/stop/status functions: expects NAME, PID_FILE, JAVA_BIN, JAVA_VERSION, LOG, READY, FAILED and run_java.</summary>
+    // The vendor scripts' common command dispatch.
+    const string Dispatch = """
+        case "$1" in
+          start) do_start ;;
+          stop) do_stop ;;
+          restart) do_stop && do_start ;;
+          status) do_status ;;
+          *) echo "Usage: $0 {start|stop|restart|status}"; exit 2 ;;
+        esac
+        """;
+
     const string Functions = """
         MSG_PREFIX=${MSG_PREFIX-INFO: }
         ERR_PREFIX=${ERR_PREFIX-ERROR: }
@@ -124,13 +135,7 @@ static class Scripts
 
         {{Functions}}
 
-        case "$1" in
-          start) do_start ;;
-          stop) do_stop ;;
-          restart) do_stop && do_start ;;
-          status) do_status ;;
-          *) echo "Usage: $0 {start|stop|restart|status}"; exit 2 ;;
-        esac
+        {{Dispatch}}
         """ + "\n";
 
     public static string Management(Release r) => $$"""
@@ -161,13 +166,7 @@ static class Scripts
 
         {{Functions}}
 
-        case "$1" in
-          start) do_start ;;
-          stop) do_stop ;;
-          restart) do_stop && do_start ;;
-          status) do_status ;;
-          *) echo "Usage: $0 {start|stop|restart|status}"; exit 2 ;;
-        esac
+        {{Dispatch}}
         """ + "\n";
 
     public static string Backup(Release r) => $$"""
