@@ -98,11 +98,11 @@ try {
     $old = Get-HotDbComputeNode -Session $session -InstallPath $InstallPath
     Write-Log "Node: HotDB Server $($old.Version) ($($old.Role)), running: $($old.Running), ConfigDB $($old.ConfigDbUrl)"
     if (-not $ConfigDb) {
-        if ($old.ConfigDbUrl -notmatch '^jdbc:mysql://(?<server>[^/?]+)/(?<db>[^?]+)') { throw "server.xml has no usable ConfigDB url ('$($old.ConfigDbUrl)'); give -ConfigDb host:port." }
-        $ConfigDb = $Matches.server
-        $database = $Matches.db
+        if (-not $old.ConfigDbServer -or -not $old.ConfigDbDatabase) { throw "server.xml has no usable ConfigDB url ('$($old.ConfigDbUrl)'); give -ConfigDb host:port." }
+        $ConfigDb = $old.ConfigDbServer
+        $database = $old.ConfigDbDatabase
     }
-    else { $database = if ($old.ConfigDbUrl -match '/(?<db>[^/?]+)(\?|$)') { $Matches.db } else { 'hotdb_config' } }
+    else { $database = if ($old.ConfigDbDatabase) { $old.ConfigDbDatabase } else { 'hotdb_config' } }
     $configDbTarget = New-HotDbConfigDb -ComputerName $ConfigDb -Database $database -Credential $ConfigDbCredential -Session $session
     Write-Log "ConfigDB target: $ConfigDb/$database"
 

@@ -55,6 +55,19 @@ namespace HotDb.Upgrade.ComputeNode
         public int IdcId { get; internal set; }
         public string? ConfigDbUrl { get; internal set; }
         public string? ConfigDbBackupUrl { get; internal set; }
+        /// <summary>host:port of the ConfigDB from <see cref="ConfigDbUrl"/> (3306 when the url names no port).</summary>
+        public string? ConfigDbServer => ConfigDbHost == null ? null : ConfigDbHost + ":" + ConfigDbPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        /// <summary>The database named in <see cref="ConfigDbUrl"/>, when it names one.</summary>
+        public string? ConfigDbDatabase => ParsedConfigDbUrl?.Groups["db"] is { Success: true } db ? db.Value : null;
+
+        internal string? ConfigDbHost => ParsedConfigDbUrl?.Groups["host"].Value;
+        internal int ConfigDbPort => ParsedConfigDbUrl?.Groups["port"] is { Success: true } port ? int.Parse(port.Value, System.Globalization.CultureInfo.InvariantCulture) : 3306;
+
+        // server.xml's url: jdbc:mysql://host[:port][/database][?options]
+        private static readonly System.Text.RegularExpressions.Regex JdbcUrl =
+            new System.Text.RegularExpressions.Regex(@"^jdbc:mysql://(?<host>[^:/?]+)(?::(?<port>\d+))?(?:/(?<db>[^?]+))?");
+        private System.Text.RegularExpressions.Match? ParsedConfigDbUrl =>
+            ConfigDbUrl != null && JdbcUrl.Match(ConfigDbUrl.Trim()) is { Success: true } m ? m : null;
 
         public bool Running { get; internal set; }
         public int? ProcessId { get; internal set; }

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using HotDb.Upgrade.Configuration;
@@ -98,14 +97,13 @@ namespace HotDb.Upgrade.ComputeNode
         private static void CheckConfigDb(ComputeNodeUpgradeContext c, IStageProgress progress, CancellationToken cancellationToken)
         {
             var url = c.Before.ConfigDbUrl;
-            var match = url == null ? null : Regex.Match(url, @"^jdbc:mysql://(?<host>[^:/?]+)(?::(?<port>\d+))?");
-            if (match == null || !match.Success)
+            if (c.Before.ConfigDbHost == null)
             {
                 progress.Note("server.xml names no ConfigDB url; its reachability was not checked");
                 return;
             }
-            var host = match.Groups["host"].Value;
-            var port = match.Groups["port"].Success ? match.Groups["port"].Value : "3306";
+            var host = c.Before.ConfigDbHost;
+            var port = c.Before.ConfigDbPort.ToString(CultureInfo.InvariantCulture);
             var probe = c.Host.Run(ShellQuote.Join("timeout", "5", "bash", "-c", "exec 3<>/dev/tcp/\"$0\"/\"$1\"", host, port), timeout: TimeSpan.FromSeconds(20), cancellationToken: cancellationToken);
             if (!probe.Succeeded)
                 throw new StageFailedException($"{c.Host.ComputerName}: the ConfigDB {host}:{port} (server.xml url) does not answer from the node; the new version could not start.",
@@ -229,23 +227,23 @@ namespace HotDb.Upgrade.ComputeNode
 
         private static int? CountDataNodes(ComputeNodeUpgradeContext c, IStageProgress progress)
         {
-            var p = c.Before.RawProperties;
+            var node = c.Before;
+            var p = node.RawProperties;
             if (!p.TryGetValue("url", out var url) || !p.TryGetValue("username", out var user))
             {
                 progress.Note("server.xml has no ConfigDB url/username; data nodes not counted");
                 return null;
             }
-            var match = Regex.Match(url.Trim(), @"^jdbc:mysql://(?<host>[^:/?]+)(?::(?<port>\d+))?/(?<db>[^?]+)");
-            if (!match.Success)
+            if (node.ConfigDbHost == null || node.ConfigDbDatabase == null)
             {
                 progress.Note($"the ConfigDB url '{url}' is not jdbc:mysql://host:port/database; data nodes not counted");
                 return null;
             }
             var builder = new MySqlConnectionStringBuilder
             {
-                Server = match.Groups["host"].Value,
-                Port = match.Groups["port"].Success ? uint.Parse(match.Groups["port"].Value, CultureInfo.InvariantCulture) : 3306,
-                Database = match.Groups["db"].Value,
+                Server = node.ConfigDbHost,
+                Port = (uint)node.ConfigDbPort,
+                Database = node.ConfigDbDatabase,
                 UserID = user.Trim(),
                 Password = p.TryGetValue("password", out var password) ? password.Trim() : "",
                 ConnectionTimeout = 10,
