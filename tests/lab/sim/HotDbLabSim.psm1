@@ -7,6 +7,8 @@
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 
+# Set-SimServerXml and the other package helpers are shared with the loopback fixture.
+Import-Module (Join-Path $PSScriptRoot 'SimFixture.psm1')
 $script:SimProject = Join-Path $PSScriptRoot 'HotDbSim/HotDbSim.csproj'
 $script:StepNames = 'sim: packages and ConfigDB', 'sim: compute nodes', 'sim: management platform', 'sim: backup agents', 'sim: listeners'
 
@@ -67,19 +69,6 @@ function Get-SimConfigDb($LabHost, $AllHosts) {
     }
     $configDb = $AllHosts | Where-Object { 'configdb' -in $_.Roles }
     [pscustomobject]@{ Host = $configDb.Address; Database = "hotdb_config_$($LabHost.Group)"; Group = $LabHost.Group }
-}
-
-function Set-SimXmlProperty([string] $Path, [System.Collections.IDictionary] $Properties) {
-    [xml] $xml = Get-Content $Path -Raw
-    $system = $xml.DocumentElement.SelectSingleNode('system')
-    foreach ($name in $Properties.Keys) {
-        $node = $system.SelectSingleNode("property[@name='$name']")
-        if (-not $node) { $node = $system.AppendChild($xml.CreateElement('property')); $node.SetAttribute('name', $name) }
-        $node.InnerText = [string]$Properties[$name]
-    }
-    $settings = [System.Xml.XmlWriterSettings]@{ Indent = $true; Encoding = [System.Text.UTF8Encoding]::new($false) }
-    $writer = [System.Xml.XmlWriter]::Create($Path, $settings)
-    try { $xml.Save($writer) } finally { $writer.Dispose() }
 }
 
 <# Unpacks a package (and the 1.7 JDK at /usr/local/hotdb/jdk) on a host, keeping the package in Install_Package. #>
@@ -175,7 +164,7 @@ function Install-SimComputeNode($LabHost, $AllHosts, [string] $Packages, $Creden
         }
         default { $properties.haMode = 0; $properties.haState = 'master' }
     }
-    Set-SimXmlProperty (Join-Path $LabHost.HotDbPath 'hotdb-server/conf/server.xml') $properties
+    Set-SimServerXml (Join-Path $LabHost.HotDbPath 'hotdb-server/conf/server.xml') $properties
     $ndb = if ([version]$version -ge [version]'2.5.3') {
         # the NDB SQL service directories an upgrade must carry over
         'mkdir -p /usr/local/hotdb/mysql-cluster/bin hotdb-server/ndbsql_data && ln -sfn /usr/local/hotdb/mysql-cluster hotdb-server/ndbsql_bin && echo "[mysqld]" > hotdb-server/ndbsql_data/my.cnf'

@@ -101,7 +101,7 @@ function Install-SimPackage([string] $Root, [string] $Name, [string] $Package) {
     $home_
 }
 
-function Set-SimServerXml([string] $Path, [hashtable] $Properties) {
+function Set-SimServerXml([string] $Path, [System.Collections.IDictionary] $Properties) {
     [xml] $xml = Get-Content $Path -Raw
     $system = $xml.DocumentElement.SelectSingleNode('system')
     foreach ($name in $Properties.Keys) {
@@ -109,7 +109,10 @@ function Set-SimServerXml([string] $Path, [hashtable] $Properties) {
         if (-not $node) { $node = $system.AppendChild($xml.CreateElement('property')); $node.SetAttribute('name', $name) }
         $node.InnerText = [string]$Properties[$name]
     }
-    $xml.Save($Path)
+    # UTF-8 without a BOM, as the vendor ships it.
+    $settings = [System.Xml.XmlWriterSettings]@{ Indent = $true; Encoding = [System.Text.UTF8Encoding]::new($false) }
+    $writer = [System.Xml.XmlWriter]::Create($Path, $settings)
+    try { $xml.Save($writer) } finally { $writer.Dispose() }
 }
 
 function Set-SimScriptVariable([string] $Path, [hashtable] $Variables) {
