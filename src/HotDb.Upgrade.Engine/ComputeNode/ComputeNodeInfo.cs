@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using HotDb.Upgrade.Configuration;
 using HotDb.Upgrade.Remote;
+using HotDb.Upgrade.Topology;
 using HotDb.Upgrade.Versioning;
 
 namespace HotDb.Upgrade.ComputeNode
@@ -93,11 +94,11 @@ namespace HotDb.Upgrade.ComputeNode
         public string LicenseState { get; internal set; } = "";
 
         /// <summary>Master-slave backups and DR-centre nodes keep the service port closed; the rest open it.</summary>
-        public string Role => IsDrCentre ? "DrCentre" : HaMode == 1 ? "ClusterMember" : string.Equals(HaState, "backup", StringComparison.OrdinalIgnoreCase) ? "Backup" : "Master";
+        public NodeRole Role => IsDrCentre ? NodeRole.DrCentre : HaMode == 1 ? NodeRole.ClusterMember : string.Equals(HaState, "backup", StringComparison.OrdinalIgnoreCase) ? NodeRole.Backup : NodeRole.Master;
 
         internal bool IsDrCentre => HaMode == 3 || HaMode == 5 || IdcId == 2;
 
-        public PortExpectation ExpectedServerPort => Role == "Master" || Role == "ClusterMember" ? PortExpectation.Open : PortExpectation.Closed;
+        public PortExpectation ExpectedServerPort => Role == NodeRole.Master || Role == NodeRole.ClusterMember ? PortExpectation.Open : PortExpectation.Closed;
         public PortExpectation ExpectedManagerPort => PortExpectation.Open;
 
         /// <summary>True when the ports are in the state the role implies (and the process runs).</summary>
