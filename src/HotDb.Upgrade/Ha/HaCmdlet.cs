@@ -1,0 +1,49 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using HotDb.Upgrade.Remote;
+using HotDb.Upgrade.Topology;
+
+namespace HotDb.Upgrade.Commands
+{
+    /// <summary>
+    /// A master/slave pair's cmdlets: they need both hosts at once, so sessions (given or piped) are gathered and the
+    /// pair is read once at the end of the pipeline.
+    /// </summary>
+    public abstract class HaCmdlet : ComputeNodeCmdlet
+    {
+        private readonly List<SshSession> _sessions = new List<SshSession>();
+
+        /// <summary>keepalived.conf's path on both hosts.</summary>
+        [Parameter]
+        [ValidatePattern("^/.+")]
+        public string KeepalivedConfigPath { get; set; } = HaEnvironmentReader.DefaultKeepalivedConfigPath;
+
+        protected override void ProcessRecord() => _sessions.AddRange(Session);
+
+        protected override void EndProcessing()
+        {
+            var pair = _sessions.GroupBy(s => s.ComputerName, StringComparer.OrdinalIgnoreCase).Select(g => g.First()).ToList();
+            if (pair.Count != 2)
+                ThrowHotDbError(new ArgumentException($"A master/slave pair needs sessions to exactly two hosts; got {pair.Count} ({string.Join(", ", pair.Select(s => s.ComputerName))})."),
+                    "HaPairRequired", ErrorCategory.InvalidArgument, _sessions.ToArray(), "Give -Session the master's and the slave's sessions (in any order).");
+            TryHost(pair[0], () =>
+            {
+                WriteProgress(new ProgressRecord(1, "Reading the master/slave pair", $"{pair[0].ComputerName} and {pair[1].ComputerName}"));
+                try
+                {
+                    var environment = HaEnvironmentReader.Read(pair[0], pair[1], InstallPath, KeepalivedConfigPath, Cancellation.Token);
+                    Process(environment);
+                }
+                finally
+                {
+                    WriteProgress(new ProgressRecord(1, "Reading the master/slave pair", "Done") { RecordType = ProgressRecordType.Completed });
+                }
+            });
+        }
+
+        /// <summary>What the cmdlet does with the pair once read.</summary>
+        protected abstract void Process(HaEnvironment environment);
+    }
+}
