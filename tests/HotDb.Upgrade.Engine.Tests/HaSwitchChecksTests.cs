@@ -27,6 +27,8 @@ namespace HotDb.Upgrade.Tests
         public List<string> ExtraAddresses { get; } = new List<string>();
         public HashSet<string> ExecutableFiles { get; } = new HashSet<string>();
         public List<string> Commands { get; } = new List<string>();
+        /// <summary>The probe dies half-way (e.g. base64 missing): no end marker, an error on stderr.</summary>
+        public bool ProbeBreaks { get; set; }
 
         public static FakeHaHost Master(string name = "ha-a", string address = "10.20.30.11") => new FakeHaHost(name, address)
         {
@@ -55,6 +57,8 @@ namespace HotDb.Upgrade.Tests
         {
             Commands.Add(commandLine);
             var output = new StringBuilder();
+            if (commandLine.Contains("hotdb-ha-probe") && ProbeBreaks)
+                return new CommandResult(ComputerName, commandLine, 127, "@@serverxml\n", "sh: 1: base64: not found", TimeSpan.Zero);
             if (commandLine.Contains("hotdb-ha-probe"))
             {
                 if (ServerXml != null)
@@ -305,6 +309,17 @@ namespace HotDb.Upgrade.Tests
             Assert.Contains(ShellQuote.Quote("/opt/hot db/it's"), master.Commands[0]);
             Assert.Contains(ShellQuote.Quote("/opt/hotdb/hotdb-server/bin/check_hotdb_process.sh"), master.Commands[1]);
             Assert.Throws<ArgumentException>(() => HaEnvironmentReader.Read(master, FakeHaHost.Master()));
+        }
+
+        [Fact]
+        public void Reports_a_probe_that_did_not_finish_naming_the_host_and_its_error()
+        {
+            var broken = FakeHaHost.Backup();
+            broken.ProbeBreaks = true;
+
+            var error = Assert.Throws<IOException>(() => HaEnvironmentReader.Read(FakeHaHost.Master(), broken));
+            Assert.Contains("ha-b", error.Message);
+            Assert.Contains("base64: not found", error.Message);
         }
 
         [Fact]

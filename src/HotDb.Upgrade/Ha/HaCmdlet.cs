@@ -36,6 +36,12 @@ namespace HotDb.Upgrade.Commands
                     var environment = HaEnvironmentReader.Read(pair[0], pair[1], InstallPath, KeepalivedConfigPath, Cancellation.Token);
                     Process(environment);
                 }
+                catch (System.IO.IOException ex)
+                {
+                    // The message names the host whose probe gave no complete answer.
+                    WriteHotDbError(ex, "HaEnvironmentUnreadable", ErrorCategory.ReadError, pair.ToArray(),
+                        "Check that the login user can run sh, base64 and ip on both hosts (Invoke-HotDbCommand), then run the command again.");
+                }
                 finally
                 {
                     WriteProgress(new ProgressRecord(1, "Reading the master/slave pair", "Done") { RecordType = ProgressRecordType.Completed });
