@@ -163,6 +163,80 @@ Describe 'Backup-HotDbConfigDb and Restore-HotDbConfigDb' -Tag ConfigDb {
         (Get-FileHash $backup.LocalPath -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be $backup.Sha256
     }
 
+    It 'writes a sidecar next to the dump and next to the local copy: mode 0600, every fact to verify and restore, no password' {
+        $backup.SidecarPath | Should -Be ($backup.Path + '.json')
+        foreach ($sidecar in $backup.SidecarPath, ($backup.LocalPath + '.json')) {
+            (& stat -c %a $sidecar) | Should -Be '600'
+            $text = Get-Content $sidecar -Raw
+            $text | Should -Not -Match ([regex]::Escape($db.Password))
+            $facts = $text | ConvertFrom-Json
+            $facts.sha256 | Should -Be $backup.Sha256
+            $facts.size | Should -Be $backup.Size
+            $facts.database | Should -Be 'hotdb_config'
+            $facts.version | Should -Be '2.5.3'
+            $facts.server.endpoint | Should -Be $db.Endpoint
+            $facts.dumpClient | Should -Be $backup.DumpClient
+            $text | Should -Match ('"time"\s*:\s*"' + [regex]::Escape($backup.Time.ToString('o')) + '"')
+            ($facts.tables | ForEach-Object { '{0}={1}' -f $_.table, $_.checksum }) | Should -Be ($backup.Tables | ForEach-Object ToString)
+        }
+        (Get-Content $backup.SidecarPath -Raw | ConvertFrom-Json).path | Should -Be $backup.Path
+        (Get-Content ($backup.LocalPath + '.json') -Raw | ConvertFrom-Json).path | Should -Be $backup.LocalPath
+    }
+
+    It 'Get-HotDbConfigDbBackup rebuilds the same backup from the dump, its sidecar, a wildcard or the folder' {
+        $expected = $backup | Select-Object Database, Kind, Version, Path, Size, Sha256, BinaryLogFile, BinaryLogPosition, Gtid, Time, DumpClient |
+            ConvertTo-Json -Compress
+        foreach ($path in $backup.Path, $backup.SidecarPath, (Join-Path $backupDir '*.sql'), $backupDir) {
+            $read = @(Get-HotDbConfigDbBackup -Path $path -ConfigDb $configDb | Where-Object Path -eq $backup.Path)
+            $read.Count | Should -Be 1 -Because "$path names the backup once"
+            $read[0].GetType().FullName | Should -Be 'HotDb.Upgrade.ConfigDb.ConfigDbBackup'
+            ($read[0] | Select-Object Database, Kind, Version, Path, Size, Sha256, BinaryLogFile, BinaryLogPosition, Gtid, Time, DumpClient |
+                ConvertTo-Json -Compress) | Should -Be $expected
+            ($read[0].Tables | ForEach-Object ToString) | Should -Be ($backup.Tables | ForEach-Object ToString)
+            $read[0].DumpOptions | Should -Be $backup.DumpOptions
+            $read[0].Server.Endpoint.ToString() | Should -Be $db.Endpoint
+            $read[0].ConfigDb | Should -Be $configDb
+        }
+        (Get-HotDbConfigDbBackup -Path $backup.Path | Out-String) | Should -Match 'ComputerName\s+Database\s+Version'
+    }
+
+    It 'Get-HotDbConfigDbBackup -Verify re-checks the SHA-256 and names a dump without a sidecar or a missing path' {
+        (Get-HotDbConfigDbBackup -Path $backup.Path -Verify).Sha256 | Should -Be $backup.Sha256
+        $copy = Join-Path $work 'verify-original.sql'
+        Copy-Item $backup.Path $copy
+        try {
+            # Same size, one byte different: only the SHA-256 can tell.
+            $bytes = [IO.File]::ReadAllBytes($backup.Path)
+            $bytes[100] = $bytes[100] -bxor 1
+            [IO.File]::WriteAllBytes($backup.Path, $bytes)
+            (Get-HotDbConfigDbBackup -Path $backup.Path).Size | Should -Be $backup.Size
+            $result = Get-HotDbConfigDbBackup -Path $backup.Path -Verify -ErrorVariable problems -ErrorAction SilentlyContinue
+            $result | Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConfigDbInvalidBackup*'
+            $problems[0].Exception.Message | Should -Match 'SHA-256'
+        }
+        finally { Copy-Item $copy $backup.Path -Force }
+
+        $orphan = Join-Path $work 'orphans'
+        New-Item -ItemType Directory -Path $orphan | Out-Null
+        Copy-Item $backup.Path (Join-Path $orphan 'hotdb_config_2.5.3_20200101_000000.sql')
+        Get-HotDbConfigDbBackup -Path $orphan -ErrorVariable orphanProblems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $orphanProblems[0].Exception.Message | Should -Match 'has no sidecar'
+        Get-HotDbConfigDbBackup -Path (Join-Path $work 'nothing-*.sql') -ErrorVariable none -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $none[0].FullyQualifiedErrorId | Should -BeLike 'ConfigDbBackupNotFound*'
+        $none[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'a backup read from its sidecar pipes into Restore-HotDbConfigDb, which needs a ConfigDB for the login' {
+        $recorded = $backup.Tables | ForEach-Object ToString | Sort-Object
+        Invoke-MariaDbFixtureSql $db -Database hotdb_config "UPDATE hotdb_datanode SET name = 'from-sidecar'" | Out-Null
+        { Get-HotDbConfigDbBackup -Path $backup.SidecarPath | Restore-HotDbConfigDb -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ConfigDbMissing,HotDb.Upgrade.Commands.RestoreHotDbConfigDbCommand'
+        $restore = Get-HotDbConfigDbBackup -Path $backup.SidecarPath -ConfigDb $configDb | Restore-HotDbConfigDb -Force
+        $restore.TablesVerified | Should -Be 3
+        (Get-MariaDbFixtureChecksum $db hotdb_config | Sort-Object) | Should -Be $recorded
+    }
+
     It 'restores changed data and proves it with every table checksum' {
         $recorded = $backup.Tables | ForEach-Object { '{0}={1}' -f $_.Table, $_.Checksum } | Sort-Object
         Invoke-MariaDbFixtureSql $db -Database hotdb_config @'
@@ -256,6 +330,15 @@ Describe 'Backup and restore through an SSH session on the ConfigDB host' -Tag C
         (Get-FileHash $backup.LocalPath -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be $backup.Sha256
         @(Get-ChildItem "$remoteDir/backups" -Force -Filter '*.cnf') | Should -BeNullOrEmpty
         $script:sshBackup = $backup
+    }
+
+    It 'writes the sidecar on the ConfigDB host, which Get-HotDbConfigDbBackup -Session reads back and verifies' {
+        (& stat -c '%U %a' $sshBackup.SidecarPath) | Should -Be "$($fx.User.UserName) 600"
+        $read = Get-HotDbConfigDbBackup -Session $session -Path "$remoteDir/backups" -ConfigDb $overSsh -Verify
+        $read.ComputerName | Should -Be '127.0.0.1'
+        $read.Path | Should -Be $sshBackup.Path
+        $read.Sha256 | Should -Be $sshBackup.Sha256
+        $read.Host | Should -Be $session
     }
 
     It 'restores through the session and proves it with the recorded checksums' {

@@ -28,11 +28,13 @@ namespace HotDb.Upgrade.ConfigDb
     /// <summary>A verified ConfigDB dump: where it is, what it holds and the figures that prove a restore.</summary>
     public sealed class ConfigDbBackup
     {
-        internal ConfigDbBackup(ConfigDbTarget configDb, IRemoteHost host, ConfigDbServer server, HotDbVersion version, string path,
-            long size, string sha256, string? binaryLogFile, long? binaryLogPosition, string? gtid, DateTimeOffset time,
-            string dumpClient, IReadOnlyList<string> dumpOptions, IReadOnlyList<TableChecksum> tables)
+        internal ConfigDbBackup(ConfigDbTarget? configDb, string database, ConfigDbKind kind, IRemoteHost host, ConfigDbServer server,
+            HotDbVersion version, string path, long size, string sha256, string? binaryLogFile, long? binaryLogPosition, string? gtid,
+            DateTimeOffset time, string dumpClient, IReadOnlyList<string> dumpOptions, IReadOnlyList<TableChecksum> tables)
         {
             ConfigDb = configDb;
+            Database = database;
+            Kind = kind;
             Host = host;
             Server = server;
             Version = version;
@@ -48,18 +50,24 @@ namespace HotDb.Upgrade.ConfigDb
             Tables = tables;
         }
 
-        /// <summary>The ConfigDB this backup was taken from; Restore-HotDbConfigDb restores into it by default.</summary>
-        public ConfigDbTarget ConfigDb { get; }
+        /// <summary>
+        /// The ConfigDB this backup was taken from; Restore-HotDbConfigDb restores into it by default. Null for a backup
+        /// read from its sidecar without -ConfigDb (the sidecar never holds the login).
+        /// </summary>
+        public ConfigDbTarget? ConfigDb { get; }
         /// <summary>The host that holds <see cref="Path"/>.</summary>
         public IRemoteHost Host { get; }
         public string ComputerName => Host.ComputerName;
         /// <summary>The master whose data was dumped.</summary>
         public ConfigDbServer Server { get; }
-        public string Database => ConfigDb.Database;
+        public string Database { get; }
+        public ConfigDbKind Kind { get; }
         /// <summary>The HotDB version the ConfigDB belonged to when dumped.</summary>
         public HotDbVersion Version { get; }
         public string Path { get; }
-        /// <summary>A copy on the admin machine, when one was asked for.</summary>
+        /// <summary>The JSON sidecar next to <see cref="Path"/> that Get-HotDbConfigDbBackup reads back.</summary>
+        public string? SidecarPath { get; internal set; }
+        /// <summary>A copy on the admin machine (with its own sidecar), when one was asked for.</summary>
         public string? LocalPath { get; internal set; }
         public long Size { get; }
         public string Sha256 { get; }
@@ -163,18 +171,108 @@ namespace HotDb.Upgrade.ConfigDb
                     $"The ConfigDB changed while the backup ran ({difference}); the recorded checksums cannot prove a restore.",
                     "Stop the compute nodes or the management platform that write to the ConfigDB, then back up again.", target);
 
-            var backup = new ConfigDbBackup(target, host, master, version, path, size, sha256, logFile, logPosition, gtid, time,
-                client.ToString(), options, after);
-            if (copyToDirectory != null) backup.LocalPath = CopyToAdmin(host, backup, copyToDirectory);
+            var backup = new ConfigDbBackup(target, target.Database, target.Kind, host, master, version, path, size, sha256, logFile, logPosition,
+                gtid, time, client.ToString(), options, after);
+            backup.SidecarPath = WriteSidecar(host, backup, path);
+            if (copyToDirectory != null)
+            {
+                backup.LocalPath = CopyToAdmin(host, backup, copyToDirectory);
+                WriteSidecar(new LocalHost(), backup, backup.LocalPath);
+            }
             _log?.Invoke($"Backup {host.ComputerName}:{path} ({size} bytes, SHA-256 {sha256}) verified.");
             Report("Backup verified", 100);
             return backup;
         }
 
+        /// <summary>
+        /// The backups <paramref name="path"/> names on <paramref name="host"/> (a dump, a sidecar, a wildcard or a folder),
+        /// rebuilt from their sidecars. Without <paramref name="verify"/> the dump must exist with its recorded size; with it,
+        /// its SHA-256 and trailer are checked as a restore would. Every backup that cannot be read is a problem, not an output.
+        /// </summary>
+        public IReadOnlyList<ConfigDbBackup> Open(IRemoteHost host, string path, ConfigDbTarget? configDb, bool verify, out IReadOnlyList<ConfigDbException> problems)
+        {
+            var errors = new List<ConfigDbException>();
+            var sidecars = ConfigDbBackupSidecar.Locate(host, path, out var missing);
+            errors.AddRange(missing.Select(m => new ConfigDbException(ConfigDbFailure.InvalidBackup, m,
+                "Take a new backup with Backup-HotDbConfigDb, which writes the sidecar, or keep using the object it returned.", path)));
+            if (sidecars.Count == 0 && missing.Count == 0)
+                errors.Add(new ConfigDbException(ConfigDbFailure.BackupNotFound, $"No ConfigDB backup matches {host.ComputerName}:{path}.",
+                    "Give a dump, its .json sidecar, a wildcard or the backup folder" + (host is LocalHost ? ", and -Session when the backups are on the ConfigDB host." : "."), path));
+            var backups = new List<ConfigDbBackup>();
+            foreach (var sidecar in sidecars)
+            {
+                try
+                {
+                    using (var json = new MemoryStream())
+                    {
+                        host.ReadFile(sidecar, json);
+                        var backup = ConfigDbBackupSidecar.FromJson(json.ToArray(), host, sidecar, configDb);
+                        CheckDump(host, backup, verify);
+                        backups.Add(backup);
+                    }
+                }
+                catch (ConfigDbException e)
+                {
+                    errors.Add(e);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException))
+                {
+                    errors.Add(new ConfigDbException(ConfigDbFailure.InvalidBackup, $"Cannot read {host.ComputerName}:{sidecar}: {e.Message}",
+                        "Check that the login user may read the backup folder.", sidecar, e));
+                }
+            }
+            problems = errors;
+            return backups;
+        }
+
+        private void CheckDump(IRemoteHost host, ConfigDbBackup backup, bool verify)
+        {
+            long size;
+            if (verify)
+            {
+                string sha256;
+                (size, sha256) = Verify(host, backup.Path, backup);
+                if (!string.Equals(sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase))
+                    throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
+                        $"{host.ComputerName}:{backup.Path} has SHA-256 {sha256}, not the {backup.Sha256} its sidecar recorded; it was changed or damaged.",
+                        "Use an intact copy of the backup, or take a new one.", backup);
+                _log?.Invoke($"{host.ComputerName}:{backup.Path}: SHA-256 {sha256} matches its sidecar.");
+            }
+            else
+            {
+                var stat = host.Run("stat -c %s " + ShellQuote.Quote(backup.Path));
+                if (!stat.Succeeded || !long.TryParse(stat.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out size))
+                    throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
+                        $"The dump {host.ComputerName}:{backup.Path} that {System.IO.Path.GetFileName(backup.SidecarPath)} describes is missing: {stat.StandardError.Trim()}",
+                        "Keep each dump next to its sidecar; copy both when moving a backup.", backup);
+            }
+            if (size != backup.Size)
+                throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
+                    $"{host.ComputerName}:{backup.Path} has {size} bytes, not the {backup.Size} its sidecar recorded; it was changed or damaged.",
+                    "Use an intact copy of the backup, or take a new one.", backup);
+        }
+
+        private string WriteSidecar(IRemoteHost host, ConfigDbBackup backup, string dumpPath)
+        {
+            try
+            {
+                var sidecar = ConfigDbBackupSidecar.Write(host, backup, dumpPath);
+                _log?.Invoke($"Backup facts written to {host.ComputerName}:{sidecar}.");
+                return sidecar;
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                throw new ConfigDbException(ConfigDbFailure.DumpFailed, $"Cannot write the sidecar of {host.ComputerName}:{dumpPath}: {e.Message}",
+                    "Free disk space or fix the backup folder's permissions, then back up again.", backup, e);
+            }
+        }
+
         public ConfigDbRestore Restore(ConfigDbBackup backup, ConfigDbTarget? into = null, IRemoteHost? host = null)
         {
             var started = DateTimeOffset.Now;
-            var target = into ?? backup.ConfigDb;
+            var target = into ?? backup.ConfigDb ?? throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
+                $"The backup {backup} was read from its sidecar without a ConfigDB, so there is no login to restore it with.",
+                "Give -ConfigDb (New-HotDbConfigDb) to Restore-HotDbConfigDb or to Get-HotDbConfigDbBackup.", backup);
             host ??= backup.Host;
             Report($"Checking {backup.Path} before touching anything", 5);
             var (_, sha256) = Verify(host, backup.Path, backup);
@@ -346,7 +444,7 @@ namespace HotDb.Upgrade.ConfigDb
             "--protocol=TCP", "--host=" + endpoint.Host, "--port=" + endpoint.Port.ToString(CultureInfo.InvariantCulture),
         };
 
-        private (long Size, string Sha256) Verify(IRemoteHost host, string path, object target)
+        private static (long Size, string Sha256) Verify(IRemoteHost host, string path, object target)
         {
             var q = ShellQuote.Quote(path);
             var facts = host.Run($"chmod 600 {q} && stat -c %s {q} && sha256sum {q} && tail -c 512 {q}");

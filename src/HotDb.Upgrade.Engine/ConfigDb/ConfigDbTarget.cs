@@ -56,6 +56,7 @@ namespace HotDb.Upgrade.ConfigDb
         Unreachable,
         NoWritableMaster,
         InvalidBackup,
+        BackupNotFound,
         DumpFailed,
         RestoreFailed,
         VerificationFailed,

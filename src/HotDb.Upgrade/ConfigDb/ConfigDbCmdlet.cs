@@ -47,6 +47,7 @@ namespace HotDb.Upgrade.Commands
                 case ConfigDbFailure.Unreachable: return ErrorCategory.ConnectionError;
                 case ConfigDbFailure.NoWritableMaster: return ErrorCategory.ResourceUnavailable;
                 case ConfigDbFailure.InvalidBackup: return ErrorCategory.InvalidData;
+                case ConfigDbFailure.BackupNotFound: return ErrorCategory.ObjectNotFound;
                 case ConfigDbFailure.LedgerMismatch: return ErrorCategory.InvalidData;
                 case ConfigDbFailure.VerificationFailed: return ErrorCategory.InvalidResult;
                 default: return ErrorCategory.OperationStopped;
