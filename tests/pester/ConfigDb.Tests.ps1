@@ -479,6 +479,28 @@ Describe 'Invoke-HotDbConfigDbUpgrade' -Tag ConfigDb {
         @(Get-LedgerRow 2.6.1)[-1] | Should -Match "`t1`t1`t"  # the restore undid it: a new run applies it again
     }
 
+    It 'refuses a backup older than the live ConfigDB (given directly or read from its sidecar) before anything changes' {
+        $folder = New-ScriptFolder @{ 'hotdb_config_2.7.1.sql' = 'CREATE TABLE after_stale_backup (id INT);' }
+        $backup = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.7.0 -Directory $backupDir
+        Invoke-MariaDbFixtureSql $db "INSERT INTO hotdb_config.hotdb_config_info VALUES ('written-after-backup', 'must survive')" | Out-Null
+        try {
+            $before = Get-MariaDbFixtureChecksum $db hotdb_config
+            foreach ($stale in $backup, (Get-HotDbConfigDbBackup -Path $backup.SidecarPath -ConfigDb $configDb)) {
+                $result = $stale | Invoke-HotDbConfigDbUpgrade -Path $folder -To 2.7.1 -Confirm:$false -ErrorVariable problems -ErrorAction SilentlyContinue
+                $result | Should -BeNullOrEmpty
+                $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConfigDbBackupOutdated*'
+                $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
+                $problems[0].Exception.Message | Should -Match 'hotdb_config_info has checksum'
+                $problems[0].ErrorDetails.RecommendedAction | Should -Match 'Backup-HotDbConfigDb'
+                Get-MariaDbFixtureChecksum $db hotdb_config | Should -Be $before
+                Invoke-MariaDbFixtureSql $db "SELECT v FROM hotdb_config.hotdb_config_info WHERE k = 'written-after-backup'" | Should -Be 'must survive'
+                Invoke-MariaDbFixtureSql $db "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = 'after_stale_backup'" | Should -Be '0'
+                Get-LedgerRow 2.7.1 | Should -BeNullOrEmpty
+            }
+        }
+        finally { Invoke-MariaDbFixtureSql $db "DELETE FROM hotdb_config.hotdb_config_info WHERE k = 'written-after-backup'" | Out-Null }
+    }
+
     It 'refuses a script whose checksum differs from the ledger before anything changes' {
         $changed = $goodScripts.Clone()
         $changed['hotdb_config_2.5.5.sql'] = 'INSERT INTO hotdb_new_feature VALUES (2, 0);'
@@ -504,5 +526,84 @@ Describe 'Invoke-HotDbConfigDbUpgrade' -Tag ConfigDb {
             Should -Throw -ErrorId 'UpgradeScriptsNotUsable,HotDb.Upgrade.Commands.InvokeHotDbConfigDbUpgradeCommand' -ExpectedMessage $Pattern
         Get-MariaDbFixtureChecksum $db hotdb_config | Should -Be $before
         Join-Path $work 'never' | Should -Not -Exist
+    }
+}
+
+Describe 'Invoke-HotDbConfigDbUpgrade against a table another session keeps locked' -Tag ConfigDb {
+    BeforeAll {
+        # The upgrade runs in a PowerShell of its own, so this test can watch the server, release the lock and stop it;
+        # the backup goes there through its sidecar.
+        function Start-BackgroundUpgrade([string] $Folder, [string] $To, [int] $LockWaitTimeoutSeconds, [string] $Sidecar) {
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript({
+                param($Module, $Endpoint, $Credential, $LockWaitTimeoutSeconds, $Sidecar, $Folder, $To)
+                Import-Module $Module
+                $target = New-HotDbConfigDb -ComputerName $Endpoint -Credential $Credential -LockWaitTimeoutSeconds $LockWaitTimeoutSeconds
+                Get-HotDbConfigDbBackup -Path $Sidecar -ConfigDb $target | Invoke-HotDbConfigDbUpgrade -Path $Folder -To $To -Confirm:$false
+            }).AddParameters(@{
+                Module = $env:HOTDB_UPGRADE_MODULE; Endpoint = $db.Endpoint; Credential = $db.Credential
+                LockWaitTimeoutSeconds = $LockWaitTimeoutSeconds; Sidecar = $Sidecar; Folder = $Folder; To = $To
+            })
+            [pscustomobject]@{ PowerShell = $ps; Handle = $ps.BeginInvoke() }
+        }
+        function Get-FailedLedgerCount([string] $Version) {
+            "SELECT COUNT(*) FROM hotdb_upgrade_ledger.history WHERE database_name = 'hotdb_config' AND version = '$Version' AND success = 0"
+        }
+    }
+
+    It 'gives up after -LockWaitTimeoutSeconds, restores the backup, says it timed out and marks nothing applied' {
+        $folder = New-ScriptFolder @{
+            'hotdb_config_2.8.1.sql' = 'CREATE TABLE before_the_lock (id INT);'
+            'hotdb_config_2.8.2.sql' = 'ALTER TABLE hotdb_datanode ADD COLUMN behind_the_lock INT;'
+        }
+        $before = Get-MariaDbFixtureChecksum $db hotdb_config
+        $backup = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.8.0 -Directory $backupDir
+        $holder = Start-MariaDbFixtureLockHolder $db 'LOCK TABLES hotdb_config.hotdb_datanode READ'
+        try {
+            $run = Start-BackgroundUpgrade $folder 2.8.2 3 $backup.SidecarPath
+            # The ALTER's failure is in the ledger before the restore starts; the restore needs the lock too.
+            Wait-MariaDbFixtureCondition $db (Get-FailedLedgerCount 2.8.2)
+        }
+        finally { Stop-MariaDbFixtureLockHolder $holder }
+        $result = $run.PowerShell.EndInvoke($run.Handle)
+        $problems = @($run.PowerShell.Streams.Error)
+        $run.PowerShell.Dispose()
+
+        $result.Succeeded | Should -BeFalse
+        $result.Restored | Should -BeTrue
+        $result.Error | Should -Match 'hotdb_config_2\.8\.2\.sql line 1.+error 1205.+more than 3 s.+timed out'
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConfigDbScriptFailed*'
+        $problems[0].Exception.Message | Should -Match 'restored from .+ and verified'
+        Get-MariaDbFixtureChecksum $db hotdb_config | Should -Be $before
+        Invoke-MariaDbFixtureSql $db "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_NAME = 'hotdb_datanode' AND COLUMN_NAME = 'behind_the_lock'" | Should -Be '0'
+        (Get-LedgerRow 2.8.1) | Should -Match "`t1`t1`t"  # applied, then undone by the restore
+        (Get-LedgerRow 2.8.2) | Should -Match "`t0`t1`t"  # failed
+    }
+
+    It 'stops a statement waiting for a lock when the pipeline is stopped, then restores the backup' {
+        $folder = New-ScriptFolder @{
+            'hotdb_config_2.9.1.sql' = 'CREATE TABLE before_the_stop (id INT);'
+            'hotdb_config_2.9.2.sql' = 'ALTER TABLE hotdb_datanode ADD COLUMN stopped_probe INT;'
+        }
+        $before = Get-MariaDbFixtureChecksum $db hotdb_config
+        $backup = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.9.0 -Directory $backupDir
+        $holder = Start-MariaDbFixtureLockHolder $db 'LOCK TABLES hotdb_config.hotdb_datanode READ'
+        try {
+            $run = Start-BackgroundUpgrade $folder 2.9.2 600 $backup.SidecarPath
+            Wait-MariaDbFixtureCondition $db "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'ALTER TABLE hotdb_datanode ADD COLUMN stopped_probe%' AND STATE = 'Waiting for table metadata lock'"
+            $stopping = $run.PowerShell.BeginStop($null, $null)
+            Wait-MariaDbFixtureCondition $db (Get-FailedLedgerCount 2.9.2)
+            Invoke-MariaDbFixtureSql $db "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'ALTER TABLE hotdb_datanode%'" | Should -Be '0'
+        }
+        finally { Stop-MariaDbFixtureLockHolder $holder }
+        $run.PowerShell.EndStop($stopping)
+        $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
+        $run.PowerShell.Dispose()
+
+        Get-MariaDbFixtureChecksum $db hotdb_config | Should -Be $before
+        Invoke-MariaDbFixtureSql $db "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = 'before_the_stop'" | Should -Be '0'
+        (Get-LedgerRow 2.9.1) | Should -Match "`t1`t1`t"  # applied, then undone by the restore
+        (Get-LedgerRow 2.9.2) | Should -Match "`t0`t1`t"  # cancelled, not applied
+        Invoke-MariaDbFixtureSql $db "SELECT error_message FROM hotdb_upgrade_ledger.history WHERE version = '2.9.2'" | Should -Match 'cancelled'
     }
 }

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
+using System.Threading;
 using HotDb.Upgrade.Remote;
 using HotDb.Upgrade.Versioning;
 using MySqlConnector;
@@ -124,11 +125,12 @@ namespace HotDb.Upgrade.ConfigDb
         public static string FileName(string database, HotDbVersion version, DateTimeOffset time) =>
             $"{database}_{version}_{time.ToLocalTime().ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture)}.sql";
 
-        public ConfigDbBackup Backup(ConfigDbTarget target, IRemoteHost host, HotDbVersion version, string directory, string? copyToDirectory = null)
+        public ConfigDbBackup Backup(ConfigDbTarget target, IRemoteHost host, HotDbVersion version, string directory, string? copyToDirectory = null,
+            CancellationToken cancellationToken = default)
         {
             Report("Finding the ConfigDB master", 5);
             var master = MasterDiscovery.Find(target, _log);
-            var before = Checksums(target, master);
+            var before = Checksums(target, master, cancellationToken);
             Report("Finding the dump client", 15);
             var client = FindDumpClient(host);
             var options = client.BackupOptions(master.BinaryLog, master.IsMariaDb, ServerVersion(master.Version)).ToList();
@@ -152,7 +154,7 @@ namespace HotDb.Upgrade.ConfigDb
                 arguments.Add(target.Database);
                 var line = "umask 077 && " + ShellQuote.Join(arguments);
                 _log?.Invoke($"Running on {host.ComputerName}: {line}");
-                return host.Run(line, timeout: DumpTimeout);
+                return host.Run(line, timeout: DumpTimeout, cancellationToken: cancellationToken);
             });
             if (!result.Succeeded)
             {
@@ -163,9 +165,9 @@ namespace HotDb.Upgrade.ConfigDb
             }
 
             Report("Verifying the dump", 80);
-            var (size, sha256) = Verify(host, path, target);
+            var (size, sha256) = Verify(host, path, target, cancellationToken);
             var (logFile, logPosition, gtid) = ReadPosition(host, path);
-            var after = Checksums(target, master);
+            var after = Checksums(target, master, cancellationToken);
             if (!SameChecksums(before, after, out var difference))
                 throw new ConfigDbException(ConfigDbFailure.VerificationFailed,
                     $"The ConfigDB changed while the backup ran ({difference}); the recorded checksums cannot prove a restore.",
@@ -231,7 +233,7 @@ namespace HotDb.Upgrade.ConfigDb
             if (verify)
             {
                 string sha256;
-                (size, sha256) = Verify(host, backup.Path, backup);
+                (size, sha256) = Verify(host, backup.Path, backup, default);
                 if (!string.Equals(sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase))
                     throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
                         $"{host.ComputerName}:{backup.Path} has SHA-256 {sha256}, not the {backup.Sha256} its sidecar recorded; it was changed or damaged.",
@@ -267,7 +269,11 @@ namespace HotDb.Upgrade.ConfigDb
             }
         }
 
-        public ConfigDbRestore Restore(ConfigDbBackup backup, ConfigDbTarget? into = null, IRemoteHost? host = null)
+        /// <summary>
+        /// Replaces the database with the backup. Every statement waits for locks at most the target's lock wait timeout;
+        /// <paramref name="cancellationToken"/> stops the restore (leaving the database incomplete, as the error says).
+        /// </summary>
+        public ConfigDbRestore Restore(ConfigDbBackup backup, ConfigDbTarget? into = null, IRemoteHost? host = null, CancellationToken cancellationToken = default)
         {
             var started = DateTimeOffset.Now;
             var target = into ?? backup.ConfigDb ?? throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
@@ -275,7 +281,7 @@ namespace HotDb.Upgrade.ConfigDb
                 "Give -ConfigDb (New-HotDbConfigDb) to Restore-HotDbConfigDb or to Get-HotDbConfigDbBackup.", backup);
             host ??= backup.Host;
             Report($"Checking {backup.Path} before touching anything", 5);
-            var (_, sha256) = Verify(host, backup.Path, backup);
+            var (_, sha256) = Verify(host, backup.Path, backup, cancellationToken);
             if (!string.Equals(sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase))
                 throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
                     $"{host.ComputerName}:{backup.Path} has SHA-256 {sha256}, not the {backup.Sha256} recorded at backup time; it was changed or damaged.",
@@ -292,7 +298,14 @@ namespace HotDb.Upgrade.ConfigDb
             {
                 try
                 {
-                    drop.ExecuteNonQuery();
+                    ConfigDbCommands.Run(drop, c => c.ExecuteNonQuery(), cancellationToken);
+                }
+                catch (MySqlException e) when (ConfigDbCommands.IsLockWaitTimeout(e))
+                {
+                    throw new ConfigDbException(ConfigDbFailure.RestoreFailed,
+                        $"{master.Endpoint} could not drop {target.Database} before the restore: another session held a lock on one of its tables " +
+                        $"for more than {target.LockWaitSeconds} s ({e.Message}).",
+                        "End the session that holds the lock (an open transaction or LOCK TABLES; see SHOW PROCESSLIST), then run Restore-HotDbConfigDb; nothing was changed by the restore.", backup, e);
                 }
                 catch (MySqlException e)
                 {
@@ -306,12 +319,13 @@ namespace HotDb.Upgrade.ConfigDb
                 var arguments = new List<string> { client, "--defaults-extra-file=" + defaultsFile };
                 arguments.AddRange(ConnectionOptions(master.Endpoint));
                 arguments.Add("--default-character-set=utf8");
+                arguments.Add("--init-command=" + target.LockWaitStatement);
                 // The dump's replication statements would reconfigure replication on the master (or fail on a running
                 // replica, half way through); the data and the recorded position are all a restore needs.
                 var line = "sed -e '/^CHANGE MASTER TO /d' -e '/^CHANGE REPLICATION SOURCE TO /d' -e '/^SET GLOBAL gtid_slave_pos=/d' " +
                     ShellQuote.Quote(backup.Path) + " | " + ShellQuote.Join(arguments);
                 _log?.Invoke($"Running on {host.ComputerName}: {line}");
-                return host.Run(line, timeout: DumpTimeout);
+                return host.Run(line, timeout: DumpTimeout, cancellationToken: cancellationToken);
             });
             if (!result.Succeeded)
                 throw new ConfigDbException(ConfigDbFailure.RestoreFailed,
@@ -319,7 +333,7 @@ namespace HotDb.Upgrade.ConfigDb
                     $"Fix what the client reports and run Restore-HotDbConfigDb again; until then {target.Database} is incomplete.", backup);
 
             Report("Proving the restore with CHECKSUM TABLE", 85);
-            var now = Checksums(target, master);
+            var now = Checksums(target, master, cancellationToken);
             if (!SameChecksums(backup.Tables, now, out var difference))
                 throw new ConfigDbException(ConfigDbFailure.VerificationFailed,
                     $"After the restore {target.Database} differs from the backup: {difference}.",
@@ -341,7 +355,7 @@ namespace HotDb.Upgrade.ConfigDb
         }
 
         /// <summary>CHECKSUM TABLE ... EXTENDED of every base table of the target's database, by name.</summary>
-        internal static IReadOnlyList<TableChecksum> Checksums(ConfigDbTarget target, ConfigDbServer master)
+        internal static IReadOnlyList<TableChecksum> Checksums(ConfigDbTarget target, ConfigDbServer master, CancellationToken cancellationToken)
         {
             using (var connection = target.Open(master.Endpoint, null))
             {
@@ -360,7 +374,7 @@ namespace HotDb.Upgrade.ConfigDb
                 foreach (var table in tables)
                 {
                     using (var command = new MySqlCommand($"CHECKSUM TABLE {QuoteIdentifier(target.Database)}.{QuoteIdentifier(table)} EXTENDED", connection))
-                    using (var reader = command.ExecuteReader())
+                    using (var reader = ConfigDbCommands.Run(command, c => c.ExecuteReader(), cancellationToken))
                     {
                         reader.Read();
                         sums.Add(new TableChecksum(table, reader.IsDBNull(1) ? (long?)null : Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture)));
@@ -444,10 +458,10 @@ namespace HotDb.Upgrade.ConfigDb
             "--protocol=TCP", "--host=" + endpoint.Host, "--port=" + endpoint.Port.ToString(CultureInfo.InvariantCulture),
         };
 
-        private static (long Size, string Sha256) Verify(IRemoteHost host, string path, object target)
+        private static (long Size, string Sha256) Verify(IRemoteHost host, string path, object target, CancellationToken cancellationToken)
         {
             var q = ShellQuote.Quote(path);
-            var facts = host.Run($"chmod 600 {q} && stat -c %s {q} && sha256sum {q} && tail -c 512 {q}");
+            var facts = host.Run($"chmod 600 {q} && stat -c %s {q} && sha256sum {q} && tail -c 512 {q}", cancellationToken: cancellationToken);
             if (!facts.Succeeded)
                 throw new ConfigDbException(ConfigDbFailure.InvalidBackup, $"Cannot read {host.ComputerName}:{path}: {facts.StandardError.Trim()}",
                     "Check that the backup file exists and is readable.", target);

@@ -40,7 +40,7 @@ namespace HotDb.Upgrade.Commands
             try
             {
                 var service = new ConfigDbBackupService(Verbose, BackupProgress.For(this, $"Restoring {target.Database}"));
-                WriteObject(service.Restore(backup, target));
+                WriteObject(service.Restore(backup, target, cancellationToken: Cancellation));
             }
             catch (Exception e) when (!(e is PipelineStoppedException))
             {
