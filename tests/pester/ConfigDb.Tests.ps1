@@ -116,6 +116,43 @@ Describe 'Test-HotDbUpgradeSql' -Tag ConfigDb {
         $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 
+    It 'refuses a device such as /dev/zero at once, naming it, instead of reading it' {
+        $result = Test-HotDbUpgradeSql -Path /dev/zero -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'UpgradeSqlNotAFile*'
+        $problems[0].Exception.Message | Should -Match "/dev/zero' is a CharacterDevice, not a regular file"
+    }
+
+    It 'reads a folder''s .sql files in any case, refuses a link out of the folder and says when a folder holds no script' {
+        $folder = New-ScriptFolder @{ 'HOTDB_CONFIG_2.5.4.SQL' = 'TRUNCATE t;'; 'notes.txt' = 'DROP TABLE t;' }
+        $outside = New-ScriptFolder @{ 'hotdb_config_2.5.5.sql' = 'DROP TABLE secret;' }
+        New-Item -ItemType SymbolicLink -Path (Join-Path $folder 'hotdb_config_2.5.5.sql') -Target (Join-Path $outside 'hotdb_config_2.5.5.sql') | Out-Null
+        $report = Test-HotDbUpgradeSql -Path $folder -ErrorVariable problems -ErrorAction SilentlyContinue
+        $report.Files | Should -Be @((Join-Path $folder 'HOTDB_CONFIG_2.5.4.SQL'))
+        $report.Findings.RuleId | Should -Be @('OU004')
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'UpgradeSqlLinkOutsideFolder*'
+        $problems[0].Exception.Message | Should -Match 'symbolic link to .+hotdb_config_2\.5\.5\.sql, outside the folder'
+
+        $empty = New-ScriptFolder @{ 'readme.txt' = 'no scripts here' }
+        Test-HotDbUpgradeSql -Path $empty -WarningVariable warnings 3>$null | Should -BeNullOrEmpty
+        ($warnings -join ' ') | Should -Match ([regex]::Escape("'$empty' holds no .sql file"))
+    }
+
+    It 'refuses <Case> naming what was found, and checks the other scripts' -ForEach @(
+        @{ Case = 'UTF-32 with a byte order mark'; Bytes = [byte[]](0xFF, 0xFE, 0, 0, 0x53, 0, 0, 0); Named = 'has a UTF-32 little-endian byte order mark' }
+        @{ Case = 'GBK text'; Bytes = [byte[]](0x2D, 0x2D, 0x20, 0xD6, 0xD0, 0xCE, 0xC4); Named = 'invalid UTF-8 at byte 3 \(0xD6\)' }
+    ) {
+        $folder = New-ScriptFolder @{ 'hotdb_config_2.5.5.sql' = 'CREATE TABLE n (id INT);' }
+        [IO.File]::WriteAllBytes((Join-Path $folder 'hotdb_config_2.5.4.sql'), $Bytes)
+        $report = Test-HotDbUpgradeSql -Path $folder -ErrorVariable problems -ErrorAction SilentlyContinue
+        $report.Files | Should -Be @((Join-Path $folder 'hotdb_config_2.5.5.sql'))
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'UpgradeSqlNotReadable*'
+        $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $problems[0].Exception.Message | Should -Match $Named
+        $problems[0].Exception.Message | Should -Match 'hotdb_config_2\.5\.4\.sql'
+    }
+
     It 'shows findings as a table' {
         $folder = New-ScriptFolder @{ 'hotdb_config_2.5.4.sql' = 'TRUNCATE t;' }
         $text = (Test-HotDbUpgradeSql -Path $folder).Findings | Out-String
