@@ -144,18 +144,28 @@ namespace HotDb.Upgrade.ConfigDb
 
             Report($"Dumping {target.Database} from {master.Endpoint}", 25);
             var arguments = new List<string> { client.Program };
-            var result = WithDefaultsFile(host, target, directory, defaultsFile =>
+            CommandResult result;
+            try
             {
-                arguments.Add("--defaults-extra-file=" + defaultsFile);
-                arguments.AddRange(ConnectionOptions(master.Endpoint));
-                arguments.AddRange(options);
-                arguments.Add("--result-file=" + path);
-                arguments.Add("--databases");
-                arguments.Add(target.Database);
-                var line = "umask 077 && " + ShellQuote.Join(arguments);
-                _log?.Invoke($"Running on {host.ComputerName}: {line}");
-                return host.Run(line, timeout: DumpTimeout, cancellationToken: cancellationToken);
-            });
+                result = WithDefaultsFile(host, target, directory, defaultsFile =>
+                {
+                    arguments.Add("--defaults-extra-file=" + defaultsFile);
+                    arguments.AddRange(ConnectionOptions(master.Endpoint));
+                    arguments.AddRange(options);
+                    arguments.Add("--result-file=" + path);
+                    arguments.Add("--databases");
+                    arguments.Add(target.Database);
+                    var line = "umask 077 && " + ShellQuote.Join(arguments);
+                    _log?.Invoke($"Running on {host.ComputerName}: {line}");
+                    return host.Run(line, timeout: DumpTimeout, cancellationToken: cancellationToken);
+                });
+            }
+            catch (OperationCanceledException)
+            {
+                // A stopped dump is half a file: never leave it where a restore could pick it up.
+                host.Run("rm -f " + ShellQuote.Quote(path));
+                throw;
+            }
             if (!result.Succeeded)
             {
                 host.Run("rm -f " + ShellQuote.Quote(path));
