@@ -358,11 +358,21 @@ namespace HotDb.Upgrade.Remote
             try
             {
                 var sftp = Sftp();
-                // Create (or truncate) empty, set the mode, and only then write: no byte is ever readable under a wider mode.
-                using (sftp.Open(remotePath, FileMode.Create, FileAccess.Write)) { }
-                // SSH.NET takes the mode as the octal digits written in decimal (0600 -> 600).
-                sftp.ChangePermissions(remotePath, short.Parse(Convert.ToString(mode & 0xFFF, 8), System.Globalization.CultureInfo.InvariantCulture));
-                sftp.UploadFileAsync(content, remotePath, canOverride: true, new ProgressRelay(bytesWritten), cancellationToken).GetAwaiter().GetResult();
+                try
+                {
+                    // Create (or truncate) empty, set the mode, and only then write: no byte is ever readable under a wider mode.
+                    using (sftp.Open(remotePath, FileMode.Create, FileAccess.Write)) { }
+                    // SSH.NET takes the mode as the octal digits written in decimal (0600 -> 600).
+                    sftp.ChangePermissions(remotePath, short.Parse(Convert.ToString(mode & 0xFFF, 8), System.Globalization.CultureInfo.InvariantCulture));
+                    sftp.UploadFileAsync(content, remotePath, canOverride: true, new ProgressRelay(bytesWritten), cancellationToken).GetAwaiter().GetResult();
+                }
+                catch
+                {
+                    // SSH.NET leaves the remote file open when a write fails or is cancelled; only closing the SFTP channel
+                    // closes it, and frees the space the removed partial file would otherwise hold on a full disk.
+                    DropSftp(sftp);
+                    throw;
+                }
             }
             catch (SftpPathNotFoundException ex) { throw new DirectoryNotFoundException($"{this}: the folder of '{remotePath}' does not exist.", ex); }
             catch (SftpPermissionDeniedException ex) { throw new UnauthorizedAccessException($"{this}: '{UserName}' may not write '{remotePath}'.", ex); }
@@ -426,6 +436,16 @@ namespace HotDb.Upgrade.Remote
                 }
                 return _sftp = sftp;
             }
+        }
+
+        private void DropSftp(SftpClient sftp)
+        {
+            lock (_sftpGate)
+            {
+                if (!ReferenceEquals(_sftp, sftp)) return;
+                _sftp = null;
+            }
+            sftp.Dispose();
         }
 
         private void EnsureOpen()
