@@ -405,7 +405,7 @@ namespace HotDb.Upgrade.Remote
                 case ObjectDisposedException _:
                     return RemoteConnectionException.SessionClosed(ToString(), ex);
                 case SshOperationTimeoutException _:
-                    return RemoteTimeoutException.HostNotAnswering($"{this}: {doing} got no answer within {SftpOperationTimeout.TotalSeconds:0} s; the connection may be broken.", ex);
+                    return RemoteTimeoutException.HostNotAnswering($"{this}: {doing} got no answer in time ({ex.Message.TrimEnd('.')}); the connection may be broken.", ex);
                 case SftpException sftp:
                     // SFTP version 3 reports a full disk, a quota and most other refusals as one "Failure" status.
                     return new RemoteFileException("RemoteFileFailed", "WriteError", $"{this}: {doing} failed: the server answered {sftp.StatusCode} ({sftp.Message}).",
