@@ -351,6 +351,7 @@ namespace HotDb.Upgrade.Remote
         {
             "HUP" => 1, "INT" => 2, "QUIT" => 3, "KILL" => 9, "PIPE" => 13, "ALRM" => 14, "TERM" => 15, _ => 0,
         };
+
         /// <inheritdoc />
         public void WriteFile(string remotePath, Stream content, int mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default)
         {
