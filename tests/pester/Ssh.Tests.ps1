@@ -516,14 +516,15 @@ Describe 'Send-HotDbFile' -Tag Ssh -Skip:$sshdMissing {
             $null = $shell.AddCommand('Import-Module').AddArgument($env:HOTDB_UPGRADE_MODULE).AddStatement().
                 AddCommand('Send-HotDbFile').AddParameter('Session', $root).AddParameter('Path', $source).AddParameter('Destination', "$work/from-a-stream")
             $running = $shell.BeginInvoke()
-            try {
-                $running.AsyncWaitHandle.WaitOne(30000) | Should -BeTrue -Because "sending $source must not hang"
-                $shell.EndInvoke($running) | Should -BeNullOrEmpty
-                $shell.Streams.Error[0].FullyQualifiedErrorId | Should -BeLike 'LocalFileNotRegular,*'
-                $shell.Streams.Error[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-                $shell.Streams.Error[0].Exception.Message | Should -Match 'not a regular file'
+            if (-not $running.AsyncWaitHandle.WaitOne(30000)) {
+                $null = $shell.BeginStop($null, $null)   # a read that never ends cannot be waited for
+                throw "Sending $source hung."
             }
-            finally { $shell.Stop(); $shell.Dispose() }
+            $shell.EndInvoke($running) | Should -BeNullOrEmpty
+            $shell.Streams.Error[0].FullyQualifiedErrorId | Should -BeLike 'LocalFileNotRegular,*'
+            $shell.Streams.Error[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $shell.Streams.Error[0].Exception.Message | Should -Match 'not a regular file'
+            $shell.Dispose()
         }
         (Invoke-HotDbCommand -Session $root 'test -e' -ArgumentList "$work/from-a-stream" -AllowFailure).ExitCode | Should -Be 1
     }
