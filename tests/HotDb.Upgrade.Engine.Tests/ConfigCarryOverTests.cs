@@ -104,6 +104,61 @@ namespace HotDb.Upgrade.Tests
         }
 
         [Fact]
+        public void Apply_writes_through_a_symbolic_link_and_keeps_it()
+        {
+            // Some sites keep conf/server.xml elsewhere and link it into the install.
+            var link = Path.Combine(_root, "new/conf/server.xml");
+            var shared = Path.Combine(_root, "shared-server.xml");
+            File.Move(link, shared);
+            File.CreateSymbolicLink(link, "../../shared-server.xml");
+            var original = File.ReadAllBytes(shared);
+
+            var plan = ConfigCarryOver.Plan(_host, Request())[0];
+            var backup = ConfigCarryOver.Apply(_host, plan, DateTime.UtcNow);
+
+            Assert.Equal("../../shared-server.xml", new FileInfo(link).LinkTarget);
+            Assert.Contains("<property name=\"processors\">32</property>", File.ReadAllText(shared));
+            Assert.Equal(original, File.ReadAllBytes(backup));
+            Assert.Null(new FileInfo(backup).LinkTarget);
+            Assert.Empty(Directory.GetFiles(_root, "*hotdb-upgrade-tmp-*", SearchOption.AllDirectories));
+
+            ConfigCarryOver.Restore(_host, link, backup);
+            Assert.Equal("../../shared-server.xml", new FileInfo(link).LinkTarget);
+            Assert.Equal(original, File.ReadAllBytes(shared));
+        }
+
+        [Fact]
+        public void A_malformed_old_file_is_reported_under_the_old_path()
+        {
+            var oldXml = Path.Combine(_root, "old/conf/server.xml");
+            File.WriteAllText(oldXml, "<hotdb:server xmlns:hotdb=\"http://cn.hotpu/\"><system>");
+            var plan = ConfigCarryOver.Plan(_host, Request())[0];
+            var error = Assert.IsType<ConfigFormatException>(plan.Error);
+            Assert.Equal(oldXml, error.File);
+            Assert.StartsWith(oldXml + ": is not well-formed XML", error.Message);
+        }
+
+        [Fact]
+        public void Files_named_as_different_kinds_are_refused_before_reading()
+        {
+            var request = Request(pristine: false);
+            request.OldPath = Path.Combine(_root, "old/conf/server.xml");
+            request.NewPath = Path.Combine(_root, "new/conf/log4j2.xml");
+            var error = Assert.Throws<ArgumentException>(() => ConfigCarryOver.Plan(_host, request));
+            Assert.Contains("compare files of the same kind", error.Message);
+
+            // Names that do not tell: the content does.
+            var renamed = Path.Combine(_root, "old-log4j2.copy");
+            File.Copy(Path.Combine(_root, "old/conf/log4j2.xml"), renamed);
+            request.OldPath = renamed;
+            request.NewPath = Path.Combine(_root, "new/conf/server.xml");
+            var plan = Assert.Single(ConfigCarryOver.Plan(_host, request));
+            var malformed = Assert.IsType<ConfigFormatException>(plan.Error);
+            Assert.Equal(renamed, malformed.File);
+            Assert.Contains("not a server.xml", malformed.Message);
+        }
+
+        [Fact]
         public void Apply_refuses_a_file_changed_since_it_was_compared()
         {
             var plan = ConfigCarryOver.Plan(_host, Request())[0];

@@ -87,6 +87,12 @@ namespace HotDb.Upgrade.Configuration
             var fileKind = request.Files?.Count == 1 ? request.Files.First()
                 : ConfigMerger.KindOf(request.NewPath) ?? ConfigMerger.KindOf(request.OldPath)
                 ?? throw new ArgumentException($"Cannot tell which configuration file '{request.NewPath}' is; name the kind (ServerXml, StartScript or Log4j2).", nameof(request));
+            foreach (var path in new[] { request.OldPath, request.NewPath, request.PristinePath })
+            {
+                var named = path is null ? null : ConfigMerger.KindOf(path);
+                if (named != null && named != fileKind)
+                    throw new ArgumentException($"'{path}' is {ConfigMerger.Describe(named.Value)}, not {ConfigMerger.Describe(fileKind)}; compare files of the same kind.", nameof(request));
+            }
             plans.Add(PlanFile(host, fileKind, request.OldPath, request.NewPath, request.PristinePath, request.Options));
             return plans;
         }
@@ -99,7 +105,7 @@ namespace HotDb.Upgrade.Configuration
             {
                 var oldBytes = Read(host, oldFile);
                 plan.NewBytes = Read(host, newFile);
-                plan.Result = ConfigMerger.Merge(kind, newFile, oldBytes, plan.NewBytes, pristineBytes, options, out var merged);
+                plan.Result = ConfigMerger.Merge(kind, newFile, oldBytes, plan.NewBytes, pristineBytes, options, out var merged, oldFile, pristineFile);
                 plan.MergedBytes = merged;
                 foreach (var change in plan.Result.Changes) change.ComputerName = host.ComputerName;
             }
@@ -167,7 +173,8 @@ namespace HotDb.Upgrade.Configuration
             var line = "umask 077; set -C; stem=" + ShellQuote.Quote(stem) + "; b=\"$stem.bak\"; n=0; "
                 + "until (: > \"$b\") 2>/dev/null; do " // a subshell: a failed redirection of ':' would end the whole shell
                 + "if [ ! -e \"$b\" ] || [ $n -ge " + MaxBackupSuffix + " ]; then (: > \"$b\"); exit 1; fi; n=$((n+1)); b=\"$stem-$n.bak\"; done; "
-                + "{ cat -- " + ShellQuote.Quote(staged) + " >| \"$b\" && chmod 600 \"$b\"; } || { rm -f -- \"$b\"; exit 1; }; "
+                // Owned like the staged copy (the login user), so the read-back check can read it after a sudo retry.
+                + "{ cat -- " + ShellQuote.Quote(staged) + " >| \"$b\" && chown --reference=" + ShellQuote.Quote(staged) + " \"$b\" && chmod 600 \"$b\"; } || { rm -f -- \"$b\"; exit 1; }; "
                 + "rm -f -- " + ShellQuote.Quote(staged) + "; printf '%s' \"$b\"";
             var backup = RunChecked(host, line, $"save a backup of {file} as {stem}[-n].bak", staged).StandardOutput;
             if (!backup.StartsWith(stem, StringComparison.Ordinal))
