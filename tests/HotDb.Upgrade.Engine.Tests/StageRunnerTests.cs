@@ -62,6 +62,45 @@ namespace HotDb.Upgrade.Tests
         }
 
         [Fact]
+        public void Plan_with_checks_runs_only_the_leading_read_only_stages()
+        {
+            var host = new FakeHost();
+            var stages = new[]
+            {
+                new RecordingStage("check1", changesState: false), new RecordingStage("check2", changesState: false),
+                new RecordingStage("change"), new RecordingStage("verify", changesState: false),
+            };
+            var result = new StageRunner<FakeHost>(stages).PlanWithChecks("h1", host);
+
+            Assert.True(result.PlanOnly);
+            Assert.False(result.Succeeded);
+            Assert.Null(result.FailedStage);
+            Assert.Equal(new[] { "run check1", "run check2" }, host.Log);
+            Assert.Empty(host.Applied);
+            Assert.Equal(new[] { StageStatus.Succeeded, StageStatus.Succeeded, StageStatus.Planned, StageStatus.Planned }, result.Stages.Select(s => s.Status));
+        }
+
+        [Fact]
+        public void Plan_with_checks_stops_at_a_failing_check_as_the_run_would()
+        {
+            var host = new FakeHost();
+            var stages = new[]
+            {
+                new RecordingStage("check1", changesState: false), new RecordingStage("check2", fail: true, changesState: false),
+                new RecordingStage("check3", changesState: false), new RecordingStage("change"),
+            };
+            var result = new StageRunner<FakeHost>(stages).PlanWithChecks("h1", host);
+
+            Assert.True(result.PlanOnly);
+            Assert.Equal("check2", result.FailedStage?.Stage);
+            Assert.Equal("check2 broke", result.FailedStage?.Error);
+            Assert.Equal("fix check2", result.FailedStage?.RecommendedAction);
+            Assert.False(result.RolledBack);
+            Assert.Equal(new[] { "run check1", "run check2" }, host.Log);
+            Assert.Equal(new[] { StageStatus.Succeeded, StageStatus.Failed, StageStatus.NotRun, StageStatus.NotRun }, result.Stages.Select(s => s.Status));
+        }
+
+        [Fact]
         public void Runs_every_stage_in_order_and_reports_each()
         {
             var host = new FakeHost();
