@@ -101,6 +101,25 @@ namespace HotDb.Upgrade.Tests
         }
 
         [Fact]
+        public void Without_rollback_a_failure_is_left_in_place_and_no_stage_claims_a_rollback()
+        {
+            var host = new FakeHost();
+            var observer = new Observer();
+            var stages = new[] { new RecordingStage("check", changesState: false), new RecordingStage("a"), new RecordingStage("b", fail: true), new RecordingStage("c") };
+            var result = new StageRunner<FakeHost>(stages, observer).Run("h1", host, rollBack: false);
+
+            Assert.False(result.Succeeded);
+            Assert.False(result.RolledBack);
+            Assert.Equal("b", result.FailedStage?.Stage);
+            Assert.Equal(new[] { "a", "b" }, host.Applied);
+            Assert.DoesNotContain(host.Log, l => l.StartsWith("undo", StringComparison.Ordinal));
+            Assert.Equal(new[] { StageStatus.Succeeded, StageStatus.NotRolledBack, StageStatus.Failed, StageStatus.NotRun }, result.Stages.Select(s => s.Status));
+            Assert.Contains(result.Stages[1].Notes, n => n.Contains("not rolled back"));
+            Assert.Contains(result.Stages[2].Notes, n => n.Contains("not rolled back"));
+            Assert.Contains("finish a NotRolledBack", observer.Events);
+        }
+
+        [Fact]
         public void Runs_every_stage_in_order_and_reports_each()
         {
             var host = new FakeHost();

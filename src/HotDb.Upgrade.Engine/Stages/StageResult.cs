@@ -17,6 +17,8 @@ namespace HotDb.Upgrade.Stages
         RollbackFailed,
         /// <summary>Not reached because an earlier stage failed.</summary>
         NotRun,
+        /// <summary>Ran and was left in place after a later failure: rollback was turned off (e.g. -NoAutoRestore).</summary>
+        NotRolledBack,
     }
 
     /// <summary>What one stage did on one target.</summary>

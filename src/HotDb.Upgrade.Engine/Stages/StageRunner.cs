@@ -8,7 +8,8 @@ namespace HotDb.Upgrade.Stages
 {
     /// <summary>
     /// Runs stages in order on one target. When a stage fails (or is cancelled), every stage that ran,
-    /// the failing one included, is rolled back in reverse order, and the result says what happened.
+    /// the failing one included, is rolled back in reverse order (unless the caller turns rollback off),
+    /// and the result says what happened.
     /// </summary>
     public sealed class StageRunner<TContext>
     {
@@ -50,17 +51,33 @@ namespace HotDb.Upgrade.Stages
             return new StageRunResult(target, results, planOnly: true, rolledBack: false);
         }
 
-        public StageRunResult Run(string target, TContext context, CancellationToken cancellationToken = default)
+        /// <summary>
+        /// Runs the stages. With <paramref name="rollBack"/> false a failure is left as it is (the caller undoes it by
+        /// other means): the stages that ran keep status NotRolledBack and the result does not claim a rollback.
+        /// </summary>
+        public StageRunResult Run(string target, TContext context, CancellationToken cancellationToken = default, bool rollBack = true)
         {
             var results = NewResults(target, context);
             var ran = new List<int>();
             for (var i = 0; i < _stages.Count; i++)
             {
                 if (Execute(i, results[i], context, ran, cancellationToken)) continue;
-                var rolledBack = RollBack(context, results, ran);
+                var rolledBack = rollBack ? RollBack(context, results, ran) : LeaveAsIs(results, ran);
                 return new StageRunResult(target, results, planOnly: false, rolledBack);
             }
             return new StageRunResult(target, results, planOnly: false, rolledBack: false);
+        }
+
+        private bool LeaveAsIs(List<StageResult> results, List<int> ran)
+        {
+            foreach (var i in ran)
+            {
+                var result = results[i];
+                if (result.Status == StageStatus.Succeeded) result.Status = StageStatus.NotRolledBack;
+                new Progress(this, result).Note("not rolled back: rollback was turned off for this run");
+                _observer?.StageFinished(result);
+            }
+            return false;
         }
 
         private List<StageResult> NewResults(string target, TContext context) =>
