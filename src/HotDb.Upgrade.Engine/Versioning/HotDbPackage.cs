@@ -96,14 +96,13 @@ namespace HotDb.Upgrade.Versioning
             {
                 var update = m.Groups["update"].Value;
                 var buildNumber = m.Groups["build"].Value;
-                version = "1.8.0." + update;
-                if (buildNumber.Length <= HotDbVersion.MaxPartDigits)
-                    build = v => new HotDbPackage(name, HotDbComponent.Jdk, v, null, $"jdk8u{v.Revision}-b{int.Parse(buildNumber, CultureInfo.InvariantCulture):D2}");
-                else
+                if (buildNumber.Length > HotDbVersion.MaxPartDigits)
                 {
                     problem = $"'{name}': the JDK build number {buildNumber} is too large (at most {HotDbVersion.MaxPartDigits} digits).";
                     return false;
                 }
+                version = "1.8.0." + update;
+                build = v => new HotDbPackage(name, HotDbComponent.Jdk, v, null, $"jdk8u{v.Revision}-b{int.Parse(buildNumber, CultureInfo.InvariantCulture):D2}");
             }
             else
             {
