@@ -122,8 +122,9 @@ namespace HotDb.Upgrade.Ha
                     return result;
                 }
             }
-            catch (ComputeNodeServiceException e)
+            catch (Exception e) when (!(e is OperationCanceledException))
             {
+                // A stop that hung or a host that stopped answering: the old master must come back all the same.
                 failure = e.Message;
             }
 
