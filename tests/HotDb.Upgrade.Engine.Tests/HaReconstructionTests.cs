@@ -155,3 +155,128 @@ namespace HotDb.Upgrade.Tests
         }
     }
 }
+
+namespace HotDb.Upgrade.Tests
+{
+    using System;
+    using System.Collections.Generic;
+    using System.IO;
+    using System.Threading;
+    using HotDb.Upgrade.Remote;
+    using HotDb.Upgrade.Stages;
+
+    /// <summary>
+    /// A pair host whose files are real files under its own folder of this machine (written through the real shell
+    /// and the carry-over's writer), while the HA probe and the keepalived service answer as <see cref="FakeHaHost"/>.
+    /// </summary>
+    internal sealed class FileBackedHaHost : IRemoteHost
+    {
+        public const string ServerXml = "/usr/local/hotdb/hotdb-server/conf/server.xml";
+        public const string Keepalived = "/etc/keepalived/keepalived.conf";
+        private readonly LocalHost _local = new LocalHost();
+
+        public FileBackedHaHost(FakeHaHost fake, string root)
+        {
+            Fake = fake;
+            Root = root;
+            foreach (var (path, text) in new[] { (ServerXml, fake.ServerXml!), (Keepalived, fake.KeepalivedConf!) })
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Local(path))!);
+                File.WriteAllText(Local(path), text);
+            }
+        }
+
+        public FakeHaHost Fake { get; }
+        public string Root { get; }
+        public string ComputerName => Fake.ComputerName;
+        public string UserName => _local.UserName;
+        /// <summary>"service keepalived ACTION" lines run, in order.</summary>
+        public List<string> Services { get; } = new List<string>();
+        /// <summary>The service action that fails once (e.g. "reload").</summary>
+        public string? FailingService { get; set; }
+
+        public string Local(string path) => Root + path;
+
+        private string Translate(string text) => text.Replace(ServerXml, Local(ServerXml)).Replace(Keepalived, Local(Keepalived));
+
+        public CommandResult Run(string commandLine, bool elevate = false, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        {
+            if (commandLine.Contains("hotdb-ha-probe") || commandLine.Contains("hotdb-ha-scripts"))
+            {
+                Fake.ServerXml = File.ReadAllText(Local(ServerXml));
+                Fake.KeepalivedConf = File.ReadAllText(Local(Keepalived));
+                return Fake.Run(commandLine, elevate, timeout, cancellationToken);
+            }
+            if (commandLine.StartsWith("service keepalived ", StringComparison.Ordinal))
+            {
+                var action = commandLine.Split(' ')[2];
+                Services.Add(action);
+                if (action == FailingService && (FailingService = null) == null) return new CommandResult(ComputerName, commandLine, 1, "", "keepalived: configuration error", TimeSpan.Zero);
+                if (action != "reload") Fake.KeepalivedRunning = action == "start";
+                return new CommandResult(ComputerName, commandLine, 0, "", "", TimeSpan.Zero);
+            }
+            if (commandLine.Contains("/proc/[0-9]*") && commandLine.Contains("keepalived"))
+                return new CommandResult(ComputerName, commandLine, 0, Fake.KeepalivedRunning ? "311\n" : "", "", TimeSpan.Zero);
+            return _local.Run(Translate(commandLine), elevate, timeout, cancellationToken);
+        }
+
+        public void WriteFile(string remotePath, Stream content, int mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default) =>
+            _local.WriteFile(Translate(remotePath), content, mode, bytesWritten, cancellationToken);
+
+        public void ReadFile(string remotePath, Stream destination, Action<long>? bytesRead = null, CancellationToken cancellationToken = default) =>
+            _local.ReadFile(Translate(remotePath), destination, bytesRead, cancellationToken);
+    }
+
+    internal sealed class RecordingProgress : IStageProgress
+    {
+        public List<string> Lines { get; } = new List<string>();
+        public void Report(string status, int percent = -1) => Lines.Add(status);
+        public void Note(string message) => Lines.Add(message);
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public sealed class HaReconstructionRollbackTests : IDisposable
+    {
+        private readonly string _root = Path.Combine(Path.GetTempPath(), "hotdb-haops-" + Guid.NewGuid().ToString("N"));
+
+        public void Dispose() => Directory.Delete(_root, recursive: true);
+
+        [Fact]
+        public void A_failure_part_way_restores_every_written_file_and_restarts_the_stopped_keepalived()
+        {
+            var a = FakeHaHost.Master();
+            a.ExtraAddresses.Clear();
+            a.Listening.Clear();
+            a.NodeRunning = false;
+            var b = FakeHaHost.Backup();
+            b.ExtraAddresses.Add("10.20.30.40/24 ens192:9");
+            b.Listening.Add(3323);
+            var hostA = new FileBackedHaHost(a, Path.Combine(_root, "a"));
+            var hostB = new FileBackedHaHost(b, Path.Combine(_root, "b")) { FailingService = "reload" };
+            var files = new[] { hostA, hostB }.SelectMany(h => new[] { h.Local(FileBackedHaHost.ServerXml), h.Local(FileBackedHaHost.Keepalived) }).ToList();
+            var before = files.Select(File.ReadAllBytes).ToList();
+            var operation = HaReconstruction.Plan(HaEnvironmentReader.Read(hostA, hostB, "/usr/local/hotdb/hotdb-server", FileBackedHaHost.Keepalived));
+
+            var e = Assert.Throws<HaOperationException>(() => operation.Execute(new RecordingProgress(), CancellationToken.None));
+
+            Assert.Equal("HaReconstructionFailed", e.ErrorId);
+            Assert.Contains("service keepalived reload", e.Message);
+            Assert.DoesNotContain("Zq7-blue", e.ToString());
+            var result = Assert.IsType<HaReconstructionResult>(e.Result);
+            Assert.True(result.RolledBack);
+            Assert.Equal(before, files.Select(File.ReadAllBytes));
+            Assert.Equal(new[] { "stop", "start" }, hostA.Services);
+            Assert.Equal(new[] { "reload", "reload" }, hostB.Services);
+            Assert.True(a.KeepalivedRunning);
+            var backups = result.Changes.Select(c => c.ComputerName + ":" + c.BackupPath).Distinct().ToList();
+            Assert.Equal(4, backups.Count);
+            foreach (var change in result.Changes)
+            {
+                var host = change.ComputerName == "ha-a" ? hostA : hostB;
+                var backup = host.Local(change.BackupPath!);
+                Assert.Equal(File.ReadAllBytes(host.Local(change.File)), File.ReadAllBytes(backup));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(backup));
+            }
+        }
+    }
+}
