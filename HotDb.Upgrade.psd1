@@ -31,6 +31,8 @@
         'Update-HotDbComputeNode'
         'Get-HotDbHaEnvironment'
         'Test-HotDbHaSwitch'
+        'Invoke-HotDbHaSwitch'
+        'Restore-HotDbHaEnvironment'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

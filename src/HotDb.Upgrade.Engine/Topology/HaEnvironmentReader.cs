@@ -64,7 +64,11 @@ echo '@@end'";
             if (!sections.ContainsKey("end"))
                 throw new IOException($"{host.ComputerName}: could not read the master/slave settings: {probe.StandardError.Trim()}");
 
-            if (sections.TryGetValue("serverxml", out var serverXml)) ReadServerXml(node, Decode(serverXml));
+            if (sections.TryGetValue("serverxml", out var serverXml))
+            {
+                node.ServerXmlBytes = Convert.FromBase64String(string.Concat(serverXml));
+                ReadServerXml(node, Decode(serverXml));
+            }
             if (sections.TryGetValue("jar", out var jars)) node.Version = jars
                 .Select(j => HotDbVersion.TryParse(j.Substring("hotdb-server-".Length, j.Length - "hotdb-server-".Length - 4), out var v) ? v : null)
                 .Where(v => v != null).OrderByDescending(v => v!).FirstOrDefault();
@@ -107,6 +111,7 @@ echo '@@end'";
                 node.KeepalivedConfigProblem = state == "unreadable" ? $"{node.KeepalivedConfigPath} is not readable by {node.Session.UserName}" : $"{node.KeepalivedConfigPath} does not exist";
                 return;
             }
+            node.KeepalivedConfigBytes = Convert.FromBase64String(string.Concat(section.Skip(1)));
             try { node.KeepalivedConfig = KeepalivedConfig.Parse(Decode(section.Skip(1).ToList()), node.KeepalivedConfigPath); }
             catch (KeepalivedConfigException e) { node.KeepalivedConfigProblem = e.Message; }
         }

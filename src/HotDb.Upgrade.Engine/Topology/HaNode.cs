@@ -61,6 +61,10 @@ namespace HotDb.Upgrade.Topology
         /// <summary>Track-script files and whether they are usable (executable, or readable when a shell runs them).</summary>
         public IReadOnlyDictionary<string, bool> ScriptFilesUsable { get; internal set; } = new Dictionary<string, bool>();
 
+        /// <summary>server.xml and keepalived.conf as read (they hold secrets): a writer edits them and checks nothing changed since.</summary>
+        internal byte[]? ServerXmlBytes { get; set; }
+        internal byte[]? KeepalivedConfigBytes { get; set; }
+
         public bool Holds(IPAddress address) => Addresses.Any(a => a.Address.Equals(address));
 
         /// <summary>

@@ -220,7 +220,7 @@ namespace HotDb.Upgrade.Topology
         private static IEnumerable<IPAddress> ServerAddresses(HaNode node) =>
             node.Addresses.Select(a => a.Address).Where(a => !IPAddress.IsLoopback(a) && !(node.HotDbInstance?.HasVirtualAddress(a) ?? false));
 
-        private static string PreferredAddress(HaNode node) =>
+        internal static string PreferredAddress(HaNode node) =>
             IPAddress.TryParse(node.ComputerName, out _) ? node.ComputerName
             : ServerAddresses(node).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)?.ToString() ?? node.ComputerName;
     }

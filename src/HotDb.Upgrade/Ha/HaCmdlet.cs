@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using HotDb.Upgrade.Ha;
 using HotDb.Upgrade.Remote;
+using HotDb.Upgrade.Stages;
 using HotDb.Upgrade.Topology;
 
 namespace HotDb.Upgrade.Commands
@@ -51,5 +53,41 @@ namespace HotDb.Upgrade.Commands
 
         /// <summary>What the cmdlet does with the pair once read.</summary>
         protected abstract void Process(HaEnvironment environment);
+
+        /// <summary>A refused or failed HA operation; its target is the operation's result when it got that far.</summary>
+        protected void WriteHaError(HaOperationException ex, object target) =>
+            WriteHotDbError(ex, ex.ErrorId, ex.Refused ? ErrorCategory.InvalidOperation : ErrorCategory.InvalidResult, ex.Result ?? target, ex.RecommendedAction);
+
+        /// <summary>reload @@config on a node's manager port, for HA4.</summary>
+        protected Action<HaNode> ReloadWith(PSCredential credential, TimeSpan timeout) =>
+            node => ManagerPort.ReloadConfig(node.ComputerName, node.ManagerPort, credential.GetNetworkCredential(), timeout, Cancellation.Token);
+    }
+
+    /// <summary>An engine operation's progress as Write-Progress, its notes as Write-Verbose.</summary>
+    internal sealed class CmdletStageProgress : IStageProgress
+    {
+        private readonly Cmdlet _cmdlet;
+        private readonly ProgressRecord _record;
+
+        public CmdletStageProgress(Cmdlet cmdlet, string activity)
+        {
+            _cmdlet = cmdlet;
+            _record = new ProgressRecord(Math.Abs(activity.GetHashCode() % 100000) + 1, activity, "Starting");
+        }
+
+        public void Report(string status, int percent = -1)
+        {
+            _record.StatusDescription = status;
+            _record.PercentComplete = Math.Min(100, percent);
+            _cmdlet.WriteProgress(_record);
+        }
+
+        public void Note(string message) => _cmdlet.WriteVerbose(message);
+
+        public void Complete()
+        {
+            _record.RecordType = ProgressRecordType.Completed;
+            _cmdlet.WriteProgress(_record);
+        }
     }
 }

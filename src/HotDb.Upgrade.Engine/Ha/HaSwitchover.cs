@@ -1,0 +1,158 @@
+using System;
+using System.Diagnostics;
+using System.Net;
+using System.Threading;
+using HotDb.Upgrade.ComputeNode;
+using HotDb.Upgrade.Stages;
+using HotDb.Upgrade.Topology;
+
+namespace HotDb.Upgrade.Ha
+{
+    /// <summary>What a controlled switchover did.</summary>
+    public sealed class HaSwitchoverResult
+    {
+        internal HaSwitchoverResult(string oldMaster, string newMaster, IPAddress vip)
+        {
+            OldMaster = oldMaster;
+            NewMaster = newMaster;
+            Vip = vip;
+        }
+
+        public string OldMaster { get; }
+        /// <summary>The slave that was to take over.</summary>
+        public string NewMaster { get; }
+        public IPAddress Vip { get; }
+        /// <summary>The host holding the VIP at the end; null when none does.</summary>
+        public string? VipHolder { get; internal set; }
+        public bool Succeeded { get; internal set; }
+        /// <summary>From the stop of the old master to the new master's service port open; null when it never opened.</summary>
+        public TimeSpan? Outage { get; internal set; }
+        /// <summary>True when the switch failed and the old master's compute node was started again.</summary>
+        public bool OldMasterRestarted { get; internal set; }
+
+        public override string ToString() => Succeeded ? $"{OldMaster} -> {NewMaster} in {Outage?.TotalSeconds:0.0} s" : $"{OldMaster} -> {NewMaster} failed";
+    }
+
+    /// <summary>
+    /// A controlled master/slave switchover: stops the master's compute node, so keepalived moves the VIP to the
+    /// slave and the slave opens its service port. When that does not happen within the timeout the old master is
+    /// started again. After a switch the manual's HA environment reconstruction (<see cref="HaReconstruction"/>) is due.
+    /// </summary>
+    public sealed class HaSwitchover
+    {
+        private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
+        private bool _stoppedOldMaster;
+
+        private HaSwitchover(HaEnvironment environment, IPAddress vip, TimeSpan timeout)
+        {
+            Environment = environment;
+            OldMaster = environment.Master;
+            NewMaster = environment.Backup;
+            Vip = vip;
+            Timeout = timeout;
+        }
+
+        public HaEnvironment Environment { get; }
+        public HaNode OldMaster { get; }
+        public HaNode NewMaster { get; }
+        public IPAddress Vip { get; }
+        /// <summary>How long the slave may take to hold the VIP and open its service port.</summary>
+        public TimeSpan Timeout { get; }
+        public TimeSpan? StartTimeout { get; set; }
+
+        /// <summary>Refuses (nothing changed) unless the master serves and alone holds the VIP and the slave runs.</summary>
+        public static HaSwitchover Plan(HaEnvironment environment, TimeSpan timeout)
+        {
+            if (environment is null) throw new ArgumentNullException(nameof(environment));
+            if (timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), "The timeout must be positive.");
+            var master = environment.Master;
+            var slave = environment.Backup;
+            var vip = environment.Vip ?? throw Refuse("HaVipUnknown", "Neither keepalived.conf nor server.xml names the pair's VIP.", "Check both hosts' keepalived.conf virtual_ipaddress.");
+            if (!master.Installed || !slave.Installed)
+                throw Refuse("HaNodeNotInstalled", $"{(master.Installed ? slave : master).ComputerName}: there is no compute node in {master.InstallPath}.", "Give the compute node's directory with -InstallPath.");
+            if (!master.Running || !master.ServerPortOpen)
+                throw Refuse("HaNoServingMaster", $"Neither host serves on its service port ({master.ComputerName}:{master.ServerPort} is closed): there is no master to switch from.",
+                    "Run Test-HotDbHaSwitch and fix what it reports first.");
+            if (environment.VipHolders.Count != 1 || !ReferenceEquals(environment.VipHolders[0], master))
+                throw Refuse("HaVipNotOnMaster", $"The VIP {vip} is on {(environment.VipHolders.Count == 0 ? "no host" : string.Join(" and ", environment.VipHolders))}, not on the serving master {master.ComputerName} only.",
+                    "Run Test-HotDbHaSwitch (HA6) and fix the VIP first.");
+            if (!slave.Running || !slave.ManagerPortOpen)
+                throw Refuse("HaSlaveNotReady", $"The slave {slave.ComputerName} {(slave.Running ? "has its manager port " + slave.ManagerPort + " closed" : "does not run")}: it cannot take over.",
+                    $"Start the slave's compute node (Start-HotDbComputeNode on {slave.ComputerName}) and run Test-HotDbHaSwitch.");
+            return new HaSwitchover(environment, vip, timeout);
+        }
+
+        public string Describe() => $"switch over: stop {OldMaster.ComputerName}'s compute node; {NewMaster.ComputerName} must take VIP {Vip} and open port {NewMaster.ServerPort} within {Timeout.TotalSeconds:0} s";
+
+        /// <summary>
+        /// Stops the master and waits for the slave to take over. On failure the old master is started again and an
+        /// <see cref="HaOperationException"/> (HaSwitchFailed) carries the result.
+        /// </summary>
+        public HaSwitchoverResult Execute(IStageProgress progress, CancellationToken cancellationToken)
+        {
+            if (progress is null) throw new ArgumentNullException(nameof(progress));
+            var result = new HaSwitchoverResult(OldMaster.ComputerName, NewMaster.ComputerName, Vip);
+            var outage = Stopwatch.StartNew();
+            progress.Report($"{OldMaster.ComputerName}: stopping the compute node");
+            _stoppedOldMaster = true;
+            string? failure = null;
+            try
+            {
+                ComputeNodeService.Stop(OldMaster.Session, OldMaster.InstallPath, null, s => progress.Report($"{OldMaster.ComputerName}: {s}"), cancellationToken);
+                var watch = Stopwatch.StartNew();
+                HaNode slave;
+                while (true)
+                {
+                    slave = HaEnvironmentReader.ReadNode(NewMaster.Session, NewMaster.InstallPath, NewMaster.KeepalivedConfigPath, cancellationToken);
+                    if (slave.Holds(Vip) && slave.ServerPortOpen) break;
+                    if (watch.Elapsed > Timeout)
+                    {
+                        failure = $"{Timeout.TotalSeconds:0} s after the stop, {NewMaster.ComputerName} {(slave.Holds(Vip) ? "holds" : "does not hold")} the VIP {Vip} and its service port {slave.ServerPort} is {(slave.ServerPortOpen ? "open" : "closed")}" +
+                                  (slave.KeepalivedRunning ? "." : "; its keepalived does not run.");
+                        break;
+                    }
+                    progress.Report($"waiting for {NewMaster.ComputerName} to take VIP {Vip} and open port {NewMaster.ServerPort} ({watch.Elapsed.TotalSeconds:0} s)");
+                    if (cancellationToken.WaitHandle.WaitOne(Poll)) cancellationToken.ThrowIfCancellationRequested();
+                }
+                if (failure == null)
+                {
+                    result.Outage = outage.Elapsed;
+                    result.Succeeded = true;
+                    result.VipHolder = NewMaster.ComputerName;
+                    return result;
+                }
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                // A stop that hung or a host that stopped answering: the old master must come back all the same.
+                failure = e.Message;
+            }
+
+            progress.Report($"{OldMaster.ComputerName}: the switch failed; starting the old master again");
+            string? restartProblem = null;
+            try { Rollback(progress, cancellationToken); result.OldMasterRestarted = true; }
+            catch (Exception e) when (!(e is OperationCanceledException)) { restartProblem = e.Message; }
+            var oldMaster = HaEnvironmentReader.ReadNode(OldMaster.Session, OldMaster.InstallPath, OldMaster.KeepalivedConfigPath, cancellationToken);
+            var newMaster = HaEnvironmentReader.ReadNode(NewMaster.Session, NewMaster.InstallPath, NewMaster.KeepalivedConfigPath, cancellationToken);
+            result.VipHolder = oldMaster.Holds(Vip) && !newMaster.Holds(Vip) ? OldMaster.ComputerName : newMaster.Holds(Vip) && !oldMaster.Holds(Vip) ? NewMaster.ComputerName : null;
+            throw new HaOperationException("HaSwitchFailed",
+                $"The switch from {OldMaster.ComputerName} to {NewMaster.ComputerName} failed: {failure} " +
+                (restartProblem == null ? $"{OldMaster.ComputerName}'s compute node was started again{(result.VipHolder == OldMaster.ComputerName ? " and holds the VIP" : "")}." : $"Starting {OldMaster.ComputerName} again failed too: {restartProblem}"),
+                $"Check keepalived on {NewMaster.ComputerName} (service keepalived status, its log, its track scripts) and run Test-HotDbHaSwitch until every check passes; if the switch cannot work, upgrade with the service stopped.",
+                result);
+        }
+
+        /// <summary>Starts the old master's compute node again when this switchover stopped it and it is down.</summary>
+        public void Rollback(IStageProgress progress, CancellationToken cancellationToken)
+        {
+            if (progress is null) throw new ArgumentNullException(nameof(progress));
+            if (!_stoppedOldMaster) return;
+            progress.Report($"{OldMaster.ComputerName}: starting the compute node");
+            ComputeNodeService.Start(OldMaster.Session, OldMaster.InstallPath, StartTimeout, s => progress.Report($"{OldMaster.ComputerName}: {s}"), cancellationToken);
+            _stoppedOldMaster = false;
+        }
+
+        private static HaOperationException Refuse(string errorId, string message, string remedy) =>
+            new HaOperationException(errorId, message, remedy) { Refused = true };
+    }
+}
