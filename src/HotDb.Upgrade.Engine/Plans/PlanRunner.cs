@@ -51,6 +51,23 @@ namespace HotDb.Upgrade.Plans
             return new PlanRunResult(_plan, PlanRunStatus.Planned, results, null);
         }
 
+        /// <summary>
+        /// Runs the plan's leading read-only checks (all of them, to report every problem at once), changes nothing and
+        /// records their results on the plan: Planned when they all pass, Refused otherwise.
+        /// </summary>
+        public PlanRunResult Check(CancellationToken cancellationToken = default)
+        {
+            var results = NewResults();
+            var steps = _plan.Steps.ToList();
+            var checks = steps.TakeWhile(s => !s.ChangesState).Count();
+            var passed = true;
+            for (var i = 0; i < checks; i++) passed &= RunStep(steps[i], results[i], null, cancellationToken);
+            foreach (var result in results.Skip(checks)) result.Status = StageStatus.Planned;
+            _plan.Checks = results.Take(checks).ToList();
+            _plan.ChecksPassed = passed;
+            return new PlanRunResult(_plan, passed ? PlanRunStatus.Planned : PlanRunStatus.Refused, results, null);
+        }
+
         /// <summary>Runs the plan from the start, journaling to <paramref name="journalPath"/> (none when null).</summary>
         public PlanRunResult Run(string? journalPath, CancellationToken cancellationToken = default)
         {

@@ -68,6 +68,12 @@ namespace HotDb.Upgrade.Plans
         public IReadOnlyList<IPlanState> States { get; }
         /// <summary>What the factory needs to rebuild this plan in a later process (paths, options; never a secret).</summary>
         public IReadOnlyDictionary<string, string?> Parameters { get; }
+        /// <summary>The compute node install the plan upgrades (single node), for display.</summary>
+        public string? InstallPath { get; internal set; }
+        /// <summary>What the read-only checks found when the plan was made (New-HotDbUpgradePlan); empty before.</summary>
+        public IReadOnlyList<PlanStepResult> Checks { get; internal set; } = Array.Empty<PlanStepResult>();
+        /// <summary>True when every check passed; null before the checks ran.</summary>
+        public bool? ChecksPassed { get; internal set; }
         public IReadOnlyList<string> Hosts => Phases.SelectMany(p => p.Hosts).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         public IEnumerable<PlanStep> Steps => Phases.SelectMany(p => p.Steps);
 
