@@ -64,6 +64,7 @@ namespace HotDb.Upgrade.Plans
         {
             Mode = plan.Mode;
             Hosts = plan.Hosts;
+            InstallPath = plan.InstallPath;
             FromVersion = plan.FromVersion;
             ToVersion = plan.ToVersion;
             Status = status;
@@ -86,6 +87,8 @@ namespace HotDb.Upgrade.Plans
 
         public string Mode { get; }
         public IReadOnlyList<string> Hosts { get; }
+        /// <summary>The compute node install the plan upgraded (single node).</summary>
+        public string? InstallPath { get; }
         public string? FromVersion { get; }
         public string? ToVersion { get; }
         public PlanRunStatus Status { get; }
