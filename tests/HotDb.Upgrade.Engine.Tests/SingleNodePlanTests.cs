@@ -107,6 +107,16 @@ namespace HotDb.Upgrade.Tests
         }
 
         [Fact]
+        public void ForcedDowngradePlansNoConfigDbScriptInsteadOfFailingToDescribe()
+        {
+            var host = new LocalHost();
+            var context = Context(host, "/pkgs/hotdb-server-2.5.1-ga-20190701.tar.gz");
+            var plan = SingleNodePlan.Assemble(context, Options(context));
+            var upgrade = plan.Steps.Single(s => s.Name == "UpgradeConfigDb").Describe();
+            Assert.Contains("2.5.3 -> 2.5.1 with no script", upgrade);
+        }
+
+        [Fact]
         public void RebuildRefusesAnotherConfigDbLoginOrHost()
         {
             var host = new LocalHost();

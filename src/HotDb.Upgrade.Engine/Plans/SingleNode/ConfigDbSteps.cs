@@ -43,6 +43,8 @@ namespace HotDb.Upgrade.Plans.SingleNode
             get
             {
                 if (_plan != null) return _plan;
+                // A forced reinstall or downgrade keeps the ConfigDB as it is: scripts only ever go forward.
+                if (To <= From) return _plan = new ConfigDbUpgradePlan(Target.Database, Target.Kind, From, To, Array.Empty<UpgradeScript>());
                 IReadOnlyList<UpgradeScript> scripts;
                 try { scripts = UpgradeScriptCatalog.Load(ScriptsPath); }
                 catch (UpgradeScriptCatalogException e)
