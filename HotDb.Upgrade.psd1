@@ -23,6 +23,7 @@
         'New-HotDbConfigDb'
         'Backup-HotDbConfigDb'
         'Restore-HotDbConfigDb'
+        'Get-HotDbConfigDbBackup'
         'Test-HotDbUpgradeSql'
         'Invoke-HotDbConfigDbUpgrade'
         'Start-HotDbComputeNode'

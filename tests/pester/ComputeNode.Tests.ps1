@@ -50,7 +50,7 @@ BeforeAll {
 
     # Applies the simulator's ConfigDB upgrade steps, as Invoke-HotDbConfigDbUpgrade would.
     function script:Update-TestConfigDb($Node, [string[]] $Steps) {
-        foreach ($step in $Steps) { Invoke-SimMariaDb $db -Database $Node.Database -File (Join-Path $packages "configdb-upgrade/hotdb_config-upgrade-$step.sql") | Out-Null }
+        foreach ($step in $Steps) { Invoke-SimMariaDb $db -Database $Node.Database -File (Join-Path $packages "configdb-upgrade/hotdb_config_$step.sql") | Out-Null }
     }
 
     function script:Get-TreeListing([string] $Path) {
@@ -160,7 +160,7 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
         $earlier = Join-Path $node.Root 'hotdb_server_249'
         New-Item -ItemType Directory -Path $earlier | Out-Null
         Set-Content -Path (Join-Path $earlier 'marker') -Value 'earlier backup'
-        Update-TestConfigDb $node '2.4.9-to-2.5.1', '2.5.1-to-2.5.3', '2.5.3-to-2.5.4'
+        Update-TestConfigDb $node '2.5.1', '2.5.3', '2.5.4'
 
         $result = Update-HotDbComputeNode -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz') @quick
         $result.Status | Should -Be 'Succeeded' -Because ($result.Stages | Out-String)
@@ -240,7 +240,7 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
     It 'rolls back when the new version fails to start: old version running, old directory restored, failed install kept' {
         $node = New-TestNode -Name 'startfail' -Version '2.4.9'
         $null = Start-HotDbComputeNode -Session $session -InstallPath $node.Home
-        Update-TestConfigDb $node '2.4.9-to-2.5.1'
+        Update-TestConfigDb $node '2.5.1'
         # The sim's one-shot fault fails the next start: the new version's, not the old one's restart.
         Set-StartFault $node 'injected: the new version does not start'
         $result = Update-HotDbComputeNode -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz') @quick -ErrorVariable problems -ErrorAction SilentlyContinue
@@ -278,7 +278,7 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
         # The old version's pristine package in the staging folder makes the merge three-way.
         New-Item -ItemType Directory -Path (Join-Path $node.Root 'Install_Package') | Out-Null
         Copy-Item (Get-TestPackage 'hotdb-server-2.5.3-ga-*.tar.gz') (Join-Path $node.Root 'Install_Package/')
-        Update-TestConfigDb $node '2.5.3-to-2.5.4', '2.5.4-to-2.5.6'
+        Update-TestConfigDb $node '2.5.4', '2.5.6'
         $license = Join-Path $root 'license-perpetual'
         & dotnet (Get-SimDll) license --type PERPETUAL --nodes 128 --out $license | Out-Null
 
@@ -307,7 +307,7 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
     It 'rolls back a wrong JDK (the package''s java is not 1.8.0_252) and keeps the old version running' {
         $node = New-TestNode -Name 'wrongjdk' -Version '2.5.4'
         $null = Start-HotDbComputeNode -Session $session -InstallPath $node.Home
-        Update-TestConfigDb $node '2.5.4-to-2.5.6'
+        Update-TestConfigDb $node '2.5.6'
         # A JDK 7 repacked under the JDK 8 name and top directory.
         $fake = New-Item -ItemType Directory -Path (Join-Path $root 'fakejdk') -Force
         & tar -xzf (Get-TestPackage 'jdk-7u80-linux-x64.tar.gz') -C $fake
@@ -342,12 +342,7 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
 Describe 'Single-node runbook' -Tag ComputeNode, Runbook -Skip:$skipNode {
     BeforeAll {
         $script:runbook = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks/Update-HotDbSingleNode.ps1'
-        # The ConfigDB scripts under the names Invoke-HotDbConfigDbUpgrade reads: hotdb_config_<target version>.sql.
-        $script:scripts = New-Item -ItemType Directory -Path (Join-Path $root 'upgrade-sql') -Force
-        foreach ($file in Get-ChildItem (Join-Path $packages 'configdb-upgrade') -Filter 'hotdb_config-upgrade-*.sql') {
-            $to = ($file.BaseName -split '-to-')[-1]
-            Copy-Item $file.FullName (Join-Path $scripts "hotdb_config_$to.sql")
-        }
+        $script:scripts = Get-Item (Join-Path $packages 'configdb-upgrade')
         $password = New-Guid
         Invoke-SimMariaDb $db "CREATE USER 'upgrader'@'%' IDENTIFIED BY '$password'; GRANT ALL ON *.* TO 'upgrader'@'%' WITH GRANT OPTION;" | Out-Null
         $script:dbSecret = "$password"

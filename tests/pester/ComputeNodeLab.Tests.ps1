@@ -53,10 +53,7 @@ BeforeAll {
     $script:dbSecret = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(18)).Replace('+', 'x').Replace('/', 'y')
     $grant = Invoke-HotDbLabHostCommand -HostName configdb -Command 'mysql' -InputText "CREATE USER 'upgrader'@'%' IDENTIFIED BY '$dbSecret'; GRANT ALL ON *.* TO 'upgrader'@'%' WITH GRANT OPTION;"
     if ($grant.ExitCode -ne 0) { throw "creating the upgrader login failed: $($grant.Error)" }
-    $script:scripts = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'upgrade-sql') -Force
-    foreach ($file in Get-ChildItem (Join-Path $packages 'configdb-upgrade') -Filter 'hotdb_config-upgrade-*.sql') {
-        Copy-Item $file.FullName (Join-Path $scripts "hotdb_config_$(($file.BaseName -split '-to-')[-1]).sql")
-    }
+    $script:scripts = Get-Item (Join-Path $packages 'configdb-upgrade')
     $script:runbook = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks/Update-HotDbSingleNode.ps1'
     function script:Invoke-Runbook([string] $Name, [string] $Package, [hashtable] $Extra = @{}) {
         $labHost = Get-LabHost $Name

@@ -116,6 +116,43 @@ Describe 'Test-HotDbUpgradeSql' -Tag ConfigDb {
         $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 
+    It 'refuses a device such as /dev/zero at once, naming it, instead of reading it' {
+        $result = Test-HotDbUpgradeSql -Path /dev/zero -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'UpgradeSqlNotAFile*'
+        $problems[0].Exception.Message | Should -Match "/dev/zero' is a CharacterDevice, not a regular file"
+    }
+
+    It 'reads a folder''s .sql files in any case, refuses a link out of the folder and says when a folder holds no script' {
+        $folder = New-ScriptFolder @{ 'HOTDB_CONFIG_2.5.4.SQL' = 'TRUNCATE t;'; 'notes.txt' = 'DROP TABLE t;' }
+        $outside = New-ScriptFolder @{ 'hotdb_config_2.5.5.sql' = 'DROP TABLE secret;' }
+        New-Item -ItemType SymbolicLink -Path (Join-Path $folder 'hotdb_config_2.5.5.sql') -Target (Join-Path $outside 'hotdb_config_2.5.5.sql') | Out-Null
+        $report = Test-HotDbUpgradeSql -Path $folder -ErrorVariable problems -ErrorAction SilentlyContinue
+        $report.Files | Should -Be @((Join-Path $folder 'HOTDB_CONFIG_2.5.4.SQL'))
+        $report.Findings.RuleId | Should -Be @('OU004')
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'UpgradeSqlLinkOutsideFolder*'
+        $problems[0].Exception.Message | Should -Match 'symbolic link to .+hotdb_config_2\.5\.5\.sql, outside the folder'
+
+        $empty = New-ScriptFolder @{ 'readme.txt' = 'no scripts here' }
+        Test-HotDbUpgradeSql -Path $empty -WarningVariable warnings 3>$null | Should -BeNullOrEmpty
+        ($warnings -join ' ') | Should -Match ([regex]::Escape("'$empty' holds no .sql file"))
+    }
+
+    It 'refuses <Case> naming what was found, and checks the other scripts' -ForEach @(
+        @{ Case = 'UTF-32 with a byte order mark'; Bytes = [byte[]](0xFF, 0xFE, 0, 0, 0x53, 0, 0, 0); Named = 'has a UTF-32 little-endian byte order mark' }
+        @{ Case = 'GBK text'; Bytes = [byte[]](0x2D, 0x2D, 0x20, 0xD6, 0xD0, 0xCE, 0xC4); Named = 'invalid UTF-8 at byte 3 \(0xD6\)' }
+    ) {
+        $folder = New-ScriptFolder @{ 'hotdb_config_2.5.5.sql' = 'CREATE TABLE n (id INT);' }
+        [IO.File]::WriteAllBytes((Join-Path $folder 'hotdb_config_2.5.4.sql'), $Bytes)
+        $report = Test-HotDbUpgradeSql -Path $folder -ErrorVariable problems -ErrorAction SilentlyContinue
+        $report.Files | Should -Be @((Join-Path $folder 'hotdb_config_2.5.5.sql'))
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'UpgradeSqlNotReadable*'
+        $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $problems[0].Exception.Message | Should -Match $Named
+        $problems[0].Exception.Message | Should -Match 'hotdb_config_2\.5\.4\.sql'
+    }
+
     It 'shows findings as a table' {
         $folder = New-ScriptFolder @{ 'hotdb_config_2.5.4.sql' = 'TRUNCATE t;' }
         $text = (Test-HotDbUpgradeSql -Path $folder).Findings | Out-String
@@ -161,6 +198,80 @@ Describe 'Backup-HotDbConfigDb and Restore-HotDbConfigDb' -Tag ConfigDb {
         @(Get-ChildItem $backupDir -Force -Filter '*.cnf') | Should -BeNullOrEmpty
         (& stat -c %a $backup.LocalPath) | Should -Be '600'
         (Get-FileHash $backup.LocalPath -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be $backup.Sha256
+    }
+
+    It 'writes a sidecar next to the dump and next to the local copy: mode 0600, every fact to verify and restore, no password' {
+        $backup.SidecarPath | Should -Be ($backup.Path + '.json')
+        foreach ($sidecar in $backup.SidecarPath, ($backup.LocalPath + '.json')) {
+            (& stat -c %a $sidecar) | Should -Be '600'
+            $text = Get-Content $sidecar -Raw
+            $text | Should -Not -Match ([regex]::Escape($db.Password))
+            $facts = $text | ConvertFrom-Json
+            $facts.sha256 | Should -Be $backup.Sha256
+            $facts.size | Should -Be $backup.Size
+            $facts.database | Should -Be 'hotdb_config'
+            $facts.version | Should -Be '2.5.3'
+            $facts.server.endpoint | Should -Be $db.Endpoint
+            $facts.dumpClient | Should -Be $backup.DumpClient
+            $text | Should -Match ('"time"\s*:\s*"' + [regex]::Escape($backup.Time.ToString('o')) + '"')
+            ($facts.tables | ForEach-Object { '{0}={1}' -f $_.table, $_.checksum }) | Should -Be ($backup.Tables | ForEach-Object ToString)
+        }
+        (Get-Content $backup.SidecarPath -Raw | ConvertFrom-Json).path | Should -Be $backup.Path
+        (Get-Content ($backup.LocalPath + '.json') -Raw | ConvertFrom-Json).path | Should -Be $backup.LocalPath
+    }
+
+    It 'Get-HotDbConfigDbBackup rebuilds the same backup from the dump, its sidecar, a wildcard or the folder' {
+        $expected = $backup | Select-Object Database, Kind, Version, Path, Size, Sha256, BinaryLogFile, BinaryLogPosition, Gtid, Time, DumpClient |
+            ConvertTo-Json -Compress
+        foreach ($path in $backup.Path, $backup.SidecarPath, (Join-Path $backupDir '*.sql'), $backupDir) {
+            $read = @(Get-HotDbConfigDbBackup -Path $path -ConfigDb $configDb | Where-Object Path -eq $backup.Path)
+            $read.Count | Should -Be 1 -Because "$path names the backup once"
+            $read[0].GetType().FullName | Should -Be 'HotDb.Upgrade.ConfigDb.ConfigDbBackup'
+            ($read[0] | Select-Object Database, Kind, Version, Path, Size, Sha256, BinaryLogFile, BinaryLogPosition, Gtid, Time, DumpClient |
+                ConvertTo-Json -Compress) | Should -Be $expected
+            ($read[0].Tables | ForEach-Object ToString) | Should -Be ($backup.Tables | ForEach-Object ToString)
+            $read[0].DumpOptions | Should -Be $backup.DumpOptions
+            $read[0].Server.Endpoint.ToString() | Should -Be $db.Endpoint
+            $read[0].ConfigDb | Should -Be $configDb
+        }
+        (Get-HotDbConfigDbBackup -Path $backup.Path | Out-String) | Should -Match 'ComputerName\s+Database\s+Version'
+    }
+
+    It 'Get-HotDbConfigDbBackup -Verify re-checks the SHA-256 and names a dump without a sidecar or a missing path' {
+        (Get-HotDbConfigDbBackup -Path $backup.Path -Verify).Sha256 | Should -Be $backup.Sha256
+        $copy = Join-Path $work 'verify-original.sql'
+        Copy-Item $backup.Path $copy
+        try {
+            # Same size, one byte different: only the SHA-256 can tell.
+            $bytes = [IO.File]::ReadAllBytes($backup.Path)
+            $bytes[100] = $bytes[100] -bxor 1
+            [IO.File]::WriteAllBytes($backup.Path, $bytes)
+            (Get-HotDbConfigDbBackup -Path $backup.Path).Size | Should -Be $backup.Size
+            $result = Get-HotDbConfigDbBackup -Path $backup.Path -Verify -ErrorVariable problems -ErrorAction SilentlyContinue
+            $result | Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConfigDbInvalidBackup*'
+            $problems[0].Exception.Message | Should -Match 'SHA-256'
+        }
+        finally { Copy-Item $copy $backup.Path -Force }
+
+        $orphan = Join-Path $work 'orphans'
+        New-Item -ItemType Directory -Path $orphan | Out-Null
+        Copy-Item $backup.Path (Join-Path $orphan 'hotdb_config_2.5.3_20200101_000000.sql')
+        Get-HotDbConfigDbBackup -Path $orphan -ErrorVariable orphanProblems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $orphanProblems[0].Exception.Message | Should -Match 'has no sidecar'
+        Get-HotDbConfigDbBackup -Path (Join-Path $work 'nothing-*.sql') -ErrorVariable none -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $none[0].FullyQualifiedErrorId | Should -BeLike 'ConfigDbBackupNotFound*'
+        $none[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'a backup read from its sidecar pipes into Restore-HotDbConfigDb, which needs a ConfigDB for the login' {
+        $recorded = $backup.Tables | ForEach-Object ToString | Sort-Object
+        Invoke-MariaDbFixtureSql $db -Database hotdb_config "UPDATE hotdb_datanode SET name = 'from-sidecar'" | Out-Null
+        { Get-HotDbConfigDbBackup -Path $backup.SidecarPath | Restore-HotDbConfigDb -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ConfigDbMissing,HotDb.Upgrade.Commands.RestoreHotDbConfigDbCommand'
+        $restore = Get-HotDbConfigDbBackup -Path $backup.SidecarPath -ConfigDb $configDb | Restore-HotDbConfigDb -Force
+        $restore.TablesVerified | Should -Be 3
+        (Get-MariaDbFixtureChecksum $db hotdb_config | Sort-Object) | Should -Be $recorded
     }
 
     It 'restores changed data and proves it with every table checksum' {
@@ -256,6 +367,15 @@ Describe 'Backup and restore through an SSH session on the ConfigDB host' -Tag C
         (Get-FileHash $backup.LocalPath -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be $backup.Sha256
         @(Get-ChildItem "$remoteDir/backups" -Force -Filter '*.cnf') | Should -BeNullOrEmpty
         $script:sshBackup = $backup
+    }
+
+    It 'writes the sidecar on the ConfigDB host, which Get-HotDbConfigDbBackup -Session reads back and verifies' {
+        (& stat -c '%U %a' $sshBackup.SidecarPath) | Should -Be "$($fx.User.UserName) 600"
+        $read = Get-HotDbConfigDbBackup -Session $session -Path "$remoteDir/backups" -ConfigDb $overSsh -Verify
+        $read.ComputerName | Should -Be '127.0.0.1'
+        $read.Path | Should -Be $sshBackup.Path
+        $read.Sha256 | Should -Be $sshBackup.Sha256
+        $read.Host | Should -Be $session
     }
 
     It 'restores through the session and proves it with the recorded checksums' {
@@ -396,6 +516,28 @@ Describe 'Invoke-HotDbConfigDbUpgrade' -Tag ConfigDb {
         @(Get-LedgerRow 2.6.1)[-1] | Should -Match "`t1`t1`t"  # the restore undid it: a new run applies it again
     }
 
+    It 'refuses a backup older than the live ConfigDB (given directly or read from its sidecar) before anything changes' {
+        $folder = New-ScriptFolder @{ 'hotdb_config_2.7.1.sql' = 'CREATE TABLE after_stale_backup (id INT);' }
+        $backup = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.7.0 -Directory $backupDir
+        Invoke-MariaDbFixtureSql $db "INSERT INTO hotdb_config.hotdb_config_info VALUES ('written-after-backup', 'must survive')" | Out-Null
+        try {
+            $before = Get-MariaDbFixtureChecksum $db hotdb_config
+            foreach ($stale in $backup, (Get-HotDbConfigDbBackup -Path $backup.SidecarPath -ConfigDb $configDb)) {
+                $result = $stale | Invoke-HotDbConfigDbUpgrade -Path $folder -To 2.7.1 -Confirm:$false -ErrorVariable problems -ErrorAction SilentlyContinue
+                $result | Should -BeNullOrEmpty
+                $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConfigDbBackupOutdated*'
+                $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
+                $problems[0].Exception.Message | Should -Match 'hotdb_config_info has checksum'
+                $problems[0].ErrorDetails.RecommendedAction | Should -Match 'Backup-HotDbConfigDb'
+                Get-MariaDbFixtureChecksum $db hotdb_config | Should -Be $before
+                Invoke-MariaDbFixtureSql $db "SELECT v FROM hotdb_config.hotdb_config_info WHERE k = 'written-after-backup'" | Should -Be 'must survive'
+                Invoke-MariaDbFixtureSql $db "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = 'after_stale_backup'" | Should -Be '0'
+                Get-LedgerRow 2.7.1 | Should -BeNullOrEmpty
+            }
+        }
+        finally { Invoke-MariaDbFixtureSql $db "DELETE FROM hotdb_config.hotdb_config_info WHERE k = 'written-after-backup'" | Out-Null }
+    }
+
     It 'refuses a script whose checksum differs from the ledger before anything changes' {
         $changed = $goodScripts.Clone()
         $changed['hotdb_config_2.5.5.sql'] = 'INSERT INTO hotdb_new_feature VALUES (2, 0);'
@@ -421,5 +563,84 @@ Describe 'Invoke-HotDbConfigDbUpgrade' -Tag ConfigDb {
             Should -Throw -ErrorId 'UpgradeScriptsNotUsable,HotDb.Upgrade.Commands.InvokeHotDbConfigDbUpgradeCommand' -ExpectedMessage $Pattern
         Get-MariaDbFixtureChecksum $db hotdb_config | Should -Be $before
         Join-Path $work 'never' | Should -Not -Exist
+    }
+}
+
+Describe 'Invoke-HotDbConfigDbUpgrade against a table another session keeps locked' -Tag ConfigDb {
+    BeforeAll {
+        # The upgrade runs in a PowerShell of its own, so this test can watch the server, release the lock and stop it;
+        # the backup goes there through its sidecar.
+        function Start-BackgroundUpgrade([string] $Folder, [string] $To, [int] $LockWaitTimeoutSeconds, [string] $Sidecar) {
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript({
+                param($Module, $Endpoint, $Credential, $LockWaitTimeoutSeconds, $Sidecar, $Folder, $To)
+                Import-Module $Module
+                $target = New-HotDbConfigDb -ComputerName $Endpoint -Credential $Credential -LockWaitTimeoutSeconds $LockWaitTimeoutSeconds
+                Get-HotDbConfigDbBackup -Path $Sidecar -ConfigDb $target | Invoke-HotDbConfigDbUpgrade -Path $Folder -To $To -Confirm:$false
+            }).AddParameters(@{
+                Module = $env:HOTDB_UPGRADE_MODULE; Endpoint = $db.Endpoint; Credential = $db.Credential
+                LockWaitTimeoutSeconds = $LockWaitTimeoutSeconds; Sidecar = $Sidecar; Folder = $Folder; To = $To
+            })
+            [pscustomobject]@{ PowerShell = $ps; Handle = $ps.BeginInvoke() }
+        }
+        function Get-FailedLedgerCount([string] $Version) {
+            "SELECT COUNT(*) FROM hotdb_upgrade_ledger.history WHERE database_name = 'hotdb_config' AND version = '$Version' AND success = 0"
+        }
+    }
+
+    It 'gives up after -LockWaitTimeoutSeconds, restores the backup, says it timed out and marks nothing applied' {
+        $folder = New-ScriptFolder @{
+            'hotdb_config_2.8.1.sql' = 'CREATE TABLE before_the_lock (id INT);'
+            'hotdb_config_2.8.2.sql' = 'ALTER TABLE hotdb_datanode ADD COLUMN behind_the_lock INT;'
+        }
+        $before = Get-MariaDbFixtureChecksum $db hotdb_config
+        $backup = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.8.0 -Directory $backupDir
+        $holder = Start-MariaDbFixtureLockHolder $db 'LOCK TABLES hotdb_config.hotdb_datanode READ'
+        try {
+            $run = Start-BackgroundUpgrade $folder 2.8.2 3 $backup.SidecarPath
+            # The ALTER's failure is in the ledger before the restore starts; the restore needs the lock too.
+            Wait-MariaDbFixtureCondition $db (Get-FailedLedgerCount 2.8.2)
+        }
+        finally { Stop-MariaDbFixtureLockHolder $holder }
+        $result = $run.PowerShell.EndInvoke($run.Handle)
+        $problems = @($run.PowerShell.Streams.Error)
+        $run.PowerShell.Dispose()
+
+        $result.Succeeded | Should -BeFalse
+        $result.Restored | Should -BeTrue
+        $result.Error | Should -Match 'hotdb_config_2\.8\.2\.sql line 1.+error 1205.+more than 3 s.+timed out'
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConfigDbScriptFailed*'
+        $problems[0].Exception.Message | Should -Match 'restored from .+ and verified'
+        Get-MariaDbFixtureChecksum $db hotdb_config | Should -Be $before
+        Invoke-MariaDbFixtureSql $db "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_NAME = 'hotdb_datanode' AND COLUMN_NAME = 'behind_the_lock'" | Should -Be '0'
+        (Get-LedgerRow 2.8.1) | Should -Match "`t1`t1`t"  # applied, then undone by the restore
+        (Get-LedgerRow 2.8.2) | Should -Match "`t0`t1`t"  # failed
+    }
+
+    It 'stops a statement waiting for a lock when the pipeline is stopped, then restores the backup' {
+        $folder = New-ScriptFolder @{
+            'hotdb_config_2.9.1.sql' = 'CREATE TABLE before_the_stop (id INT);'
+            'hotdb_config_2.9.2.sql' = 'ALTER TABLE hotdb_datanode ADD COLUMN stopped_probe INT;'
+        }
+        $before = Get-MariaDbFixtureChecksum $db hotdb_config
+        $backup = Backup-HotDbConfigDb -ConfigDb $configDb -Version 2.9.0 -Directory $backupDir
+        $holder = Start-MariaDbFixtureLockHolder $db 'LOCK TABLES hotdb_config.hotdb_datanode READ'
+        try {
+            $run = Start-BackgroundUpgrade $folder 2.9.2 600 $backup.SidecarPath
+            Wait-MariaDbFixtureCondition $db "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'ALTER TABLE hotdb_datanode ADD COLUMN stopped_probe%' AND STATE = 'Waiting for table metadata lock'"
+            $stopping = $run.PowerShell.BeginStop($null, $null)
+            Wait-MariaDbFixtureCondition $db (Get-FailedLedgerCount 2.9.2)
+            Invoke-MariaDbFixtureSql $db "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'ALTER TABLE hotdb_datanode%'" | Should -Be '0'
+        }
+        finally { Stop-MariaDbFixtureLockHolder $holder }
+        $run.PowerShell.EndStop($stopping)
+        $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
+        $run.PowerShell.Dispose()
+
+        Get-MariaDbFixtureChecksum $db hotdb_config | Should -Be $before
+        Invoke-MariaDbFixtureSql $db "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = 'before_the_stop'" | Should -Be '0'
+        (Get-LedgerRow 2.9.1) | Should -Match "`t1`t1`t"  # applied, then undone by the restore
+        (Get-LedgerRow 2.9.2) | Should -Match "`t0`t1`t"  # cancelled, not applied
+        Invoke-MariaDbFixtureSql $db "SELECT error_message FROM hotdb_upgrade_ledger.history WHERE version = '2.9.2'" | Should -Match 'cancelled'
     }
 }

@@ -153,7 +153,7 @@ Describe 'Simulated cluster on mn1..mn3' -Tag LabSim -Skip:$labSkip {
     }
 
     It 'breaks the old nodes still running when the ConfigDB upgrade modifies a column they read' {
-        $breaking = Get-Content (Join-Path (Split-Path (Split-Path (Get-LabHost configdb).StateFolder)) 'packages/configdb-upgrade/hotdb_config-upgrade-2.5.3-to-2.5.4.sql') -Raw
+        $breaking = Get-Content (Join-Path (Split-Path (Split-Path (Get-LabHost configdb).StateFolder)) 'packages/configdb-upgrade/hotdb_config_2.5.4.sql') -Raw
         (Invoke-HotDbLabHostCommand -HostName configdb -Command 'mariadb hotdb_config_mn' -InputText $breaking).ExitCode | Should -Be 0
         $running = 'mn1', 'mn2', 'mn3' | Where-Object { Test-LabPort (Get-LabHost $_).Address 3323 } | Select-Object -First 1
         Wait-SimCondition { (Invoke-LabQuery (Get-LabHost $running).Address 3323 'SELECT 1').Error.Number -eq 10161 } 10 | Should -BeTrue
@@ -202,7 +202,7 @@ sh bin/hotdb_server start
     It 'refuses service over the trial license''s data-node limit' {
         $packages = Join-Path (Split-Path (Split-Path (Get-LabHost sn1).StateFolder)) 'packages'
         $rows = (1..65 | ForEach-Object { "($_, 'dn_$_', 'NORMAL')" }) -join ','
-        $sql = "CREATE DATABASE hotdb_config_lic; USE hotdb_config_lic;`n" + (Get-Content (Join-Path $packages 'configdb-upgrade/hotdb_config-initial-2.5.6.sql') -Raw) +
+        $sql = "CREATE DATABASE hotdb_config_lic; USE hotdb_config_lic;`n" + (Get-Content (Join-Path $packages 'configdb-initial/hotdb_config-initial-2.5.6.sql') -Raw) +
             "`nINSERT INTO hotdb_logic_db (id, name) VALUES (1, 'LOGIC1'); INSERT INTO hotdb_datanode (datanode_id, datanode_name, datanode_type) VALUES $rows;"
         (Invoke-HotDbLabHostCommand -HostName configdb -Command 'mariadb' -InputText $sql).ExitCode | Should -Be 0
         (Invoke-LabSsh sn1 "cd /usr/local/hotdb && tar -xzf '$packages/OpenJDK8U-jdk_x64_linux_hotspot_8u252b09.tar.gz'").ExitCode | Should -Be 0

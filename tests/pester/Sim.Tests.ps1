@@ -90,15 +90,22 @@ Describe 'Simulated packages' -Tag Sim -Skip:$skipSim {
         ((& $script:jdk8 -version 2>&1) | ForEach-Object { "$_" })[0] | Should -Be 'openjdk version "1.8.0_252"'
     }
 
-    It 'ship ConfigDB upgrade scripts named by schema and from/to versions, one breaking the online rules and one widening an added column' {
+    It 'ship ConfigDB upgrade scripts named by schema and target version, one breaking the online rules and one widening an added column' {
         $sql = Join-Path $script:packages 'configdb-upgrade'
-        $steps = (Get-ChildItem $sql -Filter '*-upgrade-*-to-*.sql').Name
-        $steps | Should -Contain 'hotdb_config-upgrade-2.5.1-to-2.5.3.sql'
-        $steps | Should -Contain 'hotdb_cloud_config-upgrade-2.4.9-to-2.5.3.sql'
-        Get-Content (Join-Path $sql 'hotdb_config-upgrade-2.5.3-to-2.5.4.sql') -Raw | Should -Match 'MODIFY COLUMN datanode_type'
-        Get-Content (Join-Path $sql 'hotdb_config-upgrade-2.5.1-to-2.5.3.sql') -Raw | Should -Match 'ADD COLUMN description VARCHAR\(64\)'
-        Get-Content (Join-Path $sql 'hotdb_config-upgrade-2.5.4-to-2.5.6.sql') -Raw | Should -Match 'MODIFY COLUMN description VARCHAR\(255\)'
-        Get-Content (Join-Path $sql 'hotdb_config-upgrade-2.5.1-to-2.5.3.sql') -Raw | Should -Not -Match '\b(MODIFY|DROP|UPDATE|DELETE)\b'
+        $steps = (Get-ChildItem $sql).Name
+        $steps | Should -Contain 'hotdb_config_2.5.3.sql'
+        $steps | Should -Contain 'hotdb_cloud_config_2.5.3.sql'
+        Get-Content (Join-Path $sql 'hotdb_config_2.5.4.sql') -Raw | Should -Match 'MODIFY COLUMN datanode_type'
+        Get-Content (Join-Path $sql 'hotdb_config_2.5.3.sql') -Raw | Should -Match 'ADD COLUMN description VARCHAR\(64\)'
+        Get-Content (Join-Path $sql 'hotdb_config_2.5.6.sql') -Raw | Should -Match 'MODIFY COLUMN description VARCHAR\(255\)'
+        Get-Content (Join-Path $sql 'hotdb_config_2.5.3.sql') -Raw | Should -Not -Match '\b(MODIFY|DROP|UPDATE|DELETE)\b'
+        # The folder is what Invoke-HotDbConfigDbUpgrade -Path takes, as it is (-WhatIf connects to nothing).
+        Import-Module $env:HOTDB_UPGRADE_MODULE
+        $anyLogin = [pscredential]::new('u', (ConvertTo-SecureString 'p' -AsPlainText -Force))
+        (Invoke-HotDbConfigDbUpgrade -ConfigDb (New-HotDbConfigDb 127.0.0.1 -Credential $anyLogin) -Path $sql -From 2.4.9 -To 2.5.6 -WhatIf).Scripts.Name |
+            Should -Be @('hotdb_config_2.5.1.sql', 'hotdb_config_2.5.3.sql', 'hotdb_config_2.5.4.sql', 'hotdb_config_2.5.6.sql')
+        (Invoke-HotDbConfigDbUpgrade -ConfigDb (New-HotDbConfigDb 127.0.0.1 -Kind ManagementPlatform -Credential $anyLogin) -Path $sql -From 2.4.9 -To 2.5.6 -WhatIf 3>$null).Scripts.Name |
+            Should -Be @('hotdb_cloud_config_2.5.3.sql', 'hotdb_cloud_config_2.5.6.sql')
     }
 }
 
@@ -172,7 +179,7 @@ Describe 'Simulated compute node' -Tag Sim -Skip:$skipSim {
     }
 
     It 'breaks while running when an upgrade modifies a column it reads, and stays broken on restart' {
-        $sql = Join-Path $script:packages 'configdb-upgrade/hotdb_config-upgrade-2.5.3-to-2.5.4.sql'
+        $sql = Join-Path $script:packages 'configdb-upgrade/hotdb_config_2.5.4.sql'
         Invoke-SimMariaDb $script:db -Database $n.Database -File $sql | Out-Null
         Wait-SimCondition { (Invoke-SimQuery $n.ServerPort 'SELECT 1').Error.Number -eq 10161 } 10 | Should -BeTrue
         (Invoke-SimQuery $n.ServerPort 'SELECT 1').Error.Message | Should -Match 'Wrong HotDB Config.*datanode_type'
@@ -190,7 +197,7 @@ Describe 'Simulated compute node refusals' -Tag Sim -Skip:$skipSim {
         $n = New-TestNode -Name 'additive' -Version '2.5.1'
         (Invoke-SimScript $n.Script 'start').ExitCode | Should -Be 0
         try {
-            Invoke-SimMariaDb $script:db -Database $n.Database -File (Join-Path $script:packages 'configdb-upgrade/hotdb_config-upgrade-2.5.1-to-2.5.3.sql') | Out-Null
+            Invoke-SimMariaDb $script:db -Database $n.Database -File (Join-Path $script:packages 'configdb-upgrade/hotdb_config_2.5.3.sql') | Out-Null
             Start-Sleep -Seconds 3
             (Invoke-SimQuery $n.ServerPort 'SELECT 1').Rows[0].'1' | Should -Be 1
         }

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
+using System.Threading;
 using HotDb.Upgrade.Remote;
 using HotDb.Upgrade.Versioning;
 using MySqlConnector;
@@ -28,11 +29,13 @@ namespace HotDb.Upgrade.ConfigDb
     /// <summary>A verified ConfigDB dump: where it is, what it holds and the figures that prove a restore.</summary>
     public sealed class ConfigDbBackup
     {
-        internal ConfigDbBackup(ConfigDbTarget configDb, IRemoteHost host, ConfigDbServer server, HotDbVersion version, string path,
-            long size, string sha256, string? binaryLogFile, long? binaryLogPosition, string? gtid, DateTimeOffset time,
-            string dumpClient, IReadOnlyList<string> dumpOptions, IReadOnlyList<TableChecksum> tables)
+        internal ConfigDbBackup(ConfigDbTarget? configDb, string database, ConfigDbKind kind, IRemoteHost host, ConfigDbServer server,
+            HotDbVersion version, string path, long size, string sha256, string? binaryLogFile, long? binaryLogPosition, string? gtid,
+            DateTimeOffset time, string dumpClient, IReadOnlyList<string> dumpOptions, IReadOnlyList<TableChecksum> tables)
         {
             ConfigDb = configDb;
+            Database = database;
+            Kind = kind;
             Host = host;
             Server = server;
             Version = version;
@@ -48,18 +51,24 @@ namespace HotDb.Upgrade.ConfigDb
             Tables = tables;
         }
 
-        /// <summary>The ConfigDB this backup was taken from; Restore-HotDbConfigDb restores into it by default.</summary>
-        public ConfigDbTarget ConfigDb { get; }
+        /// <summary>
+        /// The ConfigDB this backup was taken from; Restore-HotDbConfigDb restores into it by default. Null for a backup
+        /// read from its sidecar without -ConfigDb (the sidecar never holds the login).
+        /// </summary>
+        public ConfigDbTarget? ConfigDb { get; }
         /// <summary>The host that holds <see cref="Path"/>.</summary>
         public IRemoteHost Host { get; }
         public string ComputerName => Host.ComputerName;
         /// <summary>The master whose data was dumped.</summary>
         public ConfigDbServer Server { get; }
-        public string Database => ConfigDb.Database;
+        public string Database { get; }
+        public ConfigDbKind Kind { get; }
         /// <summary>The HotDB version the ConfigDB belonged to when dumped.</summary>
         public HotDbVersion Version { get; }
         public string Path { get; }
-        /// <summary>A copy on the admin machine, when one was asked for.</summary>
+        /// <summary>The JSON sidecar next to <see cref="Path"/> that Get-HotDbConfigDbBackup reads back.</summary>
+        public string? SidecarPath { get; internal set; }
+        /// <summary>A copy on the admin machine (with its own sidecar), when one was asked for.</summary>
         public string? LocalPath { get; internal set; }
         public long Size { get; }
         public string Sha256 { get; }
@@ -116,11 +125,12 @@ namespace HotDb.Upgrade.ConfigDb
         public static string FileName(string database, HotDbVersion version, DateTimeOffset time) =>
             $"{database}_{version}_{time.ToLocalTime().ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture)}.sql";
 
-        public ConfigDbBackup Backup(ConfigDbTarget target, IRemoteHost host, HotDbVersion version, string directory, string? copyToDirectory = null)
+        public ConfigDbBackup Backup(ConfigDbTarget target, IRemoteHost host, HotDbVersion version, string directory, string? copyToDirectory = null,
+            CancellationToken cancellationToken = default)
         {
             Report("Finding the ConfigDB master", 5);
             var master = MasterDiscovery.Find(target, _log);
-            var before = Checksums(target, master);
+            var before = Checksums(target, master, cancellationToken);
             Report("Finding the dump client", 15);
             var client = FindDumpClient(host);
             var options = client.BackupOptions(master.BinaryLog, master.IsMariaDb, ServerVersion(master.Version)).ToList();
@@ -134,18 +144,28 @@ namespace HotDb.Upgrade.ConfigDb
 
             Report($"Dumping {target.Database} from {master.Endpoint}", 25);
             var arguments = new List<string> { client.Program };
-            var result = WithDefaultsFile(host, target, directory, defaultsFile =>
+            CommandResult result;
+            try
             {
-                arguments.Add("--defaults-extra-file=" + defaultsFile);
-                arguments.AddRange(ConnectionOptions(master.Endpoint));
-                arguments.AddRange(options);
-                arguments.Add("--result-file=" + path);
-                arguments.Add("--databases");
-                arguments.Add(target.Database);
-                var line = "umask 077 && " + ShellQuote.Join(arguments);
-                _log?.Invoke($"Running on {host.ComputerName}: {line}");
-                return host.Run(line, timeout: DumpTimeout);
-            });
+                result = WithDefaultsFile(host, target, directory, defaultsFile =>
+                {
+                    arguments.Add("--defaults-extra-file=" + defaultsFile);
+                    arguments.AddRange(ConnectionOptions(master.Endpoint));
+                    arguments.AddRange(options);
+                    arguments.Add("--result-file=" + path);
+                    arguments.Add("--databases");
+                    arguments.Add(target.Database);
+                    var line = "umask 077 && " + ShellQuote.Join(arguments);
+                    _log?.Invoke($"Running on {host.ComputerName}: {line}");
+                    return host.Run(line, timeout: DumpTimeout, cancellationToken: cancellationToken);
+                });
+            }
+            catch (OperationCanceledException)
+            {
+                // A stopped dump is half a file: never leave it where a restore could pick it up.
+                host.Run("rm -f " + ShellQuote.Quote(path));
+                throw;
+            }
             if (!result.Succeeded)
             {
                 host.Run("rm -f " + ShellQuote.Quote(path));
@@ -155,29 +175,123 @@ namespace HotDb.Upgrade.ConfigDb
             }
 
             Report("Verifying the dump", 80);
-            var (size, sha256) = Verify(host, path, target);
+            var (size, sha256) = Verify(host, path, target, cancellationToken);
             var (logFile, logPosition, gtid) = ReadPosition(host, path);
-            var after = Checksums(target, master);
+            var after = Checksums(target, master, cancellationToken);
             if (!SameChecksums(before, after, out var difference))
                 throw new ConfigDbException(ConfigDbFailure.VerificationFailed,
                     $"The ConfigDB changed while the backup ran ({difference}); the recorded checksums cannot prove a restore.",
                     "Stop the compute nodes or the management platform that write to the ConfigDB, then back up again.", target);
 
-            var backup = new ConfigDbBackup(target, host, master, version, path, size, sha256, logFile, logPosition, gtid, time,
-                client.ToString(), options, after);
-            if (copyToDirectory != null) backup.LocalPath = CopyToAdmin(host, backup, copyToDirectory);
+            var backup = new ConfigDbBackup(target, target.Database, target.Kind, host, master, version, path, size, sha256, logFile, logPosition,
+                gtid, time, client.ToString(), options, after);
+            backup.SidecarPath = WriteSidecar(host, backup, path);
+            if (copyToDirectory != null)
+            {
+                backup.LocalPath = CopyToAdmin(host, backup, copyToDirectory);
+                WriteSidecar(new LocalHost(), backup, backup.LocalPath);
+            }
             _log?.Invoke($"Backup {host.ComputerName}:{path} ({size} bytes, SHA-256 {sha256}) verified.");
             Report("Backup verified", 100);
             return backup;
         }
 
-        public ConfigDbRestore Restore(ConfigDbBackup backup, ConfigDbTarget? into = null, IRemoteHost? host = null)
+        /// <summary>
+        /// The backups <paramref name="path"/> names on <paramref name="host"/> (a dump, a sidecar, a wildcard or a folder),
+        /// rebuilt from their sidecars. Without <paramref name="verify"/> the dump must exist with its recorded size; with it,
+        /// its SHA-256 and trailer are checked as a restore would. Every backup that cannot be read is a problem, not an output.
+        /// </summary>
+        public IReadOnlyList<ConfigDbBackup> Open(IRemoteHost host, string path, ConfigDbTarget? configDb, bool verify, out IReadOnlyList<ConfigDbException> problems)
+        {
+            var errors = new List<ConfigDbException>();
+            var sidecars = ConfigDbBackupSidecar.Locate(host, path, out var missing);
+            errors.AddRange(missing.Select(m => new ConfigDbException(ConfigDbFailure.InvalidBackup, m,
+                "Take a new backup with Backup-HotDbConfigDb, which writes the sidecar, or keep using the object it returned.", path)));
+            if (sidecars.Count == 0 && missing.Count == 0)
+                errors.Add(new ConfigDbException(ConfigDbFailure.BackupNotFound, $"No ConfigDB backup matches {host.ComputerName}:{path}.",
+                    "Give a dump, its .json sidecar, a wildcard or the backup folder" + (host is LocalHost ? ", and -Session when the backups are on the ConfigDB host." : "."), path));
+            var backups = new List<ConfigDbBackup>();
+            foreach (var sidecar in sidecars)
+            {
+                try
+                {
+                    using (var json = new MemoryStream())
+                    {
+                        host.ReadFile(sidecar, json);
+                        var backup = ConfigDbBackupSidecar.FromJson(json.ToArray(), host, sidecar, configDb);
+                        CheckDump(host, backup, verify);
+                        backups.Add(backup);
+                    }
+                }
+                catch (ConfigDbException e)
+                {
+                    errors.Add(e);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException))
+                {
+                    errors.Add(new ConfigDbException(ConfigDbFailure.InvalidBackup, $"Cannot read {host.ComputerName}:{sidecar}: {e.Message}",
+                        "Check that the login user may read the backup folder.", sidecar, e));
+                }
+            }
+            problems = errors;
+            return backups;
+        }
+
+        private void CheckDump(IRemoteHost host, ConfigDbBackup backup, bool verify)
+        {
+            long size;
+            if (verify)
+            {
+                string sha256;
+                (size, sha256) = Verify(host, backup.Path, backup, default);
+                if (!string.Equals(sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase))
+                    throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
+                        $"{host.ComputerName}:{backup.Path} has SHA-256 {sha256}, not the {backup.Sha256} its sidecar recorded; it was changed or damaged.",
+                        "Use an intact copy of the backup, or take a new one.", backup);
+                _log?.Invoke($"{host.ComputerName}:{backup.Path}: SHA-256 {sha256} matches its sidecar.");
+            }
+            else
+            {
+                var stat = host.Run("stat -c %s " + ShellQuote.Quote(backup.Path));
+                if (!stat.Succeeded || !long.TryParse(stat.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out size))
+                    throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
+                        $"The dump {host.ComputerName}:{backup.Path} that {System.IO.Path.GetFileName(backup.SidecarPath)} describes is missing: {stat.StandardError.Trim()}",
+                        "Keep each dump next to its sidecar; copy both when moving a backup.", backup);
+            }
+            if (size != backup.Size)
+                throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
+                    $"{host.ComputerName}:{backup.Path} has {size} bytes, not the {backup.Size} its sidecar recorded; it was changed or damaged.",
+                    "Use an intact copy of the backup, or take a new one.", backup);
+        }
+
+        private string WriteSidecar(IRemoteHost host, ConfigDbBackup backup, string dumpPath)
+        {
+            try
+            {
+                var sidecar = ConfigDbBackupSidecar.Write(host, backup, dumpPath);
+                _log?.Invoke($"Backup facts written to {host.ComputerName}:{sidecar}.");
+                return sidecar;
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                throw new ConfigDbException(ConfigDbFailure.DumpFailed, $"Cannot write the sidecar of {host.ComputerName}:{dumpPath}: {e.Message}",
+                    "Free disk space or fix the backup folder's permissions, then back up again.", backup, e);
+            }
+        }
+
+        /// <summary>
+        /// Replaces the database with the backup. Every statement waits for locks at most the target's lock wait timeout;
+        /// <paramref name="cancellationToken"/> stops the restore (leaving the database incomplete, as the error says).
+        /// </summary>
+        public ConfigDbRestore Restore(ConfigDbBackup backup, ConfigDbTarget? into = null, IRemoteHost? host = null, CancellationToken cancellationToken = default)
         {
             var started = DateTimeOffset.Now;
-            var target = into ?? backup.ConfigDb;
+            var target = into ?? backup.ConfigDb ?? throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
+                $"The backup {backup} was read from its sidecar without a ConfigDB, so there is no login to restore it with.",
+                "Give -ConfigDb (New-HotDbConfigDb) to Restore-HotDbConfigDb or to Get-HotDbConfigDbBackup.", backup);
             host ??= backup.Host;
             Report($"Checking {backup.Path} before touching anything", 5);
-            var (_, sha256) = Verify(host, backup.Path, backup);
+            var (_, sha256) = Verify(host, backup.Path, backup, cancellationToken);
             if (!string.Equals(sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase))
                 throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
                     $"{host.ComputerName}:{backup.Path} has SHA-256 {sha256}, not the {backup.Sha256} recorded at backup time; it was changed or damaged.",
@@ -194,7 +308,14 @@ namespace HotDb.Upgrade.ConfigDb
             {
                 try
                 {
-                    drop.ExecuteNonQuery();
+                    ConfigDbCommands.Run(drop, c => c.ExecuteNonQuery(), cancellationToken);
+                }
+                catch (MySqlException e) when (ConfigDbCommands.IsLockWaitTimeout(e))
+                {
+                    throw new ConfigDbException(ConfigDbFailure.RestoreFailed,
+                        $"{master.Endpoint} could not drop {target.Database} before the restore: another session held a lock on one of its tables " +
+                        $"for more than {target.LockWaitSeconds} s ({e.Message}).",
+                        "End the session that holds the lock (an open transaction or LOCK TABLES; see SHOW PROCESSLIST), then run Restore-HotDbConfigDb; nothing was changed by the restore.", backup, e);
                 }
                 catch (MySqlException e)
                 {
@@ -208,12 +329,13 @@ namespace HotDb.Upgrade.ConfigDb
                 var arguments = new List<string> { client, "--defaults-extra-file=" + defaultsFile };
                 arguments.AddRange(ConnectionOptions(master.Endpoint));
                 arguments.Add("--default-character-set=utf8");
+                arguments.Add("--init-command=" + target.LockWaitStatement);
                 // The dump's replication statements would reconfigure replication on the master (or fail on a running
                 // replica, half way through); the data and the recorded position are all a restore needs.
                 var line = "sed -e '/^CHANGE MASTER TO /d' -e '/^CHANGE REPLICATION SOURCE TO /d' -e '/^SET GLOBAL gtid_slave_pos=/d' " +
                     ShellQuote.Quote(backup.Path) + " | " + ShellQuote.Join(arguments);
                 _log?.Invoke($"Running on {host.ComputerName}: {line}");
-                return host.Run(line, timeout: DumpTimeout);
+                return host.Run(line, timeout: DumpTimeout, cancellationToken: cancellationToken);
             });
             if (!result.Succeeded)
                 throw new ConfigDbException(ConfigDbFailure.RestoreFailed,
@@ -221,7 +343,7 @@ namespace HotDb.Upgrade.ConfigDb
                     $"Fix what the client reports and run Restore-HotDbConfigDb again; until then {target.Database} is incomplete.", backup);
 
             Report("Proving the restore with CHECKSUM TABLE", 85);
-            var now = Checksums(target, master);
+            var now = Checksums(target, master, cancellationToken);
             if (!SameChecksums(backup.Tables, now, out var difference))
                 throw new ConfigDbException(ConfigDbFailure.VerificationFailed,
                     $"After the restore {target.Database} differs from the backup: {difference}.",
@@ -243,7 +365,7 @@ namespace HotDb.Upgrade.ConfigDb
         }
 
         /// <summary>CHECKSUM TABLE ... EXTENDED of every base table of the target's database, by name.</summary>
-        internal static IReadOnlyList<TableChecksum> Checksums(ConfigDbTarget target, ConfigDbServer master)
+        internal static IReadOnlyList<TableChecksum> Checksums(ConfigDbTarget target, ConfigDbServer master, CancellationToken cancellationToken)
         {
             using (var connection = target.Open(master.Endpoint, null))
             {
@@ -262,7 +384,7 @@ namespace HotDb.Upgrade.ConfigDb
                 foreach (var table in tables)
                 {
                     using (var command = new MySqlCommand($"CHECKSUM TABLE {QuoteIdentifier(target.Database)}.{QuoteIdentifier(table)} EXTENDED", connection))
-                    using (var reader = command.ExecuteReader())
+                    using (var reader = ConfigDbCommands.Run(command, c => c.ExecuteReader(), cancellationToken))
                     {
                         reader.Read();
                         sums.Add(new TableChecksum(table, reader.IsDBNull(1) ? (long?)null : Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture)));
@@ -346,10 +468,10 @@ namespace HotDb.Upgrade.ConfigDb
             "--protocol=TCP", "--host=" + endpoint.Host, "--port=" + endpoint.Port.ToString(CultureInfo.InvariantCulture),
         };
 
-        private (long Size, string Sha256) Verify(IRemoteHost host, string path, object target)
+        private static (long Size, string Sha256) Verify(IRemoteHost host, string path, object target, CancellationToken cancellationToken)
         {
             var q = ShellQuote.Quote(path);
-            var facts = host.Run($"chmod 600 {q} && stat -c %s {q} && sha256sum {q} && tail -c 512 {q}");
+            var facts = host.Run($"chmod 600 {q} && stat -c %s {q} && sha256sum {q} && tail -c 512 {q}", cancellationToken: cancellationToken);
             if (!facts.Succeeded)
                 throw new ConfigDbException(ConfigDbFailure.InvalidBackup, $"Cannot read {host.ComputerName}:{path}: {facts.StandardError.Trim()}",
                     "Check that the backup file exists and is readable.", target);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Net;
+using System.Threading;
 using HotDb.Upgrade.Remote;
 using MySqlConnector;
 
@@ -56,6 +57,8 @@ namespace HotDb.Upgrade.ConfigDb
         Unreachable,
         NoWritableMaster,
         InvalidBackup,
+        BackupNotFound,
+        BackupOutdated,
         DumpFailed,
         RestoreFailed,
         VerificationFailed,
@@ -88,7 +91,7 @@ namespace HotDb.Upgrade.ConfigDb
         private readonly NetworkCredential _credential;
 
         public ConfigDbTarget(IEnumerable<ConfigDbEndpoint> endpoints, ConfigDbKind kind, string? database, NetworkCredential credential,
-            IRemoteHost? session = null, TimeSpan? connectTimeout = null)
+            IRemoteHost? session = null, TimeSpan? connectTimeout = null, TimeSpan? lockWaitTimeout = null)
         {
             Endpoints = endpoints.ToList();
             if (Endpoints.Count == 0) throw new ArgumentException("A ConfigDB needs at least one server.", nameof(endpoints));
@@ -100,7 +103,11 @@ namespace HotDb.Upgrade.ConfigDb
                 throw new ArgumentException("A ConfigDB password with a line break or NUL cannot be passed to mysqldump safely.", nameof(credential));
             Session = session;
             ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(10);
+            LockWaitTimeout = lockWaitTimeout ?? DefaultLockWaitTimeout;
+            if (LockWaitTimeout < TimeSpan.FromSeconds(1)) throw new ArgumentOutOfRangeException(nameof(lockWaitTimeout), lockWaitTimeout, "A lock wait timeout is at least one second.");
         }
+
+        public static readonly TimeSpan DefaultLockWaitTimeout = TimeSpan.FromSeconds(60);
 
         public IReadOnlyList<ConfigDbEndpoint> Endpoints { get; }
         public ConfigDbKind Kind { get; }
@@ -109,6 +116,17 @@ namespace HotDb.Upgrade.ConfigDb
         /// <summary>The ConfigDB's own host, where mysqldump runs by default; null to dump from this machine.</summary>
         public IRemoteHost? Session { get; }
         public TimeSpan ConnectTimeout { get; }
+        /// <summary>
+        /// How long any statement of ours waits for a metadata or row lock another session holds (the session's
+        /// lock_wait_timeout and innodb_lock_wait_timeout); the servers' defaults are a day and more.
+        /// </summary>
+        public TimeSpan LockWaitTimeout { get; }
+
+        internal int LockWaitSeconds => (int)Math.Max(1, Math.Ceiling(LockWaitTimeout.TotalSeconds));
+
+        /// <summary>The statement a mysql client session starts with to wait no longer for locks than ours do.</summary>
+        internal string LockWaitStatement =>
+            $"SET SESSION lock_wait_timeout = {LockWaitSeconds}, SESSION innodb_lock_wait_timeout = {LockWaitSeconds}";
 
         internal string Password => _credential.Password;
 
@@ -133,6 +151,7 @@ namespace HotDb.Upgrade.ConfigDb
             try
             {
                 connection.Open();
+                using (var limit = new MySqlCommand(LockWaitStatement, connection)) limit.ExecuteNonQuery();
                 return connection;
             }
             catch (MySqlException e)
@@ -157,5 +176,31 @@ namespace HotDb.Upgrade.ConfigDb
         }
 
         public override string ToString() => $"{Database}@{string.Join(",", Endpoints)}";
+    }
+
+    internal static class ConfigDbCommands
+    {
+        /// <summary>
+        /// Runs <paramref name="execute"/> so that cancelling <paramref name="cancellationToken"/> stops the statement on the
+        /// server (KILL QUERY) and surfaces as <see cref="OperationCanceledException"/>.
+        /// </summary>
+        public static T Run<T>(MySqlCommand command, Func<MySqlCommand, T> execute, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using (cancellationToken.Register(command.Cancel))
+            {
+                try
+                {
+                    return execute(command);
+                }
+                catch (MySqlException e) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException($"Cancelled: {command.CommandText}", e, cancellationToken);
+                }
+            }
+        }
+
+        /// <summary>ER_LOCK_WAIT_TIMEOUT: a metadata or row lock was not granted within the session's lock wait timeout.</summary>
+        public static bool IsLockWaitTimeout(MySqlException e) => e.Number == 1205;
     }
 }

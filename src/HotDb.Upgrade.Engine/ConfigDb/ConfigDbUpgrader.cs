@@ -112,11 +112,12 @@ namespace HotDb.Upgrade.ConfigDb
             {
                 var ledger = new UpgradeLedger(connection);
                 var applied = CheckLedger(ledger.Entries(target.Database), plan);
-                ledger.Ensure();
                 var taken = backup();
                 if (!string.Equals(taken.Database, target.Database, StringComparison.Ordinal))
                     throw new ConfigDbException(ConfigDbFailure.InvalidBackup,
                         $"The backup {taken.Path} holds {taken.Database}, not {target.Database}.", "Give a backup of the ConfigDB being upgraded.", taken);
+                RefuseOutdated(taken, ConfigDbBackupService.Checksums(target, master, cancellationToken));
+                ledger.Ensure();
                 var context = new Context(target, taken, connection, ledger, applied, autoRestore, _backups,
                     Guid.NewGuid().ToString("N"), $"{Environment.UserName}@{Environment.MachineName} as {CurrentUser(connection)}");
                 var stages = new List<UpgradeStage<Context>> { new GuardStage() };
@@ -124,6 +125,19 @@ namespace HotDb.Upgrade.ConfigDb
                 var run = new StageRunner<Context>(stages, observer).Run(target.ToString(), context, cancellationToken);
                 return new ConfigDbUpgradeResult(plan, master, taken, run) { Restored = context.Restored };
             }
+        }
+
+        /// <summary>
+        /// A restore after a failure must not lose what was written after the backup: the live tables must still be
+        /// exactly what the backup recorded.
+        /// </summary>
+        internal static void RefuseOutdated(ConfigDbBackup backup, IReadOnlyList<TableChecksum> live)
+        {
+            if (ConfigDbBackupService.SameChecksums(backup.Tables, live, out var difference)) return;
+            throw new ConfigDbException(ConfigDbFailure.BackupOutdated,
+                $"The ConfigDB changed since the backup {backup.ComputerName}:{backup.Path} was taken ({backup.Time:yyyy-MM-dd HH:mm:ss}): {difference}. " +
+                "Restoring it after a failure would lose those changes; nothing was changed.",
+                "Take a fresh backup with Backup-HotDbConfigDb (or run without -Backup, which takes one), then run the upgrade again.", backup);
         }
 
         /// <summary>Versions already applied with the same checksum; a different checksum refuses the whole run.</summary>
@@ -231,12 +245,22 @@ namespace HotDb.Upgrade.ConfigDb
                     progress.Report($"statement {i + 1} of {statements.Count} (line {statement.Line})", statements.Count == 0 ? 100 : i * 100 / statements.Count);
                     try
                     {
-                        using (var command = new MySqlCommand(statement.Text, context.Connection)) command.ExecuteNonQuery();
+                        using (var command = new MySqlCommand(statement.Text, context.Connection))
+                            ConfigDbCommands.Run(command, c => c.ExecuteNonQuery(), cancellationToken);
+                    }
+                    catch (OperationCanceledException e)
+                    {
+                        var error = $"{_script.Name} line {statement.Line} column {statement.Column}: statement {i + 1} was cancelled (stopped on the server with KILL QUERY).";
+                        context.Ledger.Record(context.RunId, context.Target.Database, _script, false, start, DateTime.Now, context.AppliedBy, error);
+                        throw new StageFailedException(error, "Run Invoke-HotDbConfigDbUpgrade again when the ConfigDB may be upgraded.", e);
                     }
                     catch (MySqlException e)
                     {
                         var error = $"{_script.Name} line {statement.Line} column {statement.Column}: the server refused statement {i + 1} " +
-                            $"with error {e.Number} ({e.SqlState}): {e.Message}";
+                            $"with error {e.Number} ({e.SqlState}): {e.Message}" +
+                            (ConfigDbCommands.IsLockWaitTimeout(e)
+                                ? $" Another session held a lock on the table for more than {context.Target.LockWaitSeconds} s (an open transaction, LOCK TABLES or a long query); the statement timed out."
+                                : "");
                         context.Ledger.Record(context.RunId, context.Target.Database, _script, false, start, DateTime.Now, context.AppliedBy, error);
                         throw new StageFailedException(error,
                             "Keep the error, the scripts and the backup for the vendor; fix the script or the ConfigDB and run the upgrade again.", e);

@@ -60,8 +60,9 @@ namespace HotDb.Upgrade.ConfigDb
     /// Reads the vendor's ConfigDB upgrade scripts from a folder. A script is named
     /// <c>hotdb_config_&lt;version&gt;[_&lt;words&gt;].sql</c> (compute nodes) or
     /// <c>hotdb_cloud_config_&lt;version&gt;[_&lt;words&gt;].sql</c> (management platform), where the version is the
-    /// one the script upgrades to (2 to 4 dotted numbers); '-' may replace '_'. Every other .sql file, a name with
-    /// a second version or a date (a backup's name), and two scripts for one version are refused.
+    /// one the script upgrades to (2 to 4 dotted numbers); '-' may replace '_'. Every other .sql file (the extension
+    /// in any case), a name with a second version or a date (a backup's name), two scripts for one version, a link
+    /// out of the folder and a script that is not UTF-8 or UTF-16 with a BOM are refused (<see cref="ScriptFiles"/>).
     /// </summary>
     public static class UpgradeScriptCatalog
     {
@@ -110,20 +111,22 @@ namespace HotDb.Upgrade.ConfigDb
         public static IReadOnlyList<UpgradeScript> Load(string folder)
         {
             if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"The scripts folder '{folder}' does not exist.");
-            var problems = new List<string>();
             var scripts = new List<UpgradeScript>();
-            foreach (var path in Directory.GetFiles(folder, "*.sql").OrderBy(p => p, StringComparer.Ordinal))
+            var paths = ScriptFiles.InFolder(folder, out var refused);
+            var problems = refused.Select(r => r.Message).ToList();
+            foreach (var path in paths)
             {
                 if (!TryParseName(path, out var kind, out var version, out var problem)) { problems.Add(problem!); continue; }
-                var bytes = File.ReadAllBytes(path);
                 try
                 {
-                    var statements = MySqlScriptSplitter.Split(Decode(bytes), System.IO.Path.GetFileName(path));
+                    var bytes = ScriptFiles.ReadBytes(path);
+                    var name = System.IO.Path.GetFileName(path);
+                    var statements = MySqlScriptSplitter.Split(ScriptFiles.Decode(bytes, name), name);
                     scripts.Add(new UpgradeScript(path, kind, version!, Sha256(bytes), statements));
                 }
-                catch (SqlSyntaxException e)
+                catch (Exception e) when (e is SqlSyntaxException || e is ScriptFileException)
                 {
-                    problems.Add($"{e.Message}");
+                    problems.Add(e.Message);
                 }
             }
             foreach (var twins in scripts.GroupBy(s => (s.Kind, s.Version)).Where(g => g.Count() > 1))
@@ -140,8 +143,6 @@ namespace HotDb.Upgrade.ConfigDb
             if (to < from) throw new ArgumentException($"The target version {to} is older than the current version {from}; a ConfigDB is never downgraded by script.");
             return scripts.Where(s => s.Kind == kind && s.Version > from && s.Version <= to).OrderBy(s => s.Version).ToList();
         }
-
-        internal static string Decode(byte[] bytes) => new UTF8Encoding(false, throwOnInvalidBytes: false).GetString(bytes);
 
         internal static string Sha256(byte[] bytes)
         {

@@ -51,7 +51,7 @@ namespace HotDb.Upgrade.Commands
             {
                 var service = new ConfigDbBackupService(Verbose, BackupProgress.For(this, $"Backing up {target.Database}"));
                 var destination = Destination is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination);
-                WriteObject(service.Backup(target, host, version, Directory, destination));
+                WriteObject(service.Backup(target, host, version, Directory, destination, Cancellation));
             }
             catch (Exception e) when (!(e is PipelineStoppedException))
             {

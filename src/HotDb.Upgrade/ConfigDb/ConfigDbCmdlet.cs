@@ -1,15 +1,41 @@
 using System;
 using System.Management.Automation;
+using System.Threading;
 using HotDb.Upgrade.ConfigDb;
 using HotDb.Upgrade.Stages;
 using HotDb.Upgrade.Versioning;
 
 namespace HotDb.Upgrade.Commands
 {
-    /// <summary>What the ConfigDB cmdlets share: engine errors as ErrorRecords, engine messages as verbose output.</summary>
+    /// <summary>
+    /// What the ConfigDB cmdlets share: engine errors as ErrorRecords, engine messages as verbose output, and Ctrl+C
+    /// (StopProcessing) as the cancellation token every engine call takes.
+    /// </summary>
     public abstract class ConfigDbCmdlet : HotDbCmdlet
     {
-        internal void Verbose(string message) => WriteVerbose(message);
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+
+        /// <summary>Cancelled when the pipeline is stopped.</summary>
+        internal CancellationToken Cancellation => _stop.Token;
+
+        protected override void StopProcessing() => _stop.Cancel();
+
+        // Once the pipeline is stopping every Write* throws; the engine may still be restoring a backup, which must not be cut short by a message.
+        internal void Verbose(string message) => WhileRunning(() => WriteVerbose(message));
+
+        internal void Progress(ProgressRecord record) => WhileRunning(() => WriteProgress(record));
+
+        private void WhileRunning(Action write)
+        {
+            if (Stopping) return;
+            try
+            {
+                write();
+            }
+            catch (PipelineStoppedException)
+            {
+            }
+        }
 
         internal ErrorRecord ToErrorRecord(Exception error, object? target)
         {
@@ -47,6 +73,8 @@ namespace HotDb.Upgrade.Commands
                 case ConfigDbFailure.Unreachable: return ErrorCategory.ConnectionError;
                 case ConfigDbFailure.NoWritableMaster: return ErrorCategory.ResourceUnavailable;
                 case ConfigDbFailure.InvalidBackup: return ErrorCategory.InvalidData;
+                case ConfigDbFailure.BackupNotFound: return ErrorCategory.ObjectNotFound;
+                case ConfigDbFailure.BackupOutdated: return ErrorCategory.InvalidData;
                 case ConfigDbFailure.LedgerMismatch: return ErrorCategory.InvalidData;
                 case ConfigDbFailure.VerificationFailed: return ErrorCategory.InvalidResult;
                 default: return ErrorCategory.OperationStopped;
@@ -72,7 +100,7 @@ namespace HotDb.Upgrade.Commands
         {
             _index = index;
             _count = count;
-            _cmdlet.WriteProgress(new ProgressRecord(1, _activity, $"{stage}: {description}") { PercentComplete = (index - 1) * 100 / Math.Max(1, count) });
+            _cmdlet.Progress(new ProgressRecord(1, _activity, $"{stage}: {description}") { PercentComplete = (index - 1) * 100 / Math.Max(1, count) });
             _cmdlet.Verbose($"[{index}/{count}] {stage}: {description}");
         }
 
@@ -80,7 +108,7 @@ namespace HotDb.Upgrade.Commands
         {
             var record = new ProgressRecord(2, stage, status) { ParentActivityId = 1 };
             if (percent >= 0) record.PercentComplete = Math.Min(100, percent);
-            _cmdlet.WriteProgress(record);
+            _cmdlet.Progress(record);
         }
 
         public void StageNote(string target, string stage, string message) => _cmdlet.Verbose($"{stage}: {message}");
@@ -89,14 +117,14 @@ namespace HotDb.Upgrade.Commands
         {
             _cmdlet.Verbose($"{result.Stage}: {result.Status}{(result.Error != null ? " - " + result.Error : "")}");
             if (_index >= _count)
-                _cmdlet.WriteProgress(new ProgressRecord(1, _activity, "done") { RecordType = ProgressRecordType.Completed });
+                _cmdlet.Progress(new ProgressRecord(1, _activity, "done") { RecordType = ProgressRecordType.Completed });
         }
     }
 
     internal static class BackupProgress
     {
         public static Action<string, int> For(ConfigDbCmdlet cmdlet, string activity) =>
-            (status, percent) => cmdlet.WriteProgress(new ProgressRecord(3, activity, status)
+            (status, percent) => cmdlet.Progress(new ProgressRecord(3, activity, status)
             {
                 PercentComplete = percent,
                 RecordType = percent >= 100 ? ProgressRecordType.Completed : ProgressRecordType.Processing,

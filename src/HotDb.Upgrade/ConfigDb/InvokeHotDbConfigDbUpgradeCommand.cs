@@ -84,8 +84,9 @@ namespace HotDb.Upgrade.Commands
                 var backups = new ConfigDbBackupService(Verbose, BackupProgress.For(this, $"Backing up {target.Database}"));
                 var upgrader = new ConfigDbUpgrader(backups, Verbose);
                 var result = upgrader.Run(target, plan,
-                    () => Backup ?? backups.Backup(target, BackupHotDbConfigDbCommand.HostFor(this, target, BackupMethod), from, BackupDirectory),
-                    !NoAutoRestore, new ProgressObserver(this, $"Upgrading {target.Database} to {to}"));
+                    () => Backup ?? backups.Backup(target, BackupHotDbConfigDbCommand.HostFor(this, target, BackupMethod), from, BackupDirectory,
+                        cancellationToken: Cancellation),
+                    !NoAutoRestore, new ProgressObserver(this, $"Upgrading {target.Database} to {to}"), Cancellation);
                 foreach (var skipped in result.Skipped) WriteVerbose($"{skipped}: already applied with the same SHA-256 (ledger); skipped.");
                 WriteObject(result);
                 if (!result.Succeeded)

@@ -42,6 +42,11 @@ namespace HotDb.Upgrade.Commands
         [ValidateRange(1, 600)]
         public int ConnectTimeoutSeconds { get; set; } = 10;
 
+        /// <summary>How long each statement waits for a lock another session holds before it fails.</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int LockWaitTimeoutSeconds { get; set; } = (int)ConfigDbTarget.DefaultLockWaitTimeout.TotalSeconds;
+
         protected override void ProcessRecord()
         {
             try
@@ -49,7 +54,7 @@ namespace HotDb.Upgrade.Commands
                 var endpoints = ComputerName.Select(c => ConfigDbEndpoint.Parse(c, Port)).ToList();
                 var kind = (ConfigDbKind)Enum.Parse(typeof(ConfigDbKind), Kind, ignoreCase: true);
                 WriteObject(new ConfigDbTarget(endpoints, kind, Database, Credential.GetNetworkCredential(), Session,
-                    TimeSpan.FromSeconds(ConnectTimeoutSeconds)));
+                    TimeSpan.FromSeconds(ConnectTimeoutSeconds), TimeSpan.FromSeconds(LockWaitTimeoutSeconds)));
             }
             catch (Exception e) when (e is FormatException || e is ArgumentException)
             {

@@ -23,6 +23,13 @@ namespace HotDb.Upgrade.Commands
         {
             var backup = Backup!;
             var target = ConfigDb ?? backup.ConfigDb;
+            if (target is null)
+            {
+                ThrowHotDbError(new ArgumentException($"The backup {backup} was read from its sidecar without a ConfigDB; there is no login to restore it with."),
+                    "ConfigDbMissing", ErrorCategory.InvalidArgument, backup,
+                    "Give -ConfigDb (New-HotDbConfigDb), here or to Get-HotDbConfigDbBackup.");
+                return;
+            }
             if (!string.Equals(target.Database, backup.Database, StringComparison.Ordinal))
                 ThrowHotDbError(new ArgumentException($"The backup holds {backup.Database}; -ConfigDb names {target.Database}."), "DatabaseMismatch",
                     ErrorCategory.InvalidArgument, target, "Restore a backup into a ConfigDB with the same database name.");
@@ -33,7 +40,7 @@ namespace HotDb.Upgrade.Commands
             try
             {
                 var service = new ConfigDbBackupService(Verbose, BackupProgress.For(this, $"Restoring {target.Database}"));
-                WriteObject(service.Restore(backup, target));
+                WriteObject(service.Restore(backup, target, cancellationToken: Cancellation));
             }
             catch (Exception e) when (!(e is PipelineStoppedException))
             {

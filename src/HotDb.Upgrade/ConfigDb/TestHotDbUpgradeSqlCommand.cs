@@ -30,8 +30,16 @@ namespace HotDb.Upgrade.Commands
             foreach (var item in Path)
             {
                 var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(item);
-                if (System.IO.Directory.Exists(full)) _files.AddRange(System.IO.Directory.GetFiles(full, "*.sql"));
-                else if (File.Exists(full)) _files.Add(full);
+                if (System.IO.Directory.Exists(full))
+                {
+                    var files = ScriptFiles.InFolder(full, out var refused);
+                    foreach (var link in refused)
+                        WriteHotDbError(link, "UpgradeSqlLinkOutsideFolder", ErrorCategory.SecurityError, link.File,
+                            "Copy the script into the folder (or check the file given by name); a folder is checked as a whole.");
+                    if (files.Count == 0 && refused.Count == 0) WriteWarning($"The folder '{item}' holds no .sql file; nothing was checked there.");
+                    foreach (var file in files) AddRegularFile(file);
+                }
+                else if (File.Exists(full)) AddRegularFile(full);
                 else
                     WriteHotDbError(new FileNotFoundException($"'{item}' is neither a file nor a folder.", full), "UpgradeSqlNotFound",
                         ErrorCategory.ObjectNotFound, item, "Give the path of a script or of a folder of scripts.");
@@ -40,21 +48,57 @@ namespace HotDb.Upgrade.Commands
 
         protected override void EndProcessing()
         {
-            if (_files.Count == 0) return;
+            var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var file in _files.Distinct(StringComparer.Ordinal))
+            {
+                try
+                {
+                    texts[file] = ScriptFiles.Decode(ScriptFiles.ReadBytes(file), file);
+                }
+                catch (ScriptFileException e)
+                {
+                    WriteHotDbError(e, "UpgradeSqlNotReadable", ErrorCategory.InvalidData, file,
+                        "Give the vendor's script as it was delivered: a text file of at most 16 MiB, in UTF-8 or UTF-16 with a byte order mark.");
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    WriteHotDbError(e, "UpgradeSqlNotReadable", ErrorCategory.ReadError, file, "Check that the file exists and may be read.");
+                }
+            }
+            if (texts.Count == 0) return;
             // Each upgrade chain (compute node, management platform) is read in version order, so that a column the
             // chain added earlier is known when a later script widens it; other files follow by name.
-            var chains = _files.Distinct(StringComparer.Ordinal)
+            var chains = texts.Keys
                 .Select(f => (File: f, Named: UpgradeScriptCatalog.TryParseName(f, out var kind, out var version, out _), Kind: kind, Version: version))
                 .GroupBy(f => f.Named ? f.Kind.ToString() : "other")
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => g.OrderBy(f => f.Version).ThenBy(f => f.File, StringComparer.Ordinal).Select(f => f.File).ToList());
-            var reports = chains.Select(chain => UpgradeSqlAnalyzer.Analyze(chain.Select(f =>
-                new KeyValuePair<string, string>(f, File.ReadAllText(f))))).ToList();
+            var reports = chains.Select(chain => UpgradeSqlAnalyzer.Analyze(chain.Select(f => new KeyValuePair<string, string>(f, texts[f])))).ToList();
             var report = new UpgradeSqlReport(reports.SelectMany(r => r.Files).ToList(), reports.Sum(r => r.StatementCount),
                 reports.SelectMany(r => r.Findings).ToList());
             foreach (var finding in report.Findings) WriteVerbose(finding.ToString());
             if (AsJson) WriteObject(report.ToJson());
             else WriteObject(report);
+        }
+
+        /// <summary>Refuses a device, pipe or socket before it is opened: /dev/zero never ends, a pipe blocks.</summary>
+        private void AddRegularFile(string path)
+        {
+            var kind = FileKind(path);
+            if (kind is null || kind == "File") _files.Add(path);
+            else
+                WriteHotDbError(new IOException($"'{path}' is a {kind}, not a regular file."), "UpgradeSqlNotAFile", ErrorCategory.InvalidArgument, path,
+                    "Give a script file or a folder of scripts.");
+        }
+
+        // PowerShell 7 reports the Unix file type (UnixStat.ItemType) of what a link leads to; Windows PowerShell has none, nor devices to fear.
+        private string? FileKind(string path)
+        {
+            var item = InvokeProvider.Item.Get(new[] { path }, true, true).FirstOrDefault();
+            if (item?.Properties["ResolvedTarget"]?.Value is string target && target.Length > 0 && target != path)
+                item = InvokeProvider.Item.Get(new[] { target }, true, true).FirstOrDefault();
+            var stat = item?.Properties["UnixStat"]?.Value;
+            return stat is null ? null : PSObject.AsPSObject(stat).Properties["ItemType"]?.Value?.ToString();
         }
     }
 }

@@ -102,7 +102,7 @@ function Invoke-SimConfigDbStep($ConfigDbHosts, [string] $Packages) {
         $type = if ([version]$version -ge [version]'2.5.4') { "'NORMAL'" } else { '0' }
         $dataSources = @($all | Where-Object { 'backup' -in $_.Roles -or 'listener' -in $_.Roles })
         [void]$sql.AppendLine("CREATE DATABASE IF NOT EXISTS $($target.Database);").AppendLine("USE $($target.Database);")
-        [void]$sql.AppendLine((Get-Content (Join-Path $Packages "configdb-upgrade/hotdb_config-initial-$version.sql") -Raw))
+        [void]$sql.AppendLine((Get-Content (Join-Path $Packages "configdb-initial/hotdb_config-initial-$version.sql") -Raw))
         [void]$sql.AppendLine("INSERT INTO hotdb_logic_db (id, name) VALUES (1, 'LOGIC1');")
         $i = 0
         foreach ($ds in $dataSources) {
@@ -115,7 +115,7 @@ function Invoke-SimConfigDbStep($ConfigDbHosts, [string] $Packages) {
     if ($management) {
         $version = Get-SimVersion $management '2.5.3'
         [void]$sql.AppendLine('USE hotdb_cloud_config;')
-        [void]$sql.AppendLine((Get-Content (Join-Path $Packages "configdb-upgrade/hotdb_cloud_config-initial-$version.sql") -Raw))
+        [void]$sql.AppendLine((Get-Content (Join-Path $Packages "configdb-initial/hotdb_cloud_config-initial-$version.sql") -Raw))
     }
     Invoke-SimHost $configDb.Name 'mariadb' $sql.ToString() | Out-Null
 }

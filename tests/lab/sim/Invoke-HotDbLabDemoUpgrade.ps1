@@ -47,18 +47,13 @@ try {
         "GRANT ALL ON *.* TO 'upgrader'@'%' WITH GRANT OPTION;")
     if ($grant.ExitCode -ne 0) { throw "Creating the demo's ConfigDB login failed: $($grant.Error)" }
 
-    # The lab ships its ConfigDB steps as <schema>-upgrade-<from>-to-<to>.sql; the catalog wants one version per file.
-    $scripts = New-Item -ItemType Directory -Path (Join-Path ([IO.Path]::GetTempPath()) "hotdb-demo-sql-$PID") -Force
-    foreach ($file in Get-ChildItem (Join-Path $packages 'configdb-upgrade') -Filter 'hotdb_config-upgrade-*.sql') {
-        Copy-Item $file.FullName (Join-Path $scripts "hotdb_config_$(($file.BaseName -split '-to-')[-1]).sql")
-    }
+    $scripts = Get-Item (Join-Path $packages 'configdb-upgrade')
 
     $log = Join-Path $state "demo-upgrade-$NodeName.log"
     & (Join-Path (Split-Path $module) 'runbooks/Update-HotDbSingleNode.ps1') -ComputerName $node.Address -Credential $root `
         -KeyFile $node.RootKeyPath -KnownHostsPath $node.KnownHostsPath -Package $package -ScriptsPath $scripts.FullName `
         -ConfigDbCredential ([pscredential]::new('upgrader', (ConvertTo-SecureString $secret -AsPlainText -Force))) -LogPath $log
     $exitCode = $LASTEXITCODE
-    Remove-Item $scripts -Recurse -Force
 
     $after = Get-HotDbComputeNode -Session $session
     Write-Demo "Runbook exit code $exitCode; $NodeName now runs HotDB $($after.Version)"

@@ -74,7 +74,7 @@ function Invoke-SimMariaDb($Db, [string] $Sql, [string] $Database, [string] $Fil
 <# Creates a ConfigDB at a release's schema, with a LogicDB and the given number of data nodes. #>
 function New-SimConfigDb($Db, [string] $Name, [string] $Packages, [string] $Schema = 'hotdb_config', [string] $Version, [int] $DataNodes = 2) {
     Invoke-SimMariaDb $Db "CREATE DATABASE $Name; CREATE USER IF NOT EXISTS 'hotdb_config'@'%' IDENTIFIED BY 'hotdb_config'; GRANT ALL ON $Name.* TO 'hotdb_config'@'%';" | Out-Null
-    Invoke-SimMariaDb $Db -Database $Name -File (Join-Path $Packages "configdb-upgrade/$Schema-initial-$Version.sql") | Out-Null
+    Invoke-SimMariaDb $Db -Database $Name -File (Join-Path $Packages "configdb-initial/$Schema-initial-$Version.sql") | Out-Null
     if ($Schema -eq 'hotdb_config') {
         $type = if ([version]$Version -ge [version]'2.5.4') { "'NORMAL'" } else { '0' }
         $rows = (1..$DataNodes | ForEach-Object { "($_, 'dn_$_', $type)" }) -join ','

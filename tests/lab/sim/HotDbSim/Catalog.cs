@@ -19,8 +19,11 @@ public sealed record Release(string Component, string Version, string BuildDate,
 /// <summary>A ConfigDB upgrade step shipped by the vendor.</summary>
 public sealed record UpgradeStep(string Schema, string From, string To, string Sql)
 {
-    /// <summary>The documented file name: schema, from-version, to-version.</summary>
-    public string FileName => $"{Schema}-upgrade-{From}-to-{To}.sql";
+    /// <summary>
+    /// The name Invoke-HotDbConfigDbUpgrade reads (src/HotDb.Upgrade.Engine/ConfigDb/UpgradeScriptCatalog.cs):
+    /// schema and the version the step upgrades to; the vendor documents no naming of its own.
+    /// </summary>
+    public string FileName => $"{Schema}_{To}.sql";
 }
 
 /// <summary>

@@ -61,8 +61,10 @@ public static class PackageBuilder
 
         var sql = System.IO.Directory.CreateDirectory(Path.Combine(output, "configdb-upgrade")).FullName;
         foreach (var step in Catalog.ConfigSteps.Concat(Catalog.CloudSteps)) System.IO.File.WriteAllText(Path.Combine(sql, step.FileName), SqlFile(step));
-        foreach (var r in Catalog.ComputeNodes) System.IO.File.WriteAllText(Path.Combine(sql, $"hotdb_config-initial-{r.Version}.sql"), Catalog.InitialSchema(r) + "\n");
-        foreach (var r in Catalog.Managements) System.IO.File.WriteAllText(Path.Combine(sql, $"hotdb_cloud_config-initial-{r.Version}.sql"), Catalog.InitialSchema(r) + "\n");
+        // Initial schemas live apart, so configdb-upgrade/ holds upgrade scripts only and is a valid -Path as it is.
+        var initial = System.IO.Directory.CreateDirectory(Path.Combine(output, "configdb-initial")).FullName;
+        foreach (var r in Catalog.ComputeNodes) System.IO.File.WriteAllText(Path.Combine(initial, $"hotdb_config-initial-{r.Version}.sql"), Catalog.InitialSchema(r) + "\n");
+        foreach (var r in Catalog.Managements) System.IO.File.WriteAllText(Path.Combine(initial, $"hotdb_cloud_config-initial-{r.Version}.sql"), Catalog.InitialSchema(r) + "\n");
         Console.WriteLine($"packages written to {output}");
         return 0;
     }
