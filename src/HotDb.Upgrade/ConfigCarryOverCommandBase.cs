@@ -109,11 +109,11 @@ namespace HotDb.Upgrade.Commands
         protected void WritePlanError(ConfigFilePlan plan)
         {
             var error = plan.Error!;
-            if (error is ConfigFormatException)
-                WriteHotDbError(error, "ConfigFileMalformed", ErrorCategory.InvalidData, plan.NewFile,
+            if (error is ConfigFormatException malformed)
+                WriteHotDbError(error, "ConfigFileMalformed", ErrorCategory.InvalidData, malformed.File,
                     "Fix the file named in the message (it must be well-formed and UTF-8), or merge this file by hand.");
             else
-                WriteHotDbError(error, "ConfigFileUnreadable", ErrorCategory.ReadError, plan.NewFile,
+                WriteHotDbError(error, "ConfigFileUnreadable", ErrorCategory.ReadError, (error as FileNotFoundException)?.FileName ?? plan.NewFile,
                     "Check that the file exists in both installs and that the session's user may read it.");
         }
     }

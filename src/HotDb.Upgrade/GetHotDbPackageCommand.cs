@@ -19,12 +19,12 @@ namespace HotDb.Upgrade.Commands
         {
             foreach (var path in Path)
             {
-                if (HotDbPackage.TryParse(path, out var package))
+                if (HotDbPackage.TryParse(path, out var package, out var problem))
                 {
                     WriteObject(package);
                     continue;
                 }
-                WriteHotDbError(new FormatException($"'{System.IO.Path.GetFileName(path)}' is not a HotDB package name."),
+                WriteHotDbError(new FormatException(problem),
                     "PackageNameNotRecognised", ErrorCategory.InvalidArgument, path,
                     $"Use the vendor's file name unchanged: {HotDbPackage.ExpectedPatterns}.");
             }

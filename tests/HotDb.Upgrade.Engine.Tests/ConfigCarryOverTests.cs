@@ -64,25 +64,98 @@ namespace HotDb.Upgrade.Tests
         {
             var target = Path.Combine(_root, "new/conf/server.xml");
             var original = File.ReadAllBytes(target);
-            var now = new DateTime(2026, 11, 25, 13, 0, 0, DateTimeKind.Utc);
+            var now = new DateTime(2026, 11, 25, 13, 0, 0, 250, DateTimeKind.Utc);
+            var taken = target + ".hotdb-upgrade-20261125130000250.bak";
+            File.WriteAllText(taken, "someone else's backup");
 
             var plan = ConfigCarryOver.Plan(_host, Request())[0];
             var backup = ConfigCarryOver.Apply(_host, plan, now);
 
-            Assert.Equal(target + ".hotdb-upgrade-20261125130000.bak", backup);
+            Assert.Equal(target + ".hotdb-upgrade-20261125130000250-1.bak", backup);
+            Assert.Equal("someone else's backup", File.ReadAllText(taken));
             Assert.Equal(original, File.ReadAllBytes(backup));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(backup));
             Assert.Contains("<property name=\"processors\">32</property>", File.ReadAllText(target));
             Assert.All(plan.Result!.Changes, c => Assert.Equal(backup, c.BackupPath));
-
-            // Same second again (after restoring the original): the existing backup is kept, the file is not touched.
-            ConfigCarryOver.Restore(_host, target, backup);
-            Assert.Equal(original, File.ReadAllBytes(target));
-            var again = ConfigCarryOver.Plan(_host, Request())[0];
-            var error = Assert.Throws<IOException>(() => ConfigCarryOver.Apply(_host, again, now));
-            Assert.Contains("must not exist yet", error.Message);
-            Assert.Equal(original, File.ReadAllBytes(target));
             Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(target)!, "*hotdb-upgrade-tmp-*"));
+        }
+
+        [Fact]
+        public void Two_backups_of_one_file_in_the_same_second_both_succeed_with_distinct_names()
+        {
+            // The upgrade's carry-over and its JDK edit both rewrite bin/hotdb_server, often within one second.
+            var script = Path.Combine(_root, "new/bin/hotdb_server");
+            var now = DateTime.UtcNow;
+            var first = ConfigCarryOver.PlanJdk(_host, script, "/usr/local/jdk8/a/bin/java", "1.8.0_252");
+            var beforeFirst = File.ReadAllBytes(script);
+            var firstBackup = ConfigCarryOver.Apply(_host, first, now);
+            var second = ConfigCarryOver.PlanJdk(_host, script, "/usr/local/jdk8/b/bin/java", "1.8.0_262");
+            var beforeSecond = File.ReadAllBytes(script);
+            var secondBackup = ConfigCarryOver.Apply(_host, second, now);
+
+            Assert.NotEqual(firstBackup, secondBackup);
+            Assert.Equal(beforeFirst, File.ReadAllBytes(firstBackup));
+            Assert.Equal(beforeSecond, File.ReadAllBytes(secondBackup));
+            Assert.Contains("\nJAVA_BIN=/usr/local/jdk8/b/bin/java\n", File.ReadAllText(script));
+            Assert.All(new[] { firstBackup, secondBackup }, b => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(b)));
+
+            ConfigCarryOver.Restore(_host, script, firstBackup);
+            Assert.Equal(beforeFirst, File.ReadAllBytes(script));
+        }
+
+        [Fact]
+        public void Apply_writes_through_a_symbolic_link_and_keeps_it()
+        {
+            // Some sites keep conf/server.xml elsewhere and link it into the install.
+            var link = Path.Combine(_root, "new/conf/server.xml");
+            var shared = Path.Combine(_root, "shared-server.xml");
+            File.Move(link, shared);
+            File.CreateSymbolicLink(link, "../../shared-server.xml");
+            var original = File.ReadAllBytes(shared);
+
+            var plan = ConfigCarryOver.Plan(_host, Request())[0];
+            var backup = ConfigCarryOver.Apply(_host, plan, DateTime.UtcNow);
+
+            Assert.Equal("../../shared-server.xml", new FileInfo(link).LinkTarget);
+            Assert.Contains("<property name=\"processors\">32</property>", File.ReadAllText(shared));
+            Assert.Equal(original, File.ReadAllBytes(backup));
+            Assert.Null(new FileInfo(backup).LinkTarget);
+            Assert.Empty(Directory.GetFiles(_root, "*hotdb-upgrade-tmp-*", SearchOption.AllDirectories));
+
+            ConfigCarryOver.Restore(_host, link, backup);
+            Assert.Equal("../../shared-server.xml", new FileInfo(link).LinkTarget);
+            Assert.Equal(original, File.ReadAllBytes(shared));
+        }
+
+        [Fact]
+        public void A_malformed_old_file_is_reported_under_the_old_path()
+        {
+            var oldXml = Path.Combine(_root, "old/conf/server.xml");
+            File.WriteAllText(oldXml, "<hotdb:server xmlns:hotdb=\"http://cn.hotpu/\"><system>");
+            var plan = ConfigCarryOver.Plan(_host, Request())[0];
+            var error = Assert.IsType<ConfigFormatException>(plan.Error);
+            Assert.Equal(oldXml, error.File);
+            Assert.StartsWith(oldXml + ": is not well-formed XML", error.Message);
+        }
+
+        [Fact]
+        public void Files_named_as_different_kinds_are_refused_before_reading()
+        {
+            var request = Request(pristine: false);
+            request.OldPath = Path.Combine(_root, "old/conf/server.xml");
+            request.NewPath = Path.Combine(_root, "new/conf/log4j2.xml");
+            var error = Assert.Throws<ArgumentException>(() => ConfigCarryOver.Plan(_host, request));
+            Assert.Contains("compare files of the same kind", error.Message);
+
+            // Names that do not tell: the content does.
+            var renamed = Path.Combine(_root, "old-log4j2.copy");
+            File.Copy(Path.Combine(_root, "old/conf/log4j2.xml"), renamed);
+            request.OldPath = renamed;
+            request.NewPath = Path.Combine(_root, "new/conf/server.xml");
+            var plan = Assert.Single(ConfigCarryOver.Plan(_host, request));
+            var malformed = Assert.IsType<ConfigFormatException>(plan.Error);
+            Assert.Equal(renamed, malformed.File);
+            Assert.Contains("not a server.xml", malformed.Message);
         }
 
         [Fact]

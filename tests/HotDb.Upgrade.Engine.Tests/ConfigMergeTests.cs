@@ -189,16 +189,85 @@ namespace HotDb.Upgrade.Tests
             Assert.Equal(fresh.Replace("<property name=\"VIP\" />", "<property name=\"VIP\">198.18.0.100</property>"), result.MergedText);
         }
 
+        // The vendor's template sets bakUrl, bakUsername and bakPassword twice: the slave ConfigDB, then the MGR ConfigDB.
+        internal static string WithMgrConfigDb(string xml, string url, string user, string password) =>
+            xml.Replace("    </system>",
+                $"        <property name=\"bakUrl\">{url}</property><!-- MGR ConfigDB address -->\n" +
+                $"        <property name=\"bakUsername\">{user}</property>\n" +
+                $"        <property name=\"bakPassword\">{password}</property>\n    </system>");
+
         [Fact]
-        public void Property_set_twice_is_skipped_as_ambiguous()
+        public void Keys_set_twice_are_carried_by_position()
+        {
+            const string defaultUrl = "jdbc:mysql://127.0.0.1:3306/hotdb_config";
+            var pristine = WithMgrConfigDb(Fixture("2.5.3", "server.xml"), defaultUrl, "hotdb_config", "hotdb_config");
+            var fresh = WithMgrConfigDb(Fixture("2.5.4", "server.xml"), defaultUrl, "hotdb_config", "hotdb_config");
+            var old = WithMgrConfigDb(SetProperty(Fixture("2.5.3", "server.xml"), "bakUrl", "jdbc:mysql://198.18.0.11:3306/hotdb_config"),
+                "jdbc:mysql://198.18.0.12:3306/hotdb_config", "mgr_user", "hotdb_config");
+
+            foreach (var result in new[] { Merge(old, fresh, pristine), Merge(old, fresh, null) })
+            {
+                var urls = result.Changes.Where(c => c.Key == "bakUrl").OrderBy(c => c.Occurrence).ToList();
+                Assert.Equal(new[] { 1, 2 }, urls.Select(c => c.Occurrence));
+                Assert.All(urls, c => Assert.Equal(ConfigChangeAction.Carried, c.Action));
+                Assert.Equal("jdbc:mysql://198.18.0.11:3306/hotdb_config", urls[0].MergedValue);
+                Assert.Equal("jdbc:mysql://198.18.0.12:3306/hotdb_config", urls[1].MergedValue);
+                var user = Change(result, "bakUsername");
+                Assert.Equal((2, ConfigChangeAction.Carried, "mgr_user"), (user.Occurrence, user.Action, user.MergedValue));
+                var slave = result.MergedText.IndexOf("<property name=\"bakUrl\">jdbc:mysql://198.18.0.11:3306/hotdb_config</property><!-- Slave", StringComparison.Ordinal);
+                var mgr = result.MergedText.IndexOf("<property name=\"bakUrl\">jdbc:mysql://198.18.0.12:3306/hotdb_config</property><!-- MGR", StringComparison.Ordinal);
+                Assert.True(slave > 0 && mgr > slave, result.MergedText);
+            }
+            var threeWay = WithMgrConfigDb(SetProperty(Fixture("2.5.4", "server.xml"), "bakUrl", "jdbc:mysql://198.18.0.11:3306/hotdb_config"),
+                "jdbc:mysql://198.18.0.12:3306/hotdb_config", "mgr_user", "hotdb_config");
+            Assert.Equal(threeWay, Merge(old, fresh, pristine).MergedText);
+        }
+
+        [Fact]
+        public void Extra_occurrences_of_a_repeated_key_are_reported_not_carried()
         {
             var fresh = Fixture("2.5.4", "server.xml");
             var old = Fixture("2.5.3", "server.xml").Replace("    </system>", "        <property name=\"processors\">48</property>\n    </system>");
             var result = Merge(old, fresh, null);
-            var change = Change(result, "processors");
-            Assert.Equal(ConfigChangeAction.Skipped, change.Action);
-            Assert.Contains("more than once in the old file", change.Reason);
+            var extra = Assert.Single(result.Changes, c => c.Key == "processors" && c.Occurrence == 2);
+            Assert.Equal(ConfigChangeAction.Skipped, extra.Action);
+            Assert.Contains("the old file sets it 2 times, the new file once", extra.Reason);
+            Assert.Equal("48", extra.OldValue);
+            Assert.DoesNotContain(result.Changes, c => c.Key == "processors" && c.Occurrence == 1);
             Assert.Contains("<property name=\"processors\">16</property>", result.MergedText);
+            Assert.DoesNotContain(">48<", result.MergedText);
+
+            var twice = WithMgrConfigDb(fresh, "jdbc:mysql://127.0.0.1:3306/hotdb_config", "hotdb_config", "hotdb_config");
+            var kept = Assert.Single(Merge(Fixture("2.5.3", "server.xml"), twice, null).Changes, c => c.Key == "bakUsername" && c.Occurrence == 2);
+            Assert.Equal(ConfigChangeAction.KeptNewDefault, kept.Action);
+            Assert.Contains("no counterpart in the old file", kept.Reason);
+        }
+
+        [Theory]
+        [InlineData(ConfigFileKind.ServerXml, "log4j2.xml", "is a log4j2.xml (root <Configuration>), not a server.xml")]
+        [InlineData(ConfigFileKind.ServerXml, "hotdb_server", "is not XML (it reads as a start script), not a server.xml")]
+        [InlineData(ConfigFileKind.Log4j2, "server.xml", "is a server.xml (root <hotdb:server>), not a log4j2.xml")]
+        [InlineData(ConfigFileKind.StartScript, "server.xml", "is a server.xml (root <hotdb:server>), not a start script")]
+        public void Files_of_another_kind_are_refused(ConfigFileKind kind, string otherFile, string expected)
+        {
+            var own = Fixture("2.5.4", kind == ConfigFileKind.ServerXml ? "server.xml" : kind == ConfigFileKind.Log4j2 ? "log4j2.xml" : "hotdb_server");
+            var other = Fixture("2.5.3", otherFile);
+            var asOld = Assert.Throws<ConfigFormatException>(() => ConfigMerger.Merge(kind, "new/file", other, own, null, null, "old/file"));
+            Assert.Equal("old/file", asOld.File);
+            Assert.Contains(expected, asOld.Message);
+            var asNew = Assert.Throws<ConfigFormatException>(() => ConfigMerger.Merge(kind, "new/file", own, other, null, null, "old/file"));
+            Assert.Equal("new/file", asNew.File);
+            var asPristine = Assert.Throws<ConfigFormatException>(() => ConfigMerger.Merge(kind, "new/file", own, own, other, null, "old/file", "pristine/file"));
+            Assert.Equal("pristine/file", asPristine.File);
+        }
+
+        [Fact]
+        public void A_malformed_old_file_is_reported_under_its_own_path()
+        {
+            var error = Assert.Throws<ConfigFormatException>(() => ConfigMerger.Merge(ConfigFileKind.ServerXml, "/new/conf/server.xml",
+                "<hotdb:server xmlns:hotdb=\"http://cn.hotpu/\"><system>", Fixture("2.5.4", "server.xml"), null, null, "/old/conf/server.xml"));
+            Assert.Equal("/old/conf/server.xml", error.File);
+            Assert.StartsWith("/old/conf/server.xml: is not well-formed XML", error.Message);
         }
 
         [Theory]

@@ -62,6 +62,64 @@ namespace HotDb.Upgrade.Tests
         }
 
         [Fact]
+        public void Plan_with_checks_runs_only_the_leading_read_only_stages()
+        {
+            var host = new FakeHost();
+            var stages = new[]
+            {
+                new RecordingStage("check1", changesState: false), new RecordingStage("check2", changesState: false),
+                new RecordingStage("change"), new RecordingStage("verify", changesState: false),
+            };
+            var result = new StageRunner<FakeHost>(stages).PlanWithChecks("h1", host);
+
+            Assert.True(result.PlanOnly);
+            Assert.False(result.Succeeded);
+            Assert.Null(result.FailedStage);
+            Assert.Equal(new[] { "run check1", "run check2" }, host.Log);
+            Assert.Empty(host.Applied);
+            Assert.Equal(new[] { StageStatus.Succeeded, StageStatus.Succeeded, StageStatus.Planned, StageStatus.Planned }, result.Stages.Select(s => s.Status));
+        }
+
+        [Fact]
+        public void Plan_with_checks_stops_at_a_failing_check_as_the_run_would()
+        {
+            var host = new FakeHost();
+            var stages = new[]
+            {
+                new RecordingStage("check1", changesState: false), new RecordingStage("check2", fail: true, changesState: false),
+                new RecordingStage("check3", changesState: false), new RecordingStage("change"),
+            };
+            var result = new StageRunner<FakeHost>(stages).PlanWithChecks("h1", host);
+
+            Assert.True(result.PlanOnly);
+            Assert.Equal("check2", result.FailedStage?.Stage);
+            Assert.Equal("check2 broke", result.FailedStage?.Error);
+            Assert.Equal("fix check2", result.FailedStage?.RecommendedAction);
+            Assert.False(result.RolledBack);
+            Assert.Equal(new[] { "run check1", "run check2" }, host.Log);
+            Assert.Equal(new[] { StageStatus.Succeeded, StageStatus.Failed, StageStatus.NotRun, StageStatus.NotRun }, result.Stages.Select(s => s.Status));
+        }
+
+        [Fact]
+        public void Without_rollback_a_failure_is_left_in_place_and_no_stage_claims_a_rollback()
+        {
+            var host = new FakeHost();
+            var observer = new Observer();
+            var stages = new[] { new RecordingStage("check", changesState: false), new RecordingStage("a"), new RecordingStage("b", fail: true), new RecordingStage("c") };
+            var result = new StageRunner<FakeHost>(stages, observer).Run("h1", host, rollBack: false);
+
+            Assert.False(result.Succeeded);
+            Assert.False(result.RolledBack);
+            Assert.Equal("b", result.FailedStage?.Stage);
+            Assert.Equal(new[] { "a", "b" }, host.Applied);
+            Assert.DoesNotContain(host.Log, l => l.StartsWith("undo", StringComparison.Ordinal));
+            Assert.Equal(new[] { StageStatus.Succeeded, StageStatus.NotRolledBack, StageStatus.Failed, StageStatus.NotRun }, result.Stages.Select(s => s.Status));
+            Assert.Contains(result.Stages[1].Notes, n => n.Contains("not rolled back"));
+            Assert.Contains(result.Stages[2].Notes, n => n.Contains("not rolled back"));
+            Assert.Contains("finish a NotRolledBack", observer.Events);
+        }
+
+        [Fact]
         public void Runs_every_stage_in_order_and_reports_each()
         {
             var host = new FakeHost();

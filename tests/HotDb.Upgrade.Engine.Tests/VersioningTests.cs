@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using HotDb.Upgrade.Versioning;
 using Xunit;
 
@@ -52,6 +53,47 @@ namespace HotDb.Upgrade.Tests
         public void Compares_numerically_part_by_part(string a, string b, int sign)
         {
             Assert.Equal(sign, Math.Sign(HotDbVersion.Parse(a).CompareTo(HotDbVersion.Parse(b))));
+        }
+
+        [Theory]
+        [InlineData("hotdb-server-2.5.1234567-ga-20190812.tar.gz", "1234567")]
+        [InlineData("hotdb-server-99999999999999999999.5.4-ga-20190812.tar.gz", "99999999999999999999")]
+        [InlineData("hotdb-listener-0.0.12345678901-linux.tar.gz", "12345678901")]
+        [InlineData("OpenJDK8U-jdk_x64_linux_hotspot_8u99999999999b09.tar.gz", "99999999999")]
+        [InlineData("OpenJDK8U-jdk_x64_linux_hotspot_8u252b99999999999.tar.gz", "99999999999")]
+        public void Huge_numbers_in_a_name_are_refused_with_a_reason_not_an_exception(string name, string number)
+        {
+            Assert.False(HotDbPackage.TryParse(name, out var package, out var problem));
+            Assert.Null(package);
+            Assert.Contains(name, problem);
+            Assert.Contains(number + " is too large", problem);
+            Assert.False(HotDbPackage.TryParse(name, out _));
+            var error = Assert.Throws<FormatException>(() => HotDbPackage.Parse(name));
+            Assert.Equal(problem, error.Message);
+        }
+
+        [Fact]
+        public void Sorts_through_the_non_generic_comparer_numerically()
+        {
+            // PowerShell's Sort-Object and -lt use IComparable; without it they compare the text (10.0.0 before 2.5.9).
+            var versions = new System.Collections.ArrayList { HotDbVersion.Parse("10.0.0"), HotDbVersion.Parse("2.5.10"), HotDbVersion.Parse("2.5.9") };
+            versions.Sort(System.Collections.Comparer.DefaultInvariant);
+            Assert.Equal(new[] { "2.5.9", "2.5.10", "10.0.0" }, versions.Cast<HotDbVersion>().Select(v => v.ToString()));
+            IComparable version = HotDbVersion.Parse("2.5.9");
+            Assert.True(version.CompareTo("10.0.0") < 0);
+            Assert.Equal(0, version.CompareTo("2.5.9.0"));
+            Assert.Throws<FormatException>(() => version.CompareTo("2.5.x"));
+            Assert.Throws<ArgumentException>(() => version.CompareTo(42));
+        }
+
+        [Theory]
+        [InlineData("2.5.x", "'x' is not a number")]
+        [InlineData("2.5.1234567", "1234567 is too large")]
+        [InlineData("1.2.3.4.5", "5 parts")]
+        public void Malformed_versions_say_what_is_wrong(string text, string reason)
+        {
+            Assert.False(HotDbVersion.TryParse(text, out _, out var problem));
+            Assert.Contains(reason, problem);
         }
 
         [Theory]

@@ -150,6 +150,19 @@ Describe 'Get-, Stop-, Start-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode 
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'ComputeNodeNotFound,*'
         $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
+
+    It 'reports a directory that holds no install as not found instead of inventing a node' {
+        $empty = New-Item -ItemType Directory -Path (Join-Path $root 'no-install/tmp') -Force
+        New-Item -ItemType File -Path (Join-Path $empty 'unrelated.txt') -Force | Out-Null
+        $none = Get-HotDbComputeNode -Session $session -InstallPath $empty.FullName -ErrorVariable problems -ErrorAction SilentlyContinue
+        $none | Should -BeNullOrEmpty
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'ComputeNodeNotFound,*'
+        $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $problems[0].Exception.Message | Should -Match "no HotDB Server install at $([regex]::Escape($empty.FullName))"
+        $problems[0].TargetObject.Installed | Should -BeFalse
+        $problems[0].TargetObject.Role | Should -BeNullOrEmpty
+    }
 }
 
 Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
@@ -203,10 +216,27 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
         $plan.Status | Should -Be 'Planned'
         $plan.PlanOnly | Should -BeTrue
         $plan.Stages.Stage | Should -Be @('CheckPackage', 'CheckNode', 'CheckDiskSpace', 'UploadPackage', 'StopService', 'KeepOldInstall', 'ExtractPackage', 'CopyNdbSql', 'CarryOverConfig', 'StartNewVersion')
-        @($plan.Stages | Where-Object { "$($_.Status)" -ne 'Planned' }) | Should -BeNullOrEmpty
+        # The read-only checks ran; nothing after them did.
+        $plan.Stages | ForEach-Object { "$($_.Status)" } | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Planned', 'Planned', 'Planned', 'Planned', 'Planned', 'Planned', 'Planned')
         ($plan.Stages | Where-Object Stage -EQ 'KeepOldInstall').Description | Should -Be "Rename $($node.Home) to $($node.Root)/hotdb_server_249"
         Get-TreeListing $node.Root | Should -Be $listing
         (Get-HotDbComputeNode -Session $session -InstallPath $node.Home).Running | Should -BeTrue
+    }
+
+    It '-WhatIf on a path without an install runs the checks and refuses, as the real run would' {
+        $empty = New-Item -ItemType Directory -Path (Join-Path $root 'whatif-empty/hotdb-server') -Force
+        $listing = Get-TreeListing $empty.Parent.FullName
+        $plan = Update-HotDbComputeNode -Session $session -InstallPath $empty.FullName -Package (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz') @quick -WhatIf -ErrorVariable problems -ErrorAction SilentlyContinue
+        $plan.Status | Should -Be 'Refused'
+        $plan.PlanOnly | Should -BeTrue
+        $plan.FailedStage | Should -Be 'CheckNode'
+        $plan.Error | Should -Match 'no HotDB Server install at'
+        ($plan.Stages | Where-Object Stage -EQ 'CheckPackage').Status.ToString() | Should -Be 'Succeeded'
+        ($plan.Stages | Where-Object Stage -EQ 'UploadPackage').Status.ToString() | Should -Be 'NotRun'
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'UpgradeRefused,*'
+        $problems[0].Exception.Message | Should -Match 'WhatIf: the upgrade to 2\.5\.4 would be refused at CheckNode'
+        Get-TreeListing $empty.Parent.FullName | Should -Be $listing
     }
 
     It 'refuses <Case> with a clear error and changes nothing' -ForEach @(
@@ -227,6 +257,9 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
         }
         else { Get-TestPackage $Package }
         $listing = Get-TreeListing $refusing.Root
+        $plan = Update-HotDbComputeNode -Session $session -InstallPath $refusing.Home -Package $path @quick -WhatIf -ErrorAction SilentlyContinue
+        $plan.Status | Should -Be 'Refused'
+        $plan.FailedStage | Should -Be $Stage
         $result = Update-HotDbComputeNode -Session $session -InstallPath $refusing.Home -Package $path @quick -ErrorVariable problems -ErrorAction SilentlyContinue
         $result.FailedStage | Should -Be $Stage
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'UpgradeRefused,*'

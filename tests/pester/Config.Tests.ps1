@@ -92,9 +92,22 @@ Describe 'Compare-HotDbConfig' -Tag Config {
         $problems.Count | Should -Be 1
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConfigFileMalformed*'
         $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
-        $problems[0].Exception.Message | Should -Match 'server\.xml \(old install\).*not well-formed'
+        $problems[0].Exception.Message | Should -Match ([regex]::Escape("$($broken.Old)/conf/server.xml") + ': is not well-formed')
+        $problems[0].TargetObject | Should -Be "$($broken.Old)/conf/server.xml"
         $problems[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
         ($changes | Where-Object Key -eq 'JAVA_OPTS') | Should -Not -BeNullOrEmpty
+    }
+
+    It 'refuses files of different kinds, by name or by content' {
+        { Compare-HotDbConfig "$($scenario.Old)/conf/server.xml" "$($scenario.New)/conf/log4j2.xml" -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ConfigPathMismatch*'
+        $copy = Join-Path $TestDrive 'start-script.copy'
+        Copy-Item "$($scenario.Old)/bin/hotdb_server" $copy
+        $changes = Compare-HotDbConfig $copy "$($scenario.New)/conf/log4j2.xml" -ErrorVariable problems -ErrorAction SilentlyContinue
+        $changes | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConfigFileMalformed*'
+        $problems[0].TargetObject | Should -Be $copy
+        $problems[0].Exception.Message | Should -Match 'not XML \(it reads as a start script\), not a log4j2\.xml'
     }
 
     It 'refuses a directory compared with a file' {
@@ -156,6 +169,35 @@ Describe 'Merge-HotDbConfig' -Tag Config {
         (Get-FileHash $serverXml).Hash | Should -Not -Be $originalHash
         Copy-Item $backup $serverXml -Force
         (Get-FileHash $serverXml).Hash | Should -Be $originalHash
+    }
+
+    It 'carries keys the vendor template sets twice by position (slave ConfigDB, then MGR ConfigDB)' {
+        $scenario = New-Scenario (Join-Path $TestDrive 'mgr')
+        $mgr = "        <property name=`"bakUrl`">jdbc:mysql://127.0.0.1:3306/hotdb_config</property>`n        <property name=`"bakUsername`">hotdb_config</property>`n    </system>"
+        foreach ($install in $scenario.Pristine, $scenario.Old, $scenario.New) { Set-Text "$install/conf/server.xml" '    </system>' $mgr }
+        Set-Text "$($scenario.Old)/conf/server.xml" '<property name="bakUrl">jdbc:mysql://127.0.0.1:3306/hotdb_config</property><!-- Slave' '<property name="bakUrl">jdbc:mysql://198.18.0.11:3306/hotdb_config</property><!-- Slave'
+        Set-Text "$($scenario.Old)/conf/server.xml" "<property name=`"bakUrl`">jdbc:mysql://127.0.0.1:3306/hotdb_config</property>`n        <property name=`"bakUsername`">hotdb_config<" "<property name=`"bakUrl`">jdbc:mysql://198.18.0.12:3306/hotdb_config</property>`n        <property name=`"bakUsername`">mgr_user<"
+
+        $changes = Merge-HotDbConfig $scenario.Old $scenario.New -PristinePath $scenario.Pristine -File ServerXml -Confirm:$false
+
+        $urls = $changes | Where-Object Key -eq 'bakUrl' | Sort-Object Occurrence
+        $urls.Occurrence | Should -Be @(1, 2)
+        $urls | ForEach-Object { $_.Action.ToString() } | Should -Be @('Carried', 'Carried')
+        $merged = [IO.File]::ReadAllText("$($scenario.New)/conf/server.xml")
+        $merged | Should -Match '(?s)<property name="bakUrl">jdbc:mysql://198\.18\.0\.11:3306/hotdb_config</property><!-- Slave.*<property name="bakUrl">jdbc:mysql://198\.18\.0\.12:3306/hotdb_config</property>\s*<property name="bakUsername">mgr_user<'
+        ($changes | Format-Table | Out-String -Width 300) | Should -Match 'bakUrl \(2\)\s+Carried'
+    }
+
+    It 'writes through a symbolic link and keeps it' {
+        $scenario = New-Scenario (Join-Path $TestDrive 'link')
+        $shared = Join-Path $TestDrive 'link/shared-server.xml'
+        Move-Item "$($scenario.New)/conf/server.xml" $shared
+        New-Item -ItemType SymbolicLink -Path "$($scenario.New)/conf/server.xml" -Target $shared | Out-Null
+
+        Merge-HotDbConfig $scenario.Old $scenario.New -PristinePath $scenario.Pristine -File ServerXml -Confirm:$false | Out-Null
+
+        (Get-Item "$($scenario.New)/conf/server.xml").LinkTarget | Should -Be $shared
+        [IO.File]::ReadAllText($shared) | Should -Match '<property name="processors">32<'
     }
 
     It 'leaves a malformed file and its install untouched' {

@@ -507,7 +507,11 @@ Describe 'Invoke-HotDbConfigDbUpgrade' -Tag ConfigDb {
         $result.Restored | Should -BeFalse
         $result.Error | Should -Match 'hotdb_config_2\.6\.2\.sql line 2 column 1.+no_such_column'
         $problems[0].Exception.Message | Should -Match '-NoAutoRestore'
-        (($result.Stages | Where-Object Stage -eq 'Backup').Notes -join "`n") | Should -Match 'not restored.+Restore-HotDbConfigDb'
+        # Nothing was rolled back, and no stage may say it was.
+        $result.Stages | ForEach-Object { '{0}:{1}' -f $_.Stage, $_.Status } | Should -Be @('Backup:NotRolledBack', 'hotdb_config_2.6.1.sql:NotRolledBack', 'hotdb_config_2.6.2.sql:Failed')
+        (($result.Stages | Where-Object Stage -eq 'hotdb_config_2.6.1.sql').Notes -join "`n") | Should -Match 'not rolled back'
+        $result.Applied | Should -Be @('hotdb_config_2.6.1.sql')
+        ($result.Stages | Format-Table | Out-String -Width 300) | Should -Match 'NotRolledBack\s+[\d.]+\s+left in place \(rollback off\)'
         Invoke-MariaDbFixtureSql $db "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'hotdb_config' AND TABLE_NAME LIKE 'partial%'" | Should -Be '2'
         @(Get-LedgerRow 2.6.1)[-1] | Should -Match "`t1`t0`t"  # applied, not rolled back
 

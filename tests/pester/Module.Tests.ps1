@@ -59,6 +59,27 @@ Describe 'Get-HotDbPackage' -Tag Module {
         $problems[0].ErrorDetails.RecommendedAction | Should -Match 'hotdb-server-<version>-ga-<yyyymmdd>\.tar\.gz'
     }
 
+    It 'sorts and compares versions numerically, and compares them with version text' {
+        $names = 'hotdb-server-10.0.0-ga-20240101.tar.gz', 'hotdb-server-2.5.10-ga-20220101.tar.gz', 'hotdb-server-2.5.9-ga-20210101.tar.gz'
+        ($names | Get-HotDbPackage | Sort-Object Version | ForEach-Object { "$($_.Version)" }) | Should -Be @('2.5.9', '2.5.10', '10.0.0')
+        $package = Get-HotDbPackage 'hotdb-server-2.5.9-ga-20210101.tar.gz'
+        $package.Version -lt '2.5.10' | Should -BeTrue
+        $package.Version -eq '2.5.9' | Should -BeTrue
+        $package.Version -ne (Get-HotDbPackage 'hotdb-server-2.5.9-ga-20200101.tar.gz').Version | Should -BeFalse
+    }
+
+    It 'reports a name with a huge number as a non-terminating error naming the file, and goes on' {
+        $names = 'hotdb-server-2.5.99999999999999999999-ga-20190812.tar.gz', 'OpenJDK8U-jdk_x64_linux_hotspot_8u99999999999b09.tar.gz', 'hotdb-server-2.5.4-ga-20190812.tar.gz'
+        $result = $names | Get-HotDbPackage -ErrorVariable problems -ErrorAction SilentlyContinue
+        @($result).Count | Should -Be 1
+        "$($result.Version)" | Should -Be '2.5.4'
+        $problems.Count | Should -Be 2
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'PackageNameNotRecognised*'
+        $problems[0].TargetObject | Should -Be $names[0]
+        $problems[0].Exception.Message | Should -Match ([regex]::Escape($names[0]) + '.*99999999999999999999 is too large')
+        $problems[1].Exception.Message | Should -Match ([regex]::Escape($names[1]) + '.*99999999999 is too large')
+    }
+
     It 'formats as a table by default' {
         $text = Get-HotDbPackage 'hotdb-server-2.5.4-ga-20190812.tar.gz' | Out-String
         $text | Should -Match 'Component\s+Version\s+BuildDate\s+FileName'

@@ -45,7 +45,8 @@ namespace HotDb.Upgrade.ComputeNode
         public int ServerPort { get; internal set; } = 3323;
         public int ManagerPort { get; internal set; } = 3325;
         public int HaMode { get; internal set; }
-        public string HaState { get; internal set; } = "master";
+        /// <summary>server.xml's haState (master when it sets none); null without a server.xml.</summary>
+        public string? HaState { get; internal set; }
         public string? HaNodeHost { get; internal set; }
         public int ServerId { get; internal set; } = 1;
         public string? ClusterName { get; internal set; }
@@ -92,16 +93,26 @@ namespace HotDb.Upgrade.ComputeNode
         public int? LicenseNodeLimit { get; internal set; }
         public string LicenseState { get; internal set; } = "";
 
-        /// <summary>Master-slave backups and DR-centre nodes keep the service port closed; the rest open it.</summary>
-        public string Role => IsDrCentre ? "DrCentre" : HaMode == 1 ? "ClusterMember" : string.Equals(HaState, "backup", StringComparison.OrdinalIgnoreCase) ? "Backup" : "Master";
+        /// <summary>
+        /// Master-slave backups and DR-centre nodes keep the service port closed; the rest open it. Null when there is no
+        /// server.xml to tell (no install at the path).
+        /// </summary>
+        public string? Role => HaState == null ? null
+            : IsDrCentre ? "DrCentre" : HaMode == 1 ? "ClusterMember" : string.Equals(HaState, "backup", StringComparison.OrdinalIgnoreCase) ? "Backup" : "Master";
 
         internal bool IsDrCentre => HaMode == 3 || HaMode == 5 || IdcId == 2;
 
-        public PortExpectation ExpectedServerPort => Role == "Master" || Role == "ClusterMember" ? PortExpectation.Open : PortExpectation.Closed;
+        public PortExpectation ExpectedServerPort => Role == null ? PortExpectation.Any
+            : Role == "Master" || Role == "ClusterMember" ? PortExpectation.Open : PortExpectation.Closed;
         public PortExpectation ExpectedManagerPort => PortExpectation.Open;
 
         /// <summary>True when the ports are in the state the role implies (and the process runs).</summary>
-        public bool Healthy => Running && ManagerPortOpen && (ExpectedServerPort == PortExpectation.Open ? ServerPortOpen : !ServerPortOpen);
+        public bool Healthy => Running && ManagerPortOpen && ExpectedServerPort switch
+        {
+            PortExpectation.Open => ServerPortOpen,
+            PortExpectation.Closed => !ServerPortOpen,
+            _ => true,
+        };
 
         public override string ToString() => $"{ComputerName}:{InstallPath} {Version?.ToString() ?? "(unknown version)"}";
     }

@@ -21,6 +21,7 @@ namespace HotDb.Upgrade.ComputeNode
         // One round trip for everything a directory listing and /proc can tell.
         private const string Probe = @"cd -- ""$1"" 2>/dev/null || { echo '@@missing'; exit 0; }
 echo '@@owner'; stat -c '%U:%G' .
+echo '@@files'; for f in conf/server.xml bin/hotdb_server; do [ -f ""$f"" ] && echo ""$f""; done
 echo '@@jar'; ls -1 lib 2>/dev/null | grep -E '^hotdb-server-[0-9.]+\.jar$'
 echo '@@pid'; cat run/hotdb-server.pid 2>/dev/null; echo
 echo '@@procs'
@@ -44,6 +45,12 @@ echo '@@end'";
             {
                 if (!sections.ContainsKey("missing") && !probe.Succeeded)
                     throw new IOException($"{host.ComputerName}: could not read {installPath}: {probe.StandardError.Trim()}");
+                info.LicenseState = "not installed";
+                return info;
+            }
+            // A directory is an install only when it holds what one has: server.xml, the start script or the server jar.
+            if (sections["files"].Count == 0 && sections["jar"].Count == 0)
+            {
                 info.LicenseState = "not installed";
                 return info;
             }

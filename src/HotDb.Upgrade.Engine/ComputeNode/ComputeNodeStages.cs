@@ -73,7 +73,7 @@ namespace HotDb.Upgrade.ComputeNode
         {
             var b = c.Before;
             if (!b.Installed)
-                throw new StageFailedException($"{c.Host.ComputerName}: there is no compute node in {c.InstallPath}.", "Give the install directory with -InstallPath (default /usr/local/hotdb/hotdb-server).");
+                throw new StageFailedException($"{c.Host.ComputerName}: no HotDB Server install at {c.InstallPath} (no conf/server.xml, bin/hotdb_server or lib/hotdb-server-<version>.jar).", "Give the install directory with -InstallPath (default /usr/local/hotdb/hotdb-server).");
             if (b.Version == null)
                 throw new StageFailedException($"{c.Host.ComputerName}: the version installed in {c.InstallPath} cannot be read (no lib/hotdb-server-<version>.jar).",
                     "Check the install is complete; the backup directory is named after the installed version.");

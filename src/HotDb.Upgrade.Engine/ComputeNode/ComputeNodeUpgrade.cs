@@ -113,14 +113,18 @@ namespace HotDb.Upgrade.ComputeNode
             Duration = run.Duration;
             // Refused: a pre-check failed before any stage that changes the host ran.
             Changed = !run.PlanOnly && run.Stages.Zip(stages, (r, s) => s.ChangesState && r.Status != StageStatus.NotRun && r.Status != StageStatus.Skipped).Any(x => x);
-            Status = run.PlanOnly ? "Planned" : Succeeded ? "Succeeded" : !Changed ? "Refused" : RolledBack ? "RolledBack" : "RollbackFailed";
+            Status = run.PlanOnly ? (failed != null ? "Refused" : "Planned")
+                : Succeeded ? "Succeeded" : !Changed ? "Refused" : RolledBack ? "RolledBack" : "RollbackFailed";
         }
 
         public string ComputerName { get; }
         public string InstallPath { get; }
         public HotDbVersion? FromVersion { get; }
         public HotDbVersion? ToVersion { get; }
-        /// <summary>Planned, Succeeded, Refused (a check failed, nothing changed), RolledBack (failed, host restored) or RollbackFailed (failed, host needs a hand).</summary>
+        /// <summary>
+        /// Planned (-WhatIf, the checks passed), Succeeded, Refused (a check failed, nothing changed; also under -WhatIf),
+        /// RolledBack (failed, host restored) or RollbackFailed (failed, host needs a hand).
+        /// </summary>
         public string Status { get; }
         /// <summary>False when nothing on the host was changed (a plan, or a refusal by the checks).</summary>
         public bool Changed { get; }
@@ -184,10 +188,15 @@ namespace HotDb.Upgrade.ComputeNode
             return stages;
         }
 
-        public static ComputeNodeUpgradeResult Plan(ComputeNodeUpgradeContext context)
+        /// <summary>
+        /// The -WhatIf plan. The pre-checks run (they only read), so a plan the real run would refuse says so: Status
+        /// Refused with FailedStage and Error; otherwise Planned.
+        /// </summary>
+        public static ComputeNodeUpgradeResult Plan(ComputeNodeUpgradeContext context, IStageObserver? observer = null, CancellationToken cancellationToken = default)
         {
             var stages = Stages(context);
-            return new ComputeNodeUpgradeResult(context, new StageRunner<ComputeNodeUpgradeContext>(stages).Plan(context.Host.ComputerName, context), stages);
+            var plan = new StageRunner<ComputeNodeUpgradeContext>(stages, observer).PlanWithChecks(context.Host.ComputerName, context, cancellationToken);
+            return new ComputeNodeUpgradeResult(context, plan, stages);
         }
 
         public static ComputeNodeUpgradeResult Run(ComputeNodeUpgradeContext context, IStageObserver? observer = null, CancellationToken cancellationToken = default)

@@ -72,7 +72,9 @@ namespace HotDb.Upgrade.ConfigDb
         public ConfigDbBackup Backup { get; }
         public IReadOnlyList<StageResult> Stages { get; }
         public bool Succeeded => _run.Succeeded;
-        public IReadOnlyList<string> Applied => Stages.Where(s => s.Status == StageStatus.Succeeded && s.Stage != GuardStageName).Select(s => s.Stage).ToList();
+        /// <summary>Scripts whose changes are in the ConfigDB now (after a failure: only when not restored, -NoAutoRestore).</summary>
+        public IReadOnlyList<string> Applied => Stages.Where(s => (s.Status == StageStatus.Succeeded || s.Status == StageStatus.NotRolledBack) && s.Stage != GuardStageName)
+            .Select(s => s.Stage).ToList();
         public IReadOnlyList<string> Skipped => Stages.Where(s => s.Status == StageStatus.Skipped).Select(s => s.Stage).ToList();
         /// <summary>The failure (script, line, server error), or null.</summary>
         public string? Error => _run.FailedStage?.Error;
@@ -122,7 +124,7 @@ namespace HotDb.Upgrade.ConfigDb
                     Guid.NewGuid().ToString("N"), $"{Environment.UserName}@{Environment.MachineName} as {CurrentUser(connection)}");
                 var stages = new List<UpgradeStage<Context>> { new GuardStage() };
                 stages.AddRange(plan.Scripts.Select(s => new ScriptStage(s)));
-                var run = new StageRunner<Context>(stages, observer).Run(target.ToString(), context, cancellationToken);
+                var run = new StageRunner<Context>(stages, observer).Run(target.ToString(), context, cancellationToken, rollBack: autoRestore);
                 return new ConfigDbUpgradeResult(plan, master, taken, run) { Restored = context.Restored };
             }
         }
@@ -208,11 +210,6 @@ namespace HotDb.Upgrade.ConfigDb
 
             public override void Rollback(Context context, IStageProgress progress, CancellationToken cancellationToken)
             {
-                if (!context.AutoRestore)
-                {
-                    progress.Note($"not restored (-NoAutoRestore); restore with Restore-HotDbConfigDb from {context.Backup.Path}");
-                    return;
-                }
                 progress.Report("restoring the backup");
                 context.Backups.Restore(context.Backup, context.Target);
                 context.Restored = true;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using HotDb.Upgrade.Remote;
@@ -86,6 +87,12 @@ namespace HotDb.Upgrade.Configuration
             var fileKind = request.Files?.Count == 1 ? request.Files.First()
                 : ConfigMerger.KindOf(request.NewPath) ?? ConfigMerger.KindOf(request.OldPath)
                 ?? throw new ArgumentException($"Cannot tell which configuration file '{request.NewPath}' is; name the kind (ServerXml, StartScript or Log4j2).", nameof(request));
+            foreach (var path in new[] { request.OldPath, request.NewPath, request.PristinePath })
+            {
+                var named = path is null ? null : ConfigMerger.KindOf(path);
+                if (named != null && named != fileKind)
+                    throw new ArgumentException($"'{path}' is {ConfigMerger.Describe(named.Value)}, not {ConfigMerger.Describe(fileKind)}; compare files of the same kind.", nameof(request));
+            }
             plans.Add(PlanFile(host, fileKind, request.OldPath, request.NewPath, request.PristinePath, request.Options));
             return plans;
         }
@@ -98,7 +105,7 @@ namespace HotDb.Upgrade.Configuration
             {
                 var oldBytes = Read(host, oldFile);
                 plan.NewBytes = Read(host, newFile);
-                plan.Result = ConfigMerger.Merge(kind, newFile, oldBytes, plan.NewBytes, pristineBytes, options, out var merged);
+                plan.Result = ConfigMerger.Merge(kind, newFile, oldBytes, plan.NewBytes, pristineBytes, options, out var merged, oldFile, pristineFile);
                 plan.MergedBytes = merged;
                 foreach (var change in plan.Result.Changes) change.ComputerName = host.ComputerName;
             }
@@ -134,8 +141,9 @@ namespace HotDb.Upgrade.Configuration
 
         /// <summary>
         /// Writes one planned file: refuses when the file changed since it was read, saves the original as
-        /// <c>&lt;file&gt;.hotdb-upgrade-&lt;UTC timestamp&gt;.bak</c> (mode 0600, never overwriting one), replaces the
-        /// file atomically keeping its owner and mode, and reads it back to verify. Returns the backup path.
+        /// <c>&lt;file&gt;.hotdb-upgrade-&lt;UTC yyyyMMddHHmmssfff&gt;[-n].bak</c> (mode 0600, the first free name, never
+        /// overwriting one), replaces the file atomically keeping its owner and mode (through a symbolic link: the
+        /// link's target is replaced and the link kept), and reads it back to verify. Returns the backup path.
         /// </summary>
         public static string Apply(IRemoteHost host, ConfigFilePlan plan, DateTime utcNow)
         {
@@ -145,34 +153,67 @@ namespace HotDb.Upgrade.Configuration
             if (!current.SequenceEqual(plan.NewBytes))
                 throw new IOException($"{host.ComputerName}: {plan.NewFile} changed after it was compared; run the merge again.");
 
-            var backup = plan.NewFile + BackupInfix + utcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + ".bak";
-            var staged = Stage(host, plan.NewFile, plan.NewBytes);
-            RunChecked(host, $"test ! -e {ShellQuote.Quote(backup)} && mv -f {ShellQuote.Quote(staged)} {ShellQuote.Quote(backup)} && chmod 600 {ShellQuote.Quote(backup)}",
-                $"save the backup {backup} (it must not exist yet)", staged);
-            var savedBackup = Read(host, backup);
-            if (!savedBackup.SequenceEqual(plan.NewBytes))
-                throw new IOException($"{host.ComputerName}: the backup {backup} does not match the original; {plan.NewFile} was not changed.");
-
-            staged = Stage(host, plan.NewFile, plan.MergedBytes);
-            var target = ShellQuote.Quote(plan.NewFile);
-            RunChecked(host, $"chmod --reference={target} {ShellQuote.Quote(staged)} && chown --reference={target} {ShellQuote.Quote(staged)} && mv -f {ShellQuote.Quote(staged)} {target}",
-                $"replace {plan.NewFile}", staged);
+            var backup = SaveBackup(host, plan.NewFile, plan.NewBytes, utcNow);
+            Replace(host, plan.NewFile, plan.MergedBytes, $"replace {plan.NewFile}");
             if (!Read(host, plan.NewFile).SequenceEqual(plan.MergedBytes))
                 throw new IOException($"{host.ComputerName}: {plan.NewFile} does not hold the merged content after writing; restore it from {backup}.");
             foreach (var change in plan.Result.Changes) change.BackupPath = backup;
             return backup;
         }
 
+        /// <summary>
+        /// Saves <paramref name="original"/> under the first free name <c>&lt;file&gt;.hotdb-upgrade-&lt;stamp&gt;[-n].bak</c>.
+        /// The name is taken on the host by an exclusive create (noclobber opens with O_EXCL), so two backups of one
+        /// file in the same millisecond, from this process or another, get distinct names and none is overwritten.
+        /// </summary>
+        private static string SaveBackup(IRemoteHost host, string file, byte[] original, DateTime utcNow)
+        {
+            var stem = file + BackupInfix + utcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
+            var staged = Stage(host, file, original);
+            var line = "umask 077; set -C; stem=" + ShellQuote.Quote(stem) + "; b=\"$stem.bak\"; n=0; "
+                + "until (: > \"$b\") 2>/dev/null; do " // a subshell: a failed redirection of ':' would end the whole shell
+                + "if [ ! -e \"$b\" ] || [ $n -ge " + MaxBackupSuffix + " ]; then (: > \"$b\"); exit 1; fi; n=$((n+1)); b=\"$stem-$n.bak\"; done; "
+                // Owned like the staged copy (the login user), so the read-back check can read it after a sudo retry.
+                + "{ cat -- " + ShellQuote.Quote(staged) + " >| \"$b\" && chown --reference=" + ShellQuote.Quote(staged) + " \"$b\" && chmod 600 \"$b\"; } || { rm -f -- \"$b\"; exit 1; }; "
+                + "rm -f -- " + ShellQuote.Quote(staged) + "; printf '%s' \"$b\"";
+            var backup = RunChecked(host, line, $"save a backup of {file} as {stem}[-n].bak", staged).StandardOutput;
+            if (!backup.StartsWith(stem, StringComparison.Ordinal))
+                throw new IOException($"{host.ComputerName}: saving a backup of {file} named no backup file; {file} was not changed.");
+            if (!Read(host, backup).SequenceEqual(original))
+                throw new IOException($"{host.ComputerName}: the backup {backup} does not match the original; {file} was not changed.");
+            return backup;
+        }
+
+        // Taken names tried before giving up: far more than any run makes, few enough to stop a runaway loop.
+        private const int MaxBackupSuffix = 999;
+
         /// <summary>Puts the original back from a backup Apply made (keeps the backup).</summary>
         public static void Restore(IRemoteHost host, string file, string backupPath)
         {
             if (backupPath.IndexOf(BackupInfix, StringComparison.Ordinal) < 0 || !backupPath.StartsWith(file, StringComparison.Ordinal))
                 throw new ArgumentException($"'{backupPath}' is not a backup of '{file}' made by the carry-over.", nameof(backupPath));
-            var bytes = Read(host, backupPath);
-            var staged = Stage(host, file, bytes);
-            var target = ShellQuote.Quote(file);
-            RunChecked(host, $"chmod --reference={target} {ShellQuote.Quote(staged)} && chown --reference={target} {ShellQuote.Quote(staged)} && mv -f {ShellQuote.Quote(staged)} {target}",
-                $"restore {file} from {backupPath}", staged);
+            Replace(host, file, Read(host, backupPath), $"restore {file} from {backupPath}");
+        }
+
+        // Atomic replace keeping owner and mode. A symbolic link is written through: its final target is replaced
+        // (staged beside it, so the mv stays on one file system) and the link itself is kept.
+        private static void Replace(IRemoteHost host, string file, byte[] bytes, string what)
+        {
+            var target = ResolveLinks(host, file);
+            var staged = Stage(host, target, bytes);
+            var quoted = ShellQuote.Quote(target);
+            RunChecked(host, $"chmod --reference={quoted} {ShellQuote.Quote(staged)} && chown --reference={quoted} {ShellQuote.Quote(staged)} && mv -f {ShellQuote.Quote(staged)} {quoted}",
+                what, staged);
+        }
+
+        private static string ResolveLinks(IRemoteHost host, string file)
+        {
+            if (!host.Run("test -L " + ShellQuote.Quote(file)).Succeeded) return file;
+            var resolved = host.Run("readlink -f -- " + ShellQuote.Quote(file));
+            var target = resolved.StandardOutput.TrimEnd('\n');
+            if (!resolved.Succeeded || target.Length == 0)
+                throw new IOException($"{host.ComputerName}: cannot resolve the symbolic link {file}: {resolved.StandardError.Trim()}");
+            return target;
         }
 
         // A 0600 file beside the target (same file system, so the final mv is atomic); mktemp when that folder is not writable.
@@ -197,7 +238,7 @@ namespace HotDb.Upgrade.Configuration
         }
 
         // Runs as the login user; retries as root when that is refused and the user is not root.
-        private static void RunChecked(IRemoteHost host, string line, string what, string staged)
+        private static CommandResult RunChecked(IRemoteHost host, string line, string what, string staged)
         {
             var result = host.Run(line);
             if (!result.Succeeded && host.UserName != "root")
@@ -205,7 +246,7 @@ namespace HotDb.Upgrade.Configuration
                 try { result = host.Run(line, elevate: true); }
                 catch (InvalidOperationException) { /* no elevation configured: report the unelevated failure */ }
             }
-            if (result.Succeeded) return;
+            if (result.Succeeded) return result;
             host.Run("rm -f " + ShellQuote.Quote(staged));
             throw new IOException($"{host.ComputerName}: could not {what}: {result.StandardError.Trim()}");
         }

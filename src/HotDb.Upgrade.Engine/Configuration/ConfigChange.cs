@@ -41,12 +41,13 @@ namespace HotDb.Upgrade.Configuration
     /// <summary>One setting's comparison and what the merge does with it.</summary>
     public sealed class ConfigChange
     {
-        internal ConfigChange(ConfigFileKind kind, string file, string key, string? oldValue, string? newValue, string? pristineValue,
+        internal ConfigChange(ConfigFileKind kind, string file, string key, int occurrence, string? oldValue, string? newValue, string? pristineValue,
             string? mergedValue, ConfigChangeAction action, string reason, ConfigMergeMode mode)
         {
             Kind = kind;
             File = file;
             Key = key;
+            Occurrence = occurrence;
             OldValue = oldValue;
             NewValue = newValue;
             PristineValue = pristineValue;
@@ -63,6 +64,11 @@ namespace HotDb.Upgrade.Configuration
         public string File { get; internal set; }
         /// <summary>Property name, variable name, or element/attribute path.</summary>
         public string Key { get; }
+        /// <summary>
+        /// Which setting of <see cref="Key"/> this is when a file sets it more than once (server.xml's bakUrl: 1 the
+        /// slave ConfigDB, 2 the MGR ConfigDB); the n-th of the old file is carried to the n-th of the new one.
+        /// </summary>
+        public int Occurrence { get; }
         /// <summary>The value in the old install (null: not set there).</summary>
         public string? OldValue { get; }
         /// <summary>The value the new install shipped with (null: not set there).</summary>
@@ -83,18 +89,18 @@ namespace HotDb.Upgrade.Configuration
         /// <summary>The merged value as the program reads it, unmasked, for verifying the written file.</summary>
         internal string? ExpectedValue { get; set; }
 
-        internal static ConfigChange Create(ConfigFileKind kind, string file, string key, string? oldValue, string? newValue, string? pristineValue,
+        internal static ConfigChange Create(ConfigFileKind kind, string file, string key, int occurrence, string? oldValue, string? newValue, string? pristineValue,
             string? mergedValue, ConfigChangeAction action, string reason, ConfigMergeMode mode, bool secret)
         {
             string? Shown(string? value) => secret && value != null ? SecretSettings.Mask : value;
-            return new ConfigChange(kind, file, key, Shown(oldValue), Shown(newValue), Shown(pristineValue), Shown(mergedValue), action, reason, mode)
+            return new ConfigChange(kind, file, key, occurrence, Shown(oldValue), Shown(newValue), Shown(pristineValue), Shown(mergedValue), action, reason, mode)
             {
                 IsSecret = secret,
                 ExpectedValue = mergedValue,
             };
         }
 
-        public override string ToString() => $"{File}: {Key} {Action} ({OldValue} -> {MergedValue})";
+        public override string ToString() => $"{File}: {Key}{(Occurrence > 1 ? $" ({Occurrence})" : "")} {Action} ({OldValue} -> {MergedValue})";
     }
 
     /// <summary>Choices that change what is carried.</summary>

@@ -23,28 +23,37 @@ namespace HotDb.Upgrade.Configuration
         public string Display { get; }
         /// <summary>The format's handle for editing this entry.</summary>
         public object Location { get; }
-        /// <summary>How many times the file sets this key; more than once makes it ambiguous.</summary>
-        public int Occurrences { get; set; } = 1;
+        /// <summary>Which setting of the key this is in file order (1: the first or only one).</summary>
+        public int Occurrence { get; set; } = 1;
     }
 
-    /// <summary>A file's settings in file order, keyed.</summary>
+    /// <summary>
+    /// A file's settings in file order, keyed by name and occurrence: a key set twice (server.xml's bakUrl for the
+    /// slave ConfigDB, then again for the MGR ConfigDB) is two settings, matched by position with the other files.
+    /// </summary>
     internal sealed class ConfigEntries
     {
-        private readonly Dictionary<string, ConfigEntry> _byKey = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<ConfigEntry>> _byKey = new Dictionary<string, List<ConfigEntry>>(StringComparer.Ordinal);
         private readonly List<ConfigEntry> _ordered = new List<ConfigEntry>();
 
         public void Add(ConfigEntry entry)
         {
-            if (_byKey.TryGetValue(entry.Key, out var first))
-            {
-                first.Occurrences++;
-                return;
-            }
-            _byKey.Add(entry.Key, entry);
+            if (!_byKey.TryGetValue(entry.Key, out var same)) _byKey.Add(entry.Key, same = new List<ConfigEntry>());
+            same.Add(entry);
+            entry.Occurrence = same.Count;
             _ordered.Add(entry);
         }
 
-        public ConfigEntry? this[string key] => _byKey.TryGetValue(key, out var e) ? e : null;
+        /// <summary>The first setting of <paramref name="key"/>.</summary>
+        public ConfigEntry? this[string key] => this[key, 1];
+
+        /// <summary>The <paramref name="occurrence"/>-th setting of <paramref name="key"/> (1-based).</summary>
+        public ConfigEntry? this[string key, int occurrence] =>
+            _byKey.TryGetValue(key, out var same) && occurrence >= 1 && occurrence <= same.Count ? same[occurrence - 1] : null;
+
+        /// <summary>How many times the file sets <paramref name="key"/>.</summary>
+        public int Count(string key) => _byKey.TryGetValue(key, out var same) ? same.Count : 0;
+
         public IEnumerable<ConfigEntry> InOrder => _ordered;
     }
 
@@ -134,13 +143,13 @@ namespace HotDb.Upgrade.Configuration
         {
             var mode = pristine is null ? ConfigMergeMode.TwoWay : ConfigMergeMode.ThreeWay;
             var changes = new List<ConfigChange>();
-            var keys = fresh.InOrder.Select(e => e.Key).Concat(old.InOrder.Select(e => e.Key)).Distinct(StringComparer.Ordinal);
-            foreach (var key in keys)
+            var settings = fresh.InOrder.Concat(old.InOrder).Select(e => (e.Key, e.Occurrence)).Distinct();
+            foreach (var (key, occurrence) in settings)
             {
-                var o = old[key];
-                var n = fresh[key];
-                var b = pristine?[key];
-                var change = Decide(key, o, n, b, pristine != null, mode);
+                var o = old[key, occurrence];
+                var n = fresh[key, occurrence];
+                var b = pristine?[key, occurrence];
+                var change = Decide(key, occurrence, old.Count(key), fresh.Count(key), o, n, b, pristine != null, mode);
                 if (change != null) changes.Add(change);
             }
             beforeEdits?.Invoke();
@@ -148,15 +157,20 @@ namespace HotDb.Upgrade.Configuration
             return new ConfigMergeResult(Kind, mode, newText, merged, changes);
         }
 
-        private ConfigChange? Decide(string key, ConfigEntry? o, ConfigEntry? n, ConfigEntry? b, bool threeWay, ConfigMergeMode mode)
+        private ConfigChange? Decide(string key, int occurrence, int oldCount, int newCount, ConfigEntry? o, ConfigEntry? n, ConfigEntry? b,
+            bool threeWay, ConfigMergeMode mode)
         {
             ConfigChange Make(Outcome outcome) =>
-                ConfigChange.Create(Kind, File, key, o?.Display, n?.Display, b?.Display, outcome.MergedValue, outcome.Action, outcome.Reason, mode, IsSecret(key));
+                ConfigChange.Create(Kind, File, key, occurrence, o?.Display, n?.Display, b?.Display, outcome.MergedValue, outcome.Action, outcome.Reason, mode, IsSecret(key));
 
-            if ((o?.Occurrences ?? 1) > 1 || (n?.Occurrences ?? 1) > 1)
-                return Make(new Outcome(ConfigChangeAction.Skipped, n?.Display,
-                    $"set more than once in the {((o?.Occurrences ?? 1) > 1 ? "old" : "new")} file, so which value counts is ambiguous; merge it by hand."));
             if (Same(o, n)) return null;
+            // A repeated key is matched by position; an occurrence only one file has is reported, never carried or added.
+            var repeated = oldCount > 1 || newCount > 1;
+            var counts = $"setting {occurrence} of {key}: the old file sets it {Times(oldCount)}, the new file {Times(newCount)}";
+            if (repeated && n is null && o != null && (!threeWay || !Same(o, b)))
+                return Make(new Outcome(ConfigChangeAction.Skipped, null, counts + "; this one has no counterpart in the new file and is not carried. Add it by hand if still wanted."));
+            if (repeated && o is null && n != null && oldCount > 0 && (!threeWay || b is null))
+                return Make(new Outcome(ConfigChangeAction.KeptNewDefault, n.Display, counts + "; this one has no counterpart in the old file; the new file's value is kept."));
 
             var userChanged = !threeWay || !Same(o, b);
             if (!userChanged)
@@ -190,6 +204,8 @@ namespace HotDb.Upgrade.Configuration
                     outcome.Reason + $" The new version also changed the default from {b.Display} to {n.Display}; the user's value wins.");
             return Make(outcome);
         }
+
+        private static string Times(int count) => count == 1 ? "once" : count + " times";
 
         private static bool Same(ConfigEntry? a, ConfigEntry? b) =>
             a is null ? b is null : b != null && string.Equals(a.Comparable, b.Comparable, StringComparison.Ordinal);

@@ -18,11 +18,12 @@ namespace HotDb.Upgrade.Configuration
             _newText = newText;
         }
 
-        public static ConfigMergeResult Merge(string file, string oldText, string newText, string? pristineText, ConfigMergeOptions options)
+        public static ConfigMergeResult Merge(ConfigFileNames files, string oldText, string newText, string? pristineText, ConfigMergeOptions options)
         {
-            var old = Read(oldText, file + " (old install)");
+            var file = files.New;
+            var old = Read(oldText, files.Old);
             var fresh = Read(newText, file);
-            var pristine = pristineText is null ? null : Read(pristineText, file + " (pristine)");
+            var pristine = pristineText is null ? null : Read(pristineText, files.Pristine);
             var result = new Log4j2Merge(file, options, newText).Run(newText, old, fresh, pristine);
             if (result.IsModified) XmlLayout.EnsureWellFormed(result.MergedText, file + " (merged)");
             return result;

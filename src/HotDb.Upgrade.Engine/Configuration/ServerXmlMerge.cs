@@ -25,11 +25,12 @@ namespace HotDb.Upgrade.Configuration
             _system = system;
         }
 
-        public static ConfigMergeResult Merge(string file, string oldText, string newText, string? pristineText, ConfigMergeOptions options)
+        public static ConfigMergeResult Merge(ConfigFileNames files, string oldText, string newText, string? pristineText, ConfigMergeOptions options)
         {
-            var old = Read(oldText, file + " (old install)", out _);
+            var file = files.New;
+            var old = Read(oldText, files.Old, out _);
             var fresh = Read(newText, file, out var system);
-            var pristine = pristineText is null ? null : Read(pristineText, file + " (pristine)", out _);
+            var pristine = pristineText is null ? null : Read(pristineText, files.Pristine, out _);
             ConvertAutoIncrement(old, fresh, options.NewVersion);
             if (pristine != null) ConvertAutoIncrement(pristine, fresh, options.NewVersion);
 
@@ -172,7 +173,7 @@ namespace HotDb.Upgrade.Configuration
             var merged = Read(result.MergedText, file + " (merged)", out _);
             foreach (var change in result.Changes.Where(c => c.Action == ConfigChangeAction.Carried || c.Action == ConfigChangeAction.Added))
             {
-                var entry = merged[change.Key];
+                var entry = merged[change.Key, change.Occurrence];
                 if (entry is null || entry.Comparable != change.ExpectedValue)
                     throw new InvalidOperationException($"{file}: the merged file does not hold the carried value of '{change.Key}'; nothing was written.");
             }

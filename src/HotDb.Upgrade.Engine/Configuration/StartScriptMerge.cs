@@ -15,11 +15,12 @@ namespace HotDb.Upgrade.Configuration
 
         private StartScriptMerge(string file, ConfigMergeOptions options) : base(ConfigFileKind.StartScript, file, options) { }
 
-        public static ConfigMergeResult Merge(string file, string oldText, string newText, string? pristineText, ConfigMergeOptions options)
+        public static ConfigMergeResult Merge(ConfigFileNames files, string oldText, string newText, string? pristineText, ConfigMergeOptions options)
         {
-            var old = Read(oldText, file + " (old install)");
+            var file = files.New;
+            var old = Read(oldText, files.Old);
             var fresh = Read(newText, file);
-            var pristine = pristineText is null ? null : Read(pristineText, file + " (pristine)");
+            var pristine = pristineText is null ? null : Read(pristineText, files.Pristine);
             return new StartScriptMerge(file, options).Run(newText, old, fresh, pristine);
         }
 
@@ -82,7 +83,7 @@ namespace HotDb.Upgrade.Configuration
                               ?? ShellAssignment.Encode(parts, ShellQuoting.Double)!;
                 if (encoded == target.Raw) continue;
                 edits.Add(new TextEdit(target.ValueStart, target.ValueEnd - target.ValueStart, encoded));
-                changes.Add(ConfigChange.Create(ConfigFileKind.StartScript, file, pair.Key, target.Raw, target.Raw, null, encoded,
+                changes.Add(ConfigChange.Create(ConfigFileKind.StartScript, file, pair.Key, 1, target.Raw, target.Raw, null, encoded,
                     ConfigChangeAction.Set, "set explicitly.", ConfigMergeMode.TwoWay, secret: false));
             }
             return new ConfigMergeResult(ConfigFileKind.StartScript, ConfigMergeMode.TwoWay, text, TextEdit.Apply(text, edits), changes);

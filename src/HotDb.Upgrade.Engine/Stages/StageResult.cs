@@ -6,7 +6,7 @@ namespace HotDb.Upgrade.Stages
 {
     public enum StageStatus
     {
-        /// <summary>Listed in a -WhatIf plan; nothing ran.</summary>
+        /// <summary>Listed in a -WhatIf plan; nothing ran (a plan runs only its read-only pre-checks).</summary>
         Planned,
         Succeeded,
         /// <summary>Already done on the target (a re-run); not executed again.</summary>
@@ -17,6 +17,8 @@ namespace HotDb.Upgrade.Stages
         RollbackFailed,
         /// <summary>Not reached because an earlier stage failed.</summary>
         NotRun,
+        /// <summary>Ran and was left in place after a later failure: rollback was turned off (e.g. -NoAutoRestore).</summary>
+        NotRolledBack,
     }
 
     /// <summary>What one stage did on one target.</summary>
@@ -50,19 +52,22 @@ namespace HotDb.Upgrade.Stages
     /// <summary>The outcome of a whole stage list on one target.</summary>
     public sealed class StageRunResult
     {
-        internal StageRunResult(string target, IReadOnlyList<StageResult> stages, bool planOnly)
+        internal StageRunResult(string target, IReadOnlyList<StageResult> stages, bool planOnly, bool rolledBack)
         {
             Target = target;
             Stages = stages;
             PlanOnly = planOnly;
+            RolledBack = rolledBack;
         }
 
         public string Target { get; }
         public bool PlanOnly { get; }
         public IReadOnlyList<StageResult> Stages { get; }
         public bool Succeeded => !PlanOnly && Stages.All(s => s.Status == StageStatus.Succeeded || s.Status == StageStatus.Skipped);
+        /// <summary>The stage that failed: in a run, or a pre-check in a plan with checks (the real run would be refused there).</summary>
         public StageResult? FailedStage => Stages.FirstOrDefault(s => s.Status == StageStatus.Failed);
-        public bool RolledBack => FailedStage != null && Stages.All(s => s.RollbackError == null);
+        /// <summary>A stage failed and every stage that ran was rolled back without error.</summary>
+        public bool RolledBack { get; }
         public TimeSpan Duration => TimeSpan.FromTicks(Stages.Sum(s => s.Duration.Ticks));
     }
 }

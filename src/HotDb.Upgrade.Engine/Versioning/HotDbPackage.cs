@@ -57,59 +57,77 @@ namespace HotDb.Upgrade.Versioning
 
         public static HotDbPackage Parse(string pathOrFileName)
         {
-            if (TryParse(pathOrFileName, out var package)) return package!;
-            throw new FormatException(
-                $"'{Path.GetFileName(pathOrFileName)}' is not a HotDB package name; expected {ExpectedPatterns}.");
+            if (TryParse(pathOrFileName, out var package, out var problem)) return package!;
+            throw new FormatException(problem);
         }
 
-        public static bool TryParse(string? pathOrFileName, out HotDbPackage? package)
+        public static bool TryParse(string? pathOrFileName, out HotDbPackage? package) => TryParse(pathOrFileName, out package, out _);
+
+        /// <summary>Like <see cref="TryParse(string, out HotDbPackage)"/>; <paramref name="problem"/> says what is wrong with the name.</summary>
+        public static bool TryParse(string? pathOrFileName, out HotDbPackage? package, out string? problem)
         {
             package = null;
-            if (string.IsNullOrWhiteSpace(pathOrFileName)) return false;
-            var name = Path.GetFileName(pathOrFileName!.Trim());
+            problem = null;
+            var name = string.IsNullOrWhiteSpace(pathOrFileName) ? "" : Path.GetFileName(pathOrFileName!.Trim());
+            string? version = null;
+            Func<HotDbVersion, HotDbPackage>? build = null;
 
             var m = ServerOrManagement.Match(name);
             if (m.Success)
             {
-                if (!TryDate(m, out var date)) return false;
                 var server = m.Groups["kind"].Value.Equals("server", StringComparison.OrdinalIgnoreCase);
-                package = new HotDbPackage(name, server ? HotDbComponent.ComputeNode : HotDbComponent.ManagementPlatform,
-                    HotDbVersion.Parse(m.Groups["version"].Value), date, server ? "hotdb-server" : "hotdb-management");
-                return true;
+                version = m.Groups["version"].Value;
+                var date = Date(m);
+                if (date != null)
+                    build = v => new HotDbPackage(name, server ? HotDbComponent.ComputeNode : HotDbComponent.ManagementPlatform, v, date, server ? "hotdb-server" : "hotdb-management");
             }
-            m = Backup.Match(name);
-            if (m.Success)
+            else if ((m = Backup.Match(name)).Success)
             {
-                if (!TryDate(m, out var date)) return false;
-                package = new HotDbPackage(name, HotDbComponent.Backup, HotDbVersion.Parse(m.Groups["version"].Value), date, "hotdb-backup");
-                return true;
+                version = m.Groups["version"].Value;
+                var date = Date(m);
+                if (date != null) build = v => new HotDbPackage(name, HotDbComponent.Backup, v, date, "hotdb-backup");
             }
-            m = Listener.Match(name);
-            if (m.Success)
+            else if ((m = Listener.Match(name)).Success)
             {
-                package = new HotDbPackage(name, HotDbComponent.Listener, HotDbVersion.Parse(m.Groups["version"].Value), null, "hotdb-listener");
-                return true;
+                version = m.Groups["version"].Value;
+                build = v => new HotDbPackage(name, HotDbComponent.Listener, v, null, "hotdb-listener");
             }
-            m = Jdk.Match(name);
-            if (m.Success)
+            else if ((m = Jdk.Match(name)).Success)
             {
-                var update = int.Parse(m.Groups["update"].Value, CultureInfo.InvariantCulture);
-                var build = int.Parse(m.Groups["build"].Value, CultureInfo.InvariantCulture);
-                package = new HotDbPackage(name, HotDbComponent.Jdk, HotDbVersion.Parse($"1.8.0.{update}"), null,
-                    $"jdk8u{update}-b{build:D2}");
-                return true;
+                var update = m.Groups["update"].Value;
+                var buildNumber = m.Groups["build"].Value;
+                version = "1.8.0." + update;
+                if (buildNumber.Length <= HotDbVersion.MaxPartDigits)
+                    build = v => new HotDbPackage(name, HotDbComponent.Jdk, v, null, $"jdk8u{v.Revision}-b{int.Parse(buildNumber, CultureInfo.InvariantCulture):D2}");
+                else
+                {
+                    problem = $"'{name}': the JDK build number {buildNumber} is too large (at most {HotDbVersion.MaxPartDigits} digits).";
+                    return false;
+                }
             }
-            return false;
-        }
+            else
+            {
+                problem = $"'{name}' is not a HotDB package name; expected {ExpectedPatterns}.";
+                return false;
+            }
 
-        private static bool TryDate(Match m, out DateTime? date)
-        {
-            date = null;
-            if (!DateTime.TryParseExact(m.Groups["date"].Value, "yyyyMMdd", CultureInfo.InvariantCulture,
-                    DateTimeStyles.None, out var parsed)) return false;
-            date = parsed;
+            if (build is null)
+            {
+                problem = $"'{name}': '{m.Groups["date"].Value}' is not a build date (yyyymmdd); expected {ExpectedPatterns}.";
+                return false;
+            }
+            if (!HotDbVersion.TryParse(version, out var parsed, out var versionProblem))
+            {
+                problem = $"'{name}': {versionProblem}";
+                return false;
+            }
+            package = build(parsed!);
             return true;
         }
+
+        private static DateTime? Date(Match m) =>
+            DateTime.TryParseExact(m.Groups["date"].Value, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)
+                ? parsed : (DateTime?)null;
 
         public override string ToString() => FileName;
     }

@@ -16,7 +16,7 @@ namespace HotDb.Upgrade.Commands
                 {
                     var node = ComputeNodeReader.Read(session, InstallPath, Cancellation.Token);
                     if (!node.Installed)
-                        WriteHotDbError(new ItemNotFoundException($"{session.ComputerName}: there is no compute node in {node.InstallPath}."), "ComputeNodeNotFound",
+                        WriteHotDbError(new ItemNotFoundException($"{session.ComputerName}: no HotDB Server install at {node.InstallPath} (no conf/server.xml, bin/hotdb_server or lib/hotdb-server-<version>.jar)."), "ComputeNodeNotFound",
                             ErrorCategory.ObjectNotFound, node, "Give the install directory with -InstallPath (default /usr/local/hotdb/hotdb-server).");
                     else WriteObject(node);
                 });

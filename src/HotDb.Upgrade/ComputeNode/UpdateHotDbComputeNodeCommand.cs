@@ -115,29 +115,40 @@ namespace HotDb.Upgrade.Commands
                 StopTimeout = TimeSpan.FromSeconds(StopTimeout),
             };
             var context = ComputeNodeUpgrade.Prepare(session, options, Cancellation.Token);
-            var plan = ComputeNodeUpgrade.Plan(context);
+            var stages = ComputeNodeUpgrade.Stages(context);
             var target = $"{session.ComputerName}:{context.InstallPath}";
-            var summary = $"Upgrade HotDB Server {context.FromVersion?.ToString() ?? "(unknown)"} to {context.ToVersion?.ToString() ?? "(unknown)"} in {plan.Stages.Count} stages " +
-                          $"({string.Join(", ", plan.Stages.Select(s => s.Stage))}); with -WhatIf the plan is returned";
+            var summary = $"Upgrade HotDB Server {context.FromVersion?.ToString() ?? "(unknown)"} to {context.ToVersion?.ToString() ?? "(unknown)"} in {stages.Count} stages " +
+                          $"({string.Join(", ", stages.Select(s => s.Name))}); with -WhatIf the checks run and the plan is returned";
             if (!ShouldProcess(target, summary))
             {
-                if (MyInvocation.BoundParameters.ContainsKey("WhatIf")) WriteObject(plan);
+                if (!MyInvocation.BoundParameters.ContainsKey("WhatIf")) return;
+                // The checks only read; running them makes -WhatIf refuse what the real run would refuse.
+                var plan = WithProgress(session.ComputerName, observer => ComputeNodeUpgrade.Plan(context, observer, Cancellation.Token));
+                WriteObject(plan);
+                if (plan.FailedStage != null) WriteFailure(session, plan);
                 return;
             }
 
-            ComputeNodeUpgradeResult result;
-            using (var pump = new PipelinePump())
-            {
-                var observer = new ProgressObserver(this, pump, session.ComputerName);
-                result = pump.Run(() => ComputeNodeUpgrade.Run(context, observer, Cancellation.Token));
-                WriteProgress(new ProgressRecord(observer.ActivityId, observer.Activity, "Done") { RecordType = ProgressRecordType.Completed });
-            }
+            var result = WithProgress(session.ComputerName, observer => ComputeNodeUpgrade.Run(context, observer, Cancellation.Token));
             WriteObject(result);
-            if (result.Succeeded) return;
+            if (!result.Succeeded) WriteFailure(session, result);
+        }
 
+        private ComputeNodeUpgradeResult WithProgress(string computerName, Func<IStageObserver, ComputeNodeUpgradeResult> work)
+        {
+            using var pump = new PipelinePump();
+            var observer = new ProgressObserver(this, pump, computerName);
+            var result = pump.Run(() => work(observer));
+            WriteProgress(new ProgressRecord(observer.ActivityId, observer.Activity, "Done") { RecordType = ProgressRecordType.Completed });
+            return result;
+        }
+
+        private void WriteFailure(SshSession session, ComputeNodeUpgradeResult result)
+        {
             var failed = result.Stages.First(s => s.Status == StageStatus.Failed);
             var refused = result.Status == "Refused";
-            var message = $"{session.ComputerName}: the upgrade to {result.ToVersion} failed at {failed.Stage}: {failed.Error}" +
+            var message = (result.PlanOnly ? $"{session.ComputerName}: -WhatIf: the upgrade to {result.ToVersion?.ToString() ?? "(unknown)"} would be refused at {failed.Stage}: {failed.Error}"
+                              : $"{session.ComputerName}: the upgrade to {result.ToVersion} failed at {failed.Stage}: {failed.Error}") +
                           (refused ? " Nothing was changed." : result.RolledBack
                               ? $" Rolled back: {result.InstallPath} holds {result.After?.Version?.ToString() ?? "the old version"} again" + (result.EvidencePath != null ? $"; the failed install is kept in {result.EvidencePath}." : ".")
                               : " The rollback did not complete: " + string.Join("; ", result.Stages.Where(s => s.RollbackError != null).Select(s => $"{s.Stage}: {s.RollbackError}")));
