@@ -91,7 +91,7 @@ namespace HotDb.Upgrade.Commands
             }
             catch (RemoteConnectionException e)
             {
-                WriteHotDbError(e, "ConnectionFailed", ErrorCategory.ConnectionError, Session, "Open a new session with New-HotDbSession.");
+                WriteHotDbError(e, Session);
             }
             catch (ArgumentException e)
             {

@@ -32,7 +32,7 @@ namespace HotDb.Upgrade.Commands
         [Parameter]
         public SwitchParameter Elevate { get; set; }
 
-        /// <summary>Seconds before the command is stopped; 0 waits without limit.</summary>
+        /// <summary>Seconds before the command and every process it started are stopped; 0 waits without limit.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
         public int Timeout { get; set; }
@@ -41,35 +41,39 @@ namespace HotDb.Upgrade.Commands
         [Parameter]
         public SwitchParameter AllowFailure { get; set; }
 
+        private string _line = "";
+
+        protected override void BeginProcessing()
+        {
+            // Built once, before any host is touched: a value no shell line can hold (a NUL character) is refused here.
+            try
+            {
+                if (Command.IndexOf('\0') >= 0) throw new ArgumentException("-Command contains a NUL character, which no shell line can hold.", nameof(Command));
+                _line = ArgumentList.Length == 0 ? Command : Command + " " + ShellQuote.Join(ArgumentList);
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(ErrorRecordFor(ex, Command));
+            }
+        }
+
         protected override void ProcessRecord()
         {
-            var line = ArgumentList.Length == 0 ? Command : Command + " " + ShellQuote.Join(ArgumentList);
             foreach (var session in Session)
             {
-                if (!ShouldProcess(session.ToString(), (Elevate ? "Run as root: " : "Run: ") + line)) continue;
+                if (!ShouldProcess(session.ToString(), (Elevate ? "Run as root: " : "Run: ") + _line)) continue;
                 CommandResult result;
                 try
                 {
-                    result = session.Run(line, Elevate, Timeout > 0 ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null, _stop.Token);
+                    result = session.Run(_line, Elevate, Timeout > 0 ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null, _stop.Token);
                 }
                 catch (OperationCanceledException)
                 {
                     return;
                 }
-                catch (TimeoutException ex)
+                catch (Exception ex) when (IsReportable(ex))
                 {
-                    WriteHotDbError(ex, "CommandTimedOut", ErrorCategory.OperationTimeout, session, "Raise -Timeout, or check why the command hangs on the host.");
-                    continue;
-                }
-                catch (InvalidOperationException ex)
-                {
-                    WriteHotDbError(ex, "ElevationUnavailable", ErrorCategory.PermissionDenied, session,
-                        "Open the session as root, or with -Elevation Sudo (and -SudoCredential when sudo asks for a password).");
-                    continue;
-                }
-                catch (RemoteConnectionException ex)
-                {
-                    WriteHotDbError(ex, "ConnectionFailed", ErrorCategory.ConnectionError, session, "Open a new session with New-HotDbSession.");
+                    WriteHotDbError(ex, session);
                     continue;
                 }
                 WriteObject(result);

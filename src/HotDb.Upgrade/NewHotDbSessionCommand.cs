@@ -124,48 +124,11 @@ namespace HotDb.Upgrade.Commands
                     WriteVerbose($"{session}: {session.HostKeyType} host key {session.HostKeyFingerprint} ({session.HostKeyStatus}).");
                     WriteObject(session);
                 }
-                catch (HostKeyVerificationException ex)
+                catch (Exception ex) when (IsReportable(ex))
                 {
-                    WriteHotDbError(ex, "HostKey" + ex.Check.Status, ErrorCategory.SecurityError, computer, HostKeyAdvice(ex.Check));
-                }
-                catch (RemoteAuthenticationException ex)
-                {
-                    WriteHotDbError(ex, "LoginRefused", ErrorCategory.AuthenticationError, computer,
-                        "Check the credential's user name and password (or the key and its passphrase), and that sshd allows this login method for the user.");
-                }
-                catch (RemoteConnectionException ex)
-                {
-                    WriteHotDbError(ex, "ConnectionFailed", ErrorCategory.ConnectionError, computer,
-                        $"Check that sshd listens on {computer}:{Port} and that nothing blocks it; raise -ConnectionTimeout for slow links.");
-                }
-                catch (ArgumentException ex)
-                {
-                    WriteHotDbError(ex, "SessionOptionsInvalid", ErrorCategory.InvalidArgument, computer, "Correct the parameters named in the message.");
-                }
-                catch (IOException ex)
-                {
-                    WriteHotDbError(ex, "KnownHostsNotWritable", ErrorCategory.WriteError, KnownHostsPath,
-                        "Check that the known_hosts file and its folder can be written by this user, or give another -KnownHostsPath.");
+                    WriteHotDbError(ex, computer);
                 }
             }
         }
-
-        private static string HostKeyAdvice(HostKeyCheck check)
-        {
-            var file = check.KnownHostsPath ?? "known_hosts";
-            switch (check.Status)
-            {
-                case HostKeyStatus.Changed:
-                    return $"Do not connect until the host's administrator confirms {check.Fingerprint} (on the host: ssh-keygen -lf /etc/ssh/ssh_host_{KeyFileStem(check.KeyType)}_key.pub). " +
-                           $"Only if the host was rebuilt, remove the old entry with: ssh-keygen -R '{check.HostToken}' -f '{file}', then connect with -AcceptKey.";
-                case HostKeyStatus.Revoked:
-                    return $"Never trust this key. Ask the host's administrator to replace it, then update {file}.";
-                default:
-                    return $"Confirm {check.Fingerprint} with the host's administrator (on the host: ssh-keygen -lf /etc/ssh/ssh_host_{KeyFileStem(check.KeyType)}_key.pub), then connect with -AcceptKey to record it.";
-            }
-        }
-
-        private static string KeyFileStem(string keyType) =>
-            keyType == "ssh-ed25519" ? "ed25519" : keyType.StartsWith("ecdsa", StringComparison.Ordinal) ? "ecdsa" : keyType == "ssh-rsa" ? "rsa" : "*";
     }
 }

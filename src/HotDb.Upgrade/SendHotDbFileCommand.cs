@@ -29,10 +29,14 @@ namespace HotDb.Upgrade.Commands
         [ValidateNotNullOrEmpty]
         public string Destination { get; set; } = "";
 
-        /// <summary>The remote file's mode, octal (e.g. 0600), set before any byte is written.</summary>
+        /// <summary>The remote file's mode, octal (e.g. 0600), set before any byte is written; also set on an identical file that is not sent again.</summary>
         [Parameter]
         [ValidatePattern("^0?[0-7]{3}$")]
         public string Mode { get; set; } = "0644";
+
+        /// <summary>Write as root (through the session's sudo elevation when the login user is not root), e.g. into a root-owned folder.</summary>
+        [Parameter]
+        public SwitchParameter Elevate { get; set; }
 
         protected override void ProcessRecord()
         {
@@ -40,15 +44,19 @@ namespace HotDb.Upgrade.Commands
             foreach (var path in Path)
             {
                 var local = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-                if (!File.Exists(local))
+                try
                 {
-                    WriteHotDbError(new FileNotFoundException($"The local file '{local}' does not exist.", local), "LocalFileNotFound",
-                        ErrorCategory.ObjectNotFound, local, "Give the path of an existing file.");
+                    // Before any host: a missing file, a folder, a device or a FIFO (which would never end) is refused.
+                    FileTransfer.RequireRegularFile(local);
+                }
+                catch (Exception ex) when (IsReportable(ex))
+                {
+                    WriteHotDbError(ex, local);
                     continue;
                 }
                 foreach (var session in Session)
                 {
-                    if (!ShouldProcess(session.ToString(), $"Upload '{local}' to '{Destination}'")) continue;
+                    if (!ShouldProcess(session.ToString(), $"Upload '{local}' to '{Destination}'{(Elevate ? " as root" : "")}")) continue;
                     if (_stop.IsCancellationRequested) return;
                     try
                     {
@@ -58,22 +66,9 @@ namespace HotDb.Upgrade.Commands
                     {
                         return;
                     }
-                    catch (InvalidDataException ex)
+                    catch (Exception ex) when (IsReportable(ex))
                     {
-                        WriteHotDbError(ex, "ChecksumMismatch", ErrorCategory.InvalidResult, session, "Send the file again; check the host's disk and memory if it repeats.");
-                    }
-                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                    {
-                        WriteHotDbError(ex, "UploadFailed", ex is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError, session,
-                            "Check that the remote folder exists and that the login user may write it.");
-                    }
-                    catch (RemoteConnectionException ex)
-                    {
-                        WriteHotDbError(ex, "ConnectionFailed", ErrorCategory.ConnectionError, session, "Open a new session with New-HotDbSession.");
-                    }
-                    catch (TimeoutException ex)
-                    {
-                        WriteHotDbError(ex, "UploadTimedOut", ErrorCategory.OperationTimeout, session, "Check the network to the host, then send the file again.");
+                        WriteHotDbError(ex, session);
                     }
                 }
             }
@@ -94,7 +89,7 @@ namespace HotDb.Upgrade.Commands
                 Report(done < total ? $"{done / 1048576.0:0.0} of {total / 1048576.0:0.0} MiB" : "Verifying SHA-256", total == 0 ? 100 : (int)(done * 100 / total));
 
             Report("Comparing SHA-256 with the remote file", 0);
-            var upload = Task.Run(() => FileTransfer.Upload(session, local, Destination, mode, bytes => Interlocked.Exchange(ref sent, bytes), _stop.Token));
+            var upload = Task.Run(() => FileTransfer.Upload(session, local, Destination, mode, bytes => Interlocked.Exchange(ref sent, bytes), _stop.Token, Elevate));
             try
             {
                 long reported = 0;

@@ -32,11 +32,25 @@ namespace HotDb.Upgrade.Tests
         }
 
         [Fact]
-        public void TimesOut()
+        public void TimesOutWithTheSameExceptionAsAnSshSession()
         {
-            var result = _host.Run("sleep 5", timeout: TimeSpan.FromMilliseconds(200));
-            Assert.Equal(124, result.ExitCode);
-            Assert.Contains("Timed out", result.StandardError);
+            var error = Assert.Throws<RemoteTimeoutException>(() => _host.Run("sleep 5", timeout: TimeSpan.FromMilliseconds(200)));
+            Assert.Equal(("CommandTimedOut", "OperationTimeout"), (error.ErrorId, error.Category));
+            Assert.Contains("sleep 5", error.Message);
+        }
+
+        [Fact]
+        public void CommandsReadEndOfFile()
+        {
+            Assert.Equal(0, _host.Run("cat", timeout: TimeSpan.FromSeconds(30)).ExitCode);
+        }
+
+        [Fact]
+        public void RefusesANulCharacterBeforeRunning()
+        {
+            var marker = Path.Combine(_folder, "ran");
+            Assert.Throws<ArgumentException>(() => _host.Run("touch " + ShellQuote.Quote(marker) + "\0"));
+            Assert.False(File.Exists(marker));
         }
 
         [Fact]

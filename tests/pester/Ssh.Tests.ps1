@@ -14,6 +14,26 @@ BeforeAll {
     $script:connect = @{ ComputerName = '127.0.0.1'; Port = $fx.Port; KnownHostsPath = $knownHosts }
     $script:root = New-HotDbSession @connect -Credential $rootKey -KeyFile $fx.RootKeyPath
     $script:work = (Invoke-HotDbCommand -Session $root 'mktemp -d /tmp/hotdb-ssh-tests.XXXXXXXX').StandardOutput.Trim()
+
+    # A command no other process runs: a sleep of an unused length (never reached), named by the pattern pgrep matches.
+    function script:New-SleepMarker { "sleep 3$(Get-Random -Minimum 100000 -Maximum 999999).5" }
+    # True once no process matches (polled: the remote kill follows the closed channel by a moment).
+    function script:Wait-NoProcess([string] $Pattern) {
+        for ($i = 0; $i -lt 100; $i++) {
+            & pgrep -f $Pattern | Out-Null
+            if ($LASTEXITCODE -ne 0) { return $true }
+            Start-Sleep -Milliseconds 100
+        }
+        $false
+    }
+    function script:Wait-Process([string] $Pattern) {
+        for ($i = 0; $i -lt 100; $i++) {
+            & pgrep -f $Pattern | Out-Null
+            if ($LASTEXITCODE -eq 0) { return $true }
+            Start-Sleep -Milliseconds 100
+        }
+        $false
+    }
 }
 
 AfterAll {
@@ -233,6 +253,63 @@ Describe 'Invoke-HotDbCommand' -Tag Ssh -Skip:$sshdMissing {
         $problems[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
     }
 
+    It 'kills every process of a command stopped at its timeout' {
+        $marker = New-SleepMarker
+        # A child in the background and one in the foreground, under a shell that stays: all must go.
+        Invoke-HotDbCommand -Session $root "sh -c '$marker; :' & $marker; wait" -Timeout 1 -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'CommandTimedOut,*'
+        Wait-NoProcess $marker | Should -BeTrue
+    }
+
+    It 'kills the command when the pipeline is stopped (Ctrl+C)' {
+        $marker = New-SleepMarker
+        $shell = [powershell]::Create()
+        $null = $shell.AddCommand('Import-Module').AddArgument($env:HOTDB_UPGRADE_MODULE).AddStatement().
+            AddCommand('Invoke-HotDbCommand').AddParameter('Session', $root).AddParameter('Command', "$marker; :")
+        $running = $shell.BeginInvoke()
+        try {
+            Wait-Process "^$marker" | Should -BeTrue
+            $shell.Stop()
+            $running.AsyncWaitHandle.WaitOne(10000) | Should -BeTrue
+            Wait-NoProcess $marker | Should -BeTrue
+        }
+        finally { $shell.Dispose() }
+        (Invoke-HotDbCommand -Session $root 'echo usable').StandardOutput | Should -Be "usable`n"
+    }
+
+    It 'gives commands end of file on stdin' {
+        $result = Invoke-HotDbCommand -Session $root 'cat; echo read-to-end' -Timeout 30
+        $result.StandardOutput | Should -Be "read-to-end`n"
+    }
+
+    It 'refuses a NUL character as bad input before sending, and the session stays usable' {
+        foreach ($call in @{ Command = "echo a`0b" }, @{ Command = 'echo'; ArgumentList = "a`0b" }) {
+            $problem = $null
+            try { Invoke-HotDbCommand -Session $root @call } catch { $problem = $_ }
+            $problem.FullyQualifiedErrorId | Should -BeLike 'InvalidArgument,*'
+            $problem.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $problem.Exception.Message | Should -Match 'NUL'
+        }
+        (Invoke-HotDbCommand -Session $root 'echo usable').StandardOutput | Should -Be "usable`n"
+    }
+
+    It 'refuses a command longer than one SSH request before sending it' {
+        Invoke-HotDbCommand -Session $root ('echo ' + ('x' * 100KB)) -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidArgument,*'
+        $problems[0].Exception.Message | Should -Match 'at most \d+'
+        (Invoke-HotDbCommand -Session $root 'echo usable').StandardOutput | Should -Be "usable`n"
+    }
+
+    It 'reports a removed session as closed, not as a missing elevation' {
+        $session = New-HotDbSession @connect -Credential $rootKey -KeyFile $fx.RootKeyPath
+        $session | Remove-HotDbSession
+        Invoke-HotDbCommand -Session $session 'id' -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'SessionClosed,*'
+        $problems[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $problems[0].ErrorDetails.RecommendedAction | Should -Match 'New-HotDbSession'
+        $problems[0].TargetObject | Should -Be $session
+    }
+
     It 'runs nothing under -WhatIf' {
         $marker = "$work/whatif-marker"
         Invoke-HotDbCommand -Session $root 'touch' -ArgumentList $marker -WhatIf | Should -BeNullOrEmpty
@@ -277,6 +354,36 @@ Describe 'Sudo elevation' -Tag Ssh -Skip:$sshdMissing {
             $result.StandardOutput | Should -Not -Match '^0'
         }
         finally { $wrong | Remove-HotDbSession }
+    }
+
+    It 'kills every process of an elevated command stopped at its timeout' {
+        $marker = New-SleepMarker
+        Invoke-HotDbCommand -Session $sudoUser "sh -c '$marker; :' & $marker; wait" -Elevate -Timeout 2 -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'CommandTimedOut,*'
+        Wait-NoProcess $marker | Should -BeTrue
+    }
+
+    It 'uploads into a root-owned folder with -Elevate, verified, with the mode, and leaves no temporary file' {
+        $folder = "$work/root-only"
+        Invoke-HotDbCommand -Session $root 'mkdir -m 0755 --' -ArgumentList $folder | Out-Null
+        $local = Join-Path $TestDrive 'server.xml'
+        Set-Content -Path $local -Value "<config user=`"it's`"/>"
+        $hash = (Get-FileHash $local -Algorithm SHA256).Hash.ToLowerInvariant()
+
+        Send-HotDbFile -Session $sudoUser -Path $local -Destination "$folder/" -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $problems[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+
+        $result = Send-HotDbFile -Session $sudoUser -Path $local -Destination "$folder/" -Mode 0640 -Elevate
+        $result.Status.ToString() | Should -Be 'Uploaded'
+        $result.Sha256 | Should -Be $hash
+        (Invoke-HotDbCommand -Session $root 'stat -c %U:%a' -ArgumentList $result.RemotePath).StandardOutput.Trim() | Should -Be 'root:640'
+        (Invoke-HotDbCommand -Session $root 'sha256sum --' -ArgumentList $result.RemotePath).StandardOutput.Substring(0, 64) | Should -Be $hash
+        (Invoke-HotDbCommand -Session $root 'ls -A' -ArgumentList $folder).StandardOutput.Trim() | Should -Be 'server.xml'
+        (Invoke-HotDbCommand -Session $root 'find /tmp -maxdepth 1 -name "hotdb-upload.*" -user' -ArgumentList $fx.SudoUser.UserName).StandardOutput | Should -BeNullOrEmpty
+
+        $again = Send-HotDbFile -Session $sudoUser -Path $local -Destination "$folder/server.xml" -Mode 0600 -Elevate
+        $again.Status.ToString() | Should -Be 'Skipped'
+        (Invoke-HotDbCommand -Session $root 'stat -c %a' -ArgumentList $result.RemotePath).StandardOutput.Trim() | Should -Be '600'
     }
 
     It 'refuses -Elevate on a non-root session opened without elevation' {
@@ -388,6 +495,67 @@ Describe 'Send-HotDbFile' -Tag Ssh -Skip:$sshdMissing {
         ([System.Security.Cryptography.SHA256]::HashData($copy) | ForEach-Object { $_.ToString('x2') }) -join '' | Should -Be $bigHash
         { $root.ReadFile("$work/missing-file", [System.IO.MemoryStream]::new(), $null, [System.Threading.CancellationToken]::None) } |
             Should -Throw '*missing-file*does not exist*'
+    }
+
+    It 'sets the mode of an identical file that is not sent again' {
+        $local = Join-Path $TestDrive 'now-secret.cnf'
+        Set-Content -Path $local -Value 'password=y'
+        $first = Send-HotDbFile -Session $root -Path $local -Destination "$work/now-secret.cnf" -Mode 0644
+        (Invoke-HotDbCommand -Session $root 'stat -c %a' -ArgumentList $first.RemotePath).StandardOutput.Trim() | Should -Be '644'
+        $second = Send-HotDbFile -Session $root -Path $local -Destination "$work/now-secret.cnf" -Mode 0600
+        $second.Status.ToString() | Should -Be 'Skipped'
+        (Invoke-HotDbCommand -Session $root 'stat -c %a' -ArgumentList $first.RemotePath).StandardOutput.Trim() | Should -Be '600'
+    }
+
+    It 'refuses a device or a FIFO as the source before touching any host' {
+        $fifo = Join-Path $TestDrive 'a-fifo'
+        & mkfifo $fifo
+        foreach ($source in '/dev/zero', $fifo) {
+            # In a second PowerShell, so that a hang fails the test instead of stopping the suite.
+            $shell = [powershell]::Create()
+            $null = $shell.AddCommand('Import-Module').AddArgument($env:HOTDB_UPGRADE_MODULE).AddStatement().
+                AddCommand('Send-HotDbFile').AddParameter('Session', $root).AddParameter('Path', $source).AddParameter('Destination', "$work/from-a-stream")
+            $running = $shell.BeginInvoke()
+            if (-not $running.AsyncWaitHandle.WaitOne(30000)) {
+                $null = $shell.BeginStop($null, $null)   # a read that never ends cannot be waited for
+                throw "Sending $source hung."
+            }
+            $shell.EndInvoke($running) | Should -BeNullOrEmpty
+            $shell.Streams.Error[0].FullyQualifiedErrorId | Should -BeLike 'LocalFileNotRegular,*'
+            $shell.Streams.Error[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $shell.Streams.Error[0].Exception.Message | Should -Match 'not a regular file'
+            $shell.Dispose()
+        }
+        (Invoke-HotDbCommand -Session $root 'test -e' -ArgumentList "$work/from-a-stream" -AllowFailure).ExitCode | Should -Be 1
+    }
+
+    It 'reports a full disk per host, removes the partial file and goes on with the other hosts and files' {
+        $full = "$work/full-disk"
+        Invoke-HotDbCommand -Session $root 'mkdir -p --' -ArgumentList $full | Out-Null
+        Invoke-HotDbCommand -Session $root 'mount -t tmpfs -o size=512k hotdb-full' -ArgumentList $full | Out-Null
+        $second = New-HotDbSession @connect -Credential $rootKey -KeyFile $fx.RootKeyPath
+        try {
+            $tooBig = Join-Path $TestDrive 'too-big.bin'
+            [IO.File]::WriteAllBytes($tooBig, [byte[]]::new(2MB))
+            $small = Join-Path $TestDrive 'small.txt'
+            Set-Content -Path $small -Value 'fits'
+            $results = Send-HotDbFile -Session $root, $second -Path $tooBig, $small -Destination "$full/" -ErrorVariable problems -ErrorAction SilentlyContinue
+            $problems.Count | Should -Be 2
+            $problems.TargetObject | Should -Be @($root, $second)
+            foreach ($problem in $problems) {
+                $problem.FullyQualifiedErrorId | Should -BeLike 'RemoteFileFailed,*'
+                $problem.CategoryInfo.Category | Should -Be 'WriteError'
+                $problem.ErrorDetails.RecommendedAction | Should -Match 'free space'
+            }
+            $results.Status.ForEach({ $_.ToString() }) | Should -Be @('Uploaded', 'Skipped')
+            (Invoke-HotDbCommand -Session $root 'ls -A' -ArgumentList $full).StandardOutput.Trim() | Should -Be 'small.txt'
+            # No removed partial file is still held open: its space is free again.
+            [long] (Invoke-HotDbCommand -Session $root 'df --output=used -B1 --' -ArgumentList $full).StandardOutput.Trim().Split("`n")[-1] | Should -BeLessThan 64KB
+        }
+        finally {
+            $second | Remove-HotDbSession
+            Invoke-HotDbCommand -Session $root 'umount --lazy --' -ArgumentList $full | Out-Null
+        }
     }
 
     It 'writes a clear error for a missing local file' {

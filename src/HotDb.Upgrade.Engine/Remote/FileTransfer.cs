@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Threading;
 
@@ -10,7 +11,7 @@ namespace HotDb.Upgrade.Remote
     {
         /// <summary>The file was sent and its remote SHA-256 matched.</summary>
         Uploaded,
-        /// <summary>An identical file (same SHA-256) was already there; nothing was sent.</summary>
+        /// <summary>An identical file (same SHA-256) was already there; nothing was sent, only its mode was set.</summary>
         Skipped,
     }
 
@@ -45,42 +46,113 @@ namespace HotDb.Upgrade.Remote
     {
         /// <summary>
         /// Uploads <paramref name="localPath"/> to <paramref name="destination"/> (a file path, or a folder: an existing one
-        /// or one written with a trailing '/'). Skips when the remote file has the same SHA-256. The bytes go to a temporary
-        /// name next to the destination, are verified with the remote <c>sha256sum</c>, and only then renamed into place,
-        /// so the destination never holds a partial file.
+        /// or one written with a trailing '/'). Skips when the remote file has the same SHA-256, but still gives it
+        /// <paramref name="mode"/>. The bytes go to a temporary name next to the destination, are verified with the remote
+        /// <c>sha256sum</c>, and only then renamed into place, so the destination never holds a partial file; a failed
+        /// upload removes its temporary file. With <paramref name="elevate"/> the destination is written as root: the
+        /// bytes go first to a private file (0600) in the login user's temporary folder, are verified there, and root
+        /// installs them with the mode.
         /// </summary>
         public static TransferResult Upload(IRemoteHost host, string localPath, string destination, int mode = 0x1A4 /* 0644 */,
-            Action<long>? progress = null, CancellationToken cancellationToken = default)
+            Action<long>? progress = null, CancellationToken cancellationToken = default, bool elevate = false)
         {
             if (host is null) throw new ArgumentNullException(nameof(host));
             if (string.IsNullOrEmpty(destination)) throw new ArgumentException("A remote destination is required.", nameof(destination));
+            RequireRegularFile(localPath);
             var local = new FileInfo(localPath);
-            if (!local.Exists) throw new FileNotFoundException($"The local file '{localPath}' does not exist.", localPath);
             var watch = Stopwatch.StartNew();
             var localHash = LocalSha256(local.FullName);
-            var remotePath = ResolveDestination(host, destination, local.Name, cancellationToken);
+            var remotePath = ResolveDestination(host, destination, local.Name, elevate, cancellationToken);
+            var octalMode = Convert.ToString(mode & 0xFFF, 8).PadLeft(4, '0');
 
-            if (RemoteSha256(host, remotePath, cancellationToken) == localHash)
+            if (RemoteSha256(host, remotePath, cancellationToken, elevate) == localHash)
+            {
+                // The same bytes, but perhaps not the mode asked for (a file sent 0644 and now wanted 0600). Only a
+                // different mode is changed: chmod by a user who does not own the file fails even when nothing changes.
+                var current = host.Run(ShellQuote.Join("stat", "-c", "%a", "--", remotePath), elevate, cancellationToken: cancellationToken).StandardOutput.Trim();
+                if (current != Convert.ToString(mode & 0xFFF, 8))
+                    Require(host, ShellQuote.Join("chmod", octalMode, "--", remotePath), elevate, $"set the mode {octalMode} on '{remotePath}'", cancellationToken);
                 return new TransferResult(host.ComputerName, local.FullName, remotePath, TransferStatus.Skipped, localHash, local.Length, watch.Elapsed);
+            }
 
             var partial = remotePath + ".hotdb-partial-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+            string? staged = null;
             try
             {
-                using (var content = local.OpenRead())
-                    host.WriteFile(partial, content, mode, progress, cancellationToken);
-                var remoteHash = RemoteSha256(host, partial, cancellationToken);
-                if (remoteHash != localHash)
-                    throw new InvalidDataException($"{host.ComputerName}: '{remotePath}' arrived with SHA-256 {remoteHash ?? "(unreadable)"}, expected {localHash}. The upload was discarded.");
-                var move = host.Run(ShellQuote.Join("mv", "-f", "--", partial, remotePath), cancellationToken: cancellationToken);
-                if (!move.Succeeded)
-                    throw new IOException($"{host.ComputerName}: could not move the verified upload into '{remotePath}': {move.StandardError.Trim()}");
+                if (elevate)
+                {
+                    staged = PrivateTemporaryFile(host, cancellationToken);
+                    Send(host, local, staged, 0x180 /* 0600 */, localHash, progress, cancellationToken);
+                    Require(host, ShellQuote.Join("install", "-m", octalMode, "--", staged, partial), elevate, $"install the upload as '{partial}'", cancellationToken);
+                    Verify(host, partial, localHash, elevate, cancellationToken);
+                }
+                else
+                {
+                    Send(host, local, partial, mode, localHash, progress, cancellationToken);
+                }
+                Require(host, ShellQuote.Join("mv", "-f", "--", partial, remotePath), elevate, $"move the verified upload into '{remotePath}'", cancellationToken);
             }
             catch
             {
-                TryRemove(host, partial);
+                TryRemove(host, partial, elevate);
                 throw;
             }
+            finally
+            {
+                if (staged != null) TryRemove(host, staged, false);
+            }
             return new TransferResult(host.ComputerName, local.FullName, remotePath, TransferStatus.Uploaded, localHash, local.Length, watch.Elapsed);
+        }
+
+        /// <summary>
+        /// Refuses what cannot be sent as a file: a missing path, a folder, or a device or FIFO (reading /dev/zero or a FIFO
+        /// never ends).
+        /// </summary>
+        public static void RequireRegularFile(string localPath)
+        {
+            if (string.IsNullOrEmpty(localPath)) throw new ArgumentException("A local file is required.", nameof(localPath));
+            if (!File.Exists(localPath))
+                throw new HotDbException("LocalFileNotFound", "ObjectNotFound", $"The local file '{localPath}' does not exist.", "Give the path of an existing file.", localPath);
+            // .NET tells no device or FIFO from a file; test -f (a regular file, after symbolic links) does. Windows has neither.
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows) && !new LocalHost().Run(ShellQuote.Join("test", "-f", localPath)).Succeeded)
+                throw new HotDbException("LocalFileNotRegular", "InvalidArgument", $"'{localPath}' is not a regular file (a device, a FIFO or a socket); only files can be sent.",
+                    "Give the path of a regular file; copy a stream into a file first.", localPath);
+        }
+
+        private static void Send(IRemoteHost host, FileInfo local, string remotePath, int mode, string localHash, Action<long>? progress, CancellationToken cancellationToken)
+        {
+            using (var content = local.OpenRead())
+                host.WriteFile(remotePath, content, mode, progress, cancellationToken);
+            Verify(host, remotePath, localHash, false, cancellationToken);
+        }
+
+        private static void Verify(IRemoteHost host, string remotePath, string expected, bool elevate, CancellationToken cancellationToken)
+        {
+            var remoteHash = RemoteSha256(host, remotePath, cancellationToken, elevate);
+            if (remoteHash != expected)
+                throw new RemoteFileException("ChecksumMismatch", "InvalidResult",
+                    $"{host.ComputerName}: '{remotePath}' arrived with SHA-256 {remoteHash ?? "(unreadable)"}, expected {expected}. The upload was discarded.",
+                    "Send the file again; check the host's disk and memory if it repeats.");
+        }
+
+        // mktemp creates the file 0600 and owned by the login user, in a folder that user may write.
+        private static string PrivateTemporaryFile(IRemoteHost host, CancellationToken cancellationToken)
+        {
+            var result = host.Run("mktemp \"${TMPDIR:-/tmp}/hotdb-upload.XXXXXXXXXX\"", cancellationToken: cancellationToken);
+            var path = result.StandardOutput.Trim();
+            if (!result.Succeeded || !path.StartsWith("/", StringComparison.Ordinal))
+                throw new RemoteFileException("UploadFailed", "WriteError", $"{host.ComputerName}: could not create a temporary file for the upload: {result.StandardError.Trim()}",
+                    "Check that the login user may write its temporary folder ($TMPDIR or /tmp) and that it has room for the file.");
+            return path;
+        }
+
+        private static void Require(IRemoteHost host, string line, bool elevate, string what, CancellationToken cancellationToken)
+        {
+            var result = host.Run(line, elevate, cancellationToken: cancellationToken);
+            if (!result.Succeeded)
+                throw new RemoteFileException("UploadFailed", "WriteError", $"{host.ComputerName}: could not {what}: {result.StandardError.Trim()}",
+                    elevate ? "Check the free space and the permissions of the remote folder."
+                            : "Check the free space of the remote folder and that the login user may write it; add -Elevate to write as root.");
         }
 
         /// <summary>Lower-case hex SHA-256 of a local file.</summary>
@@ -92,9 +164,9 @@ namespace HotDb.Upgrade.Remote
         }
 
         /// <summary>The remote file's SHA-256 from <c>sha256sum</c>, or null when it does not exist or cannot be read.</summary>
-        public static string? RemoteSha256(IRemoteHost host, string remotePath, CancellationToken cancellationToken = default)
+        public static string? RemoteSha256(IRemoteHost host, string remotePath, CancellationToken cancellationToken = default, bool elevate = false)
         {
-            var result = host.Run(ShellQuote.Join("sha256sum", "--", remotePath), cancellationToken: cancellationToken);
+            var result = host.Run(ShellQuote.Join("sha256sum", "--", remotePath), elevate, cancellationToken: cancellationToken);
             if (!result.Succeeded) return null;
             // GNU sha256sum starts the line with '\' when the name holds a backslash or newline.
             var line = result.StandardOutput.TrimStart('\\');
@@ -105,18 +177,18 @@ namespace HotDb.Upgrade.Remote
             return hash;
         }
 
-        private static string ResolveDestination(IRemoteHost host, string destination, string fileName, CancellationToken cancellationToken)
+        private static string ResolveDestination(IRemoteHost host, string destination, string fileName, bool elevate, CancellationToken cancellationToken)
         {
             if (destination.EndsWith("/", StringComparison.Ordinal)) return destination + fileName;
-            var isFolder = host.Run(ShellQuote.Join("test", "-d", destination), cancellationToken: cancellationToken).Succeeded;
+            var isFolder = host.Run(ShellQuote.Join("test", "-d", destination), elevate, cancellationToken: cancellationToken).Succeeded;
             return isFolder ? destination + "/" + fileName : destination;
         }
 
-        private static void TryRemove(IRemoteHost host, string remotePath)
+        private static void TryRemove(IRemoteHost host, string remotePath, bool elevate)
         {
             // Bounded: after a broken link the clean-up must not hang the caller; the partial name is never used again.
-            try { host.Run(ShellQuote.Join("rm", "-f", "--", remotePath), timeout: TimeSpan.FromSeconds(30)); }
-            catch (Exception ex) when (ex is IOException || ex is InvalidOperationException || ex is TimeoutException || ex is RemoteConnectionException) { /* the original error matters more */ }
+            try { host.Run(ShellQuote.Join("rm", "-f", "--", remotePath), elevate, TimeSpan.FromSeconds(30)); }
+            catch (Exception ex) when (ex is IHotDbError || ex is IOException || ex is InvalidOperationException || ex is TimeoutException) { /* the original error matters more */ }
         }
 
         private static string ToHex(byte[] bytes)

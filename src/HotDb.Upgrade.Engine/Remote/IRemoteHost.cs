@@ -18,7 +18,10 @@ namespace HotDb.Upgrade.Remote
 
         /// <summary>
         /// Runs one shell line (build it with <see cref="ShellQuote"/>). With <paramref name="elevate"/> the line
-        /// runs as root through sudo when the login user is not root. Never throws for a non-zero exit.
+        /// runs as root through sudo when the login user is not root. Never throws for a non-zero exit. The line's stdin
+        /// is at end of file. When <paramref name="timeout"/> passes, the line's processes are killed and a
+        /// <see cref="RemoteTimeoutException"/> is thrown; cancellation kills them too and throws OperationCanceledException.
+        /// A line holding a NUL character is refused with an ArgumentException before anything runs.
         /// </summary>
         CommandResult Run(string commandLine, bool elevate = false, TimeSpan? timeout = null, CancellationToken cancellationToken = default);
 

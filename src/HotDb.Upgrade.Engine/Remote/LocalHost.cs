@@ -15,8 +15,13 @@ namespace HotDb.Upgrade.Remote
 
         public string UserName => Environment.UserName;
 
+        /// <inheritdoc />
+        /// <remarks>As <see cref="SshSession.Run"/>: stdin at end of file, a <see cref="RemoteTimeoutException"/> on timeout.</remarks>
         public CommandResult Run(string commandLine, bool elevate = false, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
+            if (commandLine is null) throw new ArgumentNullException(nameof(commandLine));
+            if (commandLine.IndexOf('\0') >= 0)
+                throw new ArgumentException("The command contains a NUL character, which no shell line can hold; it was not run.", nameof(commandLine));
             var line = elevate && UserName != "root" ? "sudo -n /bin/sh -c " + ShellQuote.Quote(commandLine) : commandLine;
             var start = new ProcessStartInfo("/bin/sh")
             {
@@ -44,7 +49,7 @@ namespace HotDb.Upgrade.Remote
                     {
                         Kill(process);
                         process.WaitForExit();
-                        return new CommandResult(ComputerName, commandLine, 124, output.Result, error.Result + $"\nTimed out after {limit}.", clock.Elapsed);
+                        throw RemoteTimeoutException.CommandTimedOut($"{ComputerName}: the command did not finish within {limit.TotalSeconds:0.#} s and was stopped: {commandLine}");
                     }
                     process.WaitForExit();
                 }

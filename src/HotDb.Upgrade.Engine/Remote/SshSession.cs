@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -55,42 +56,6 @@ namespace HotDb.Upgrade.Remote
         public string? SudoPassword { get; set; }
     }
 
-    /// <summary>The host presented a key that is not trusted: unknown, changed or revoked.</summary>
-    public sealed class HostKeyVerificationException : Exception
-    {
-        public HostKeyVerificationException(HostKeyCheck check) : base(Describe(check)) => Check = check;
-
-        public HostKeyCheck Check { get; }
-
-        private static string Describe(HostKeyCheck check)
-        {
-            var file = check.KnownHostsPath ?? "known_hosts";
-            switch (check.Status)
-            {
-                case HostKeyStatus.Changed:
-                    return $"SECURITY: the {check.KeyType} host key of {check.HostToken} has CHANGED. Expected {string.Join(" or ", check.ExpectedFingerprints)} " +
-                           $"(recorded in {file}), the host presented {check.Fingerprint}. Someone may be intercepting the connection (man-in-the-middle), " +
-                           "or the host was reinstalled. The connection was refused.";
-                case HostKeyStatus.Revoked:
-                    return $"SECURITY: {check.HostToken} presented the {check.KeyType} key {check.Fingerprint}, which {file} marks @revoked. The connection was refused.";
-                default:
-                    return $"The {check.KeyType} host key of {check.HostToken} ({check.Fingerprint}) is not in {file}. The connection was refused.";
-            }
-        }
-    }
-
-    /// <summary>Login to the host failed (wrong password or key, or the user may not log in).</summary>
-    public sealed class RemoteAuthenticationException : Exception
-    {
-        public RemoteAuthenticationException(string message, Exception inner) : base(message, inner) { }
-    }
-
-    /// <summary>The host could not be reached or the SSH connection broke.</summary>
-    public sealed class RemoteConnectionException : Exception
-    {
-        public RemoteConnectionException(string message, Exception? inner = null) : base(message, inner) { }
-    }
-
     /// <summary>An SSH session to one host, over SSH.NET; exposes no SSH.NET type.</summary>
     public sealed class SshSession : IRemoteHost, IDisposable
     {
@@ -100,6 +65,7 @@ namespace HotDb.Upgrade.Remote
         private readonly string? _sudoPassword;
         private readonly object _sftpGate = new object();
         private SftpClient? _sftp;
+        private volatile bool _closed;
 
         private SshSession(SshSessionOptions options, ConnectionInfo connection, SshClient ssh, HostKeyCheck hostKey)
         {
@@ -170,7 +136,9 @@ namespace HotDb.Upgrade.Remote
             {
                 ssh.Dispose();
                 if (recordFailure != null)
-                    throw new IOException($"Could not record the host key of {options.ComputerName} in {options.KnownHostsPath}: {recordFailure.Message}", recordFailure);
+                    throw new HotDbException("KnownHostsNotWritable", "WriteError",
+                        $"Could not record the host key of {options.ComputerName} in {options.KnownHostsPath}: {recordFailure.Message}",
+                        "Check that the known_hosts file and its folder can be written by this user, or give another -KnownHostsPath.", options.KnownHostsPath, recordFailure);
                 if (check != null && (check.Status == HostKeyStatus.Changed || check.Status == HostKeyStatus.Revoked ||
                                       (check.Status == HostKeyStatus.Unknown && !options.AcceptKey && !options.TrustUnknownKey)))
                     throw new HostKeyVerificationException(check);
@@ -179,7 +147,7 @@ namespace HotDb.Upgrade.Remote
             if (check == null)
             {
                 ssh.Dispose();
-                throw new RemoteConnectionException($"{options.ComputerName} did not present a host key.");
+                throw new RemoteConnectionException($"{options.ComputerName} did not present a host key.", null, ConnectAdvice(options));
             }
             return new SshSession(options, connection, ssh, check);
         }
@@ -211,7 +179,8 @@ namespace HotDb.Upgrade.Remote
                 }
                 catch (SshException ex)
                 {
-                    throw new ArgumentException($"The private key could not be read: {ex.Message} A key protected by a passphrase needs the passphrase as the credential's password.", nameof(options), ex);
+                    throw new HotDbException("SessionOptionsInvalid", "InvalidArgument", $"The private key could not be read: {ex.Message}",
+                        "Give the private key (not the .pub file); a key protected by a passphrase needs the passphrase as the credential's password.", options.KeyFile, ex);
                 }
                 methods.Add(new PrivateKeyAuthenticationMethod(options.UserName, key));
                 return methods;
@@ -246,79 +215,136 @@ namespace HotDb.Upgrade.Remote
             {
                 case SshAuthenticationException:
                     return new RemoteAuthenticationException(
-                        $"{target}: login refused ({ex.Message.TrimEnd('.')}). Check the user name and password or key, and that the server allows this login method.", ex);
+                        $"{target}: login refused ({ex.Message.TrimEnd('.')}). Check the user name and password or key, and that the server allows this login method.", options.ComputerName, ex);
                 case SshOperationTimeoutException:
-                    return new RemoteConnectionException($"{target}: no SSH answer within {options.ConnectionTimeout.TotalSeconds:0.#} s.", ex);
+                    return new RemoteConnectionException($"{target}: no SSH answer within {options.ConnectionTimeout.TotalSeconds:0.#} s.", ex, ConnectAdvice(options));
                 case SocketException socket:
-                    return new RemoteConnectionException($"{target}: cannot connect ({socket.SocketErrorCode}: {socket.Message}).", ex);
+                    return new RemoteConnectionException($"{target}: cannot connect ({socket.SocketErrorCode}: {socket.Message}).", ex, ConnectAdvice(options));
                 case SshException:
-                    return new RemoteConnectionException($"{target}: SSH connection failed: {ex.Message}", ex);
+                    return new RemoteConnectionException($"{target}: SSH connection failed: {ex.Message}", ex, ConnectAdvice(options));
                 default:
                     return ex;
             }
         }
 
+        private static string ConnectAdvice(SshSessionOptions options) =>
+            $"Check that sshd listens on {options.ComputerName}:{options.Port} and that nothing blocks it; raise -ConnectionTimeout for slow links.";
+
+        /// <summary>The longest command line SSH.NET sends in one request (its packet limit is 68536 bytes, headers included).</summary>
+        internal const int MaxCommandBytes = 65536;
+
+        // Runs the line ($2, with the shell $1) in its own process group, its stdin at end of file (/dev/null). The
+        // channel's stdin stays open to a watchdog: when the channel closes (a timeout, Ctrl+C, a lost link) that stdin
+        // ends and the watchdog kills the whole group, so nothing the line started keeps running on the host (and the
+        // line's first process itself, should the channel close before it has made its group).
+        internal const string Guard =
+            "exec 3<&0 </dev/null; " +
+            "setsid \"${1:-/bin/sh}\" -c \"$2\" hotdb-command 3<&- & pid=$!; " +
+            "{ while read -r line; do :; done <&3; kill -s KILL -- -$pid $pid; } >/dev/null 2>&1 & watchdog=$!; " +
+            "exec 3<&-; wait $pid; status=$?; kill $watchdog 2>/dev/null; exit $status";
+
         /// <inheritdoc />
+        /// <remarks>
+        /// The line cannot read stdin (it gets end of file). On a timeout a <see cref="RemoteTimeoutException"/> is thrown,
+        /// on cancellation an <see cref="OperationCanceledException"/>; in both cases every process of the line is killed.
+        /// </remarks>
         public CommandResult Run(string commandLine, bool elevate = false, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
             if (commandLine is null) throw new ArgumentNullException(nameof(commandLine));
-            var (wireCommand, stdin) = Wrap(commandLine, elevate);
-            EnsureConnected();
+            var (wireCommand, sudoPassword) = Wrap(commandLine, elevate);
+            EnsureOpen();
             var watch = Stopwatch.StartNew();
-            using var command = _ssh.CreateCommand(wireCommand);
-            using var timeoutSource = new CancellationTokenSource();
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
-            if (timeout.HasValue && timeout.Value > TimeSpan.Zero) timeoutSource.CancelAfter(timeout.Value);
-            var execution = command.ExecuteAsync(linked.Token);
+            using var deadline = new CancellationTokenSource();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            if (timeout.HasValue && timeout.Value > TimeSpan.Zero) deadline.CancelAfter(timeout.Value);
             try
             {
-                using (var input = command.CreateInputStream())
+                if (sudoPassword != null)
                 {
-                    if (stdin != null)
+                    // sudo asks again after a wrong password, and the guarded line's stdin stays open: it would wait for
+                    // ever. The password is checked first on its own channel, whose stdin ends after it.
+                    var check = Execute("sudo -S -p '' -v", sudoPassword, endInput: true, stop.Token);
+                    if (check.ExitCode != 0)
+                        return new CommandResult(ComputerName, commandLine, check.ExitCode, "", check.Error, watch.Elapsed);
+                }
+                var result = Execute(wireCommand, sudoPassword, endInput: false, stop.Token);
+                return new CommandResult(ComputerName, commandLine, result.ExitCode, result.Output, result.Error, watch.Elapsed);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw RemoteTimeoutException.CommandTimedOut($"{this}: the command did not finish within {timeout!.Value.TotalSeconds:0.#} s and was stopped: {commandLine}");
+            }
+            catch (Exception ex) when (IsTransportFailure(ex))
+            {
+                throw Translate(ex, "running a command");
+            }
+        }
+
+        // Cancelling closes the channel (disposing the command) instead of asking sshd for a signal: sshd refuses
+        // signals on root logins, and a closed channel is what the guard's watchdog waits for.
+        private (int ExitCode, string Output, string Error) Execute(string wireCommand, string? input, bool endInput, CancellationToken cancellationToken)
+        {
+            using var command = _ssh.CreateCommand(wireCommand);
+            var execution = command.ExecuteAsync(CancellationToken.None);
+            Stream? stdin = null;
+            try
+            {
+                if (input != null)
+                {
+                    try
                     {
-                        var bytes = Encoding.UTF8.GetBytes(stdin + "\n");
-                        input.Write(bytes, 0, bytes.Length);
+                        stdin = command.CreateInputStream();
+                        var bytes = Encoding.UTF8.GetBytes(input + "\n");
+                        stdin.Write(bytes, 0, bytes.Length);
+                        if (endInput) stdin.Dispose();
+                    }
+                    catch (InvalidOperationException) when (execution.IsCompleted)
+                    {
+                        // A quick command can finish before its input is opened; it read nothing, so nothing is lost.
                     }
                 }
+                execution.Wait(cancellationToken);
             }
-            catch (InvalidOperationException) when (execution.IsCompleted)
+            catch (AggregateException wrapped) when (wrapped.InnerExceptions.Count == 1)
             {
-                // A quick command can finish before its input is opened; it read nothing, so nothing is lost.
+                ExceptionDispatchInfo.Capture(wrapped.InnerException!).Throw();
             }
-            try
+            finally
             {
-                execution.GetAwaiter().GetResult();
+                if (!execution.IsCompleted) execution.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+                stdin?.Dispose();
             }
-            catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"{this}: the command did not finish within {timeout!.Value.TotalSeconds:0.#} s and was stopped: {commandLine}");
-            }
-            catch (SshConnectionException ex)
-            {
-                throw new RemoteConnectionException($"{this}: the connection broke while running a command: {ex.Message}", ex);
-            }
-            catch (SshOperationTimeoutException ex)
-            {
-                throw new TimeoutException($"{this}: the host did not answer within the connection timeout; the connection may be broken: {commandLine}", ex);
-            }
-            watch.Stop();
             var exitCode = command.ExitStatus ?? (command.ExitSignal != null ? 128 + SignalNumber(command.ExitSignal) : -1);
-            return new CommandResult(ComputerName, commandLine, exitCode, command.Result, command.Error, watch.Elapsed);
+            return (exitCode, command.Result, command.Error);
         }
 
         /// <summary>
-        /// The line sent to the host. Elevated lines run as <c>sudo -S -p '' -- sh -c LINE</c>; the password travels on
-        /// stdin (never the command line) and the command's own stdin is /dev/null, so it cannot read the password.
+        /// The line sent to the host: the guard runs it (see <see cref="Guard"/>) with the login shell, or as root with
+        /// <c>sudo -S -p '' -- sh -c GUARD</c>. The sudo password travels on stdin (never the command line) and the line's
+        /// own stdin is /dev/null, so it cannot read the password. Refuses, before anything is sent, a line with a NUL
+        /// character (SSH would drop the connection) or one too long for one SSH request.
         /// </summary>
-        internal (string Command, string? Stdin) Wrap(string commandLine, bool elevate)
+        internal (string Command, string? SudoPassword) Wrap(string commandLine, bool elevate)
         {
-            if (!elevate || IsRoot) return (commandLine, null);
-            if (Elevation != ElevationMethod.Sudo)
-                throw new InvalidOperationException($"{this}: this step needs root, and the session logs in as '{UserName}' without elevation. Open the session as root, or with sudo elevation.");
-            var inner = ShellQuote.Join("sh", "-c", "exec </dev/null\n" + commandLine);
-            return _sudoPassword == null
-                ? ("sudo -n -- " + inner, null)
-                : ("sudo -S -p '' -- " + inner, _sudoPassword);
+            if (commandLine.IndexOf('\0') >= 0)
+                throw new ArgumentException($"{this}: the command contains a NUL character, which no shell line can hold; it was not sent.", nameof(commandLine));
+            string wire;
+            string? password = null;
+            if (!elevate || IsRoot)
+                wire = ShellQuote.Join("sh", "-c", Guard, "hotdb-guard") + " \"$SHELL\" " + ShellQuote.Quote(commandLine);
+            else if (Elevation != ElevationMethod.Sudo)
+                throw new ElevationUnavailableException($"{this}: this step needs root, and the session logs in as '{UserName}' without elevation.");
+            else
+            {
+                var guarded = ShellQuote.Join("sh", "-c", Guard, "hotdb-guard", "/bin/sh", commandLine);
+                wire = (_sudoPassword == null ? "sudo -n -- " : "sudo -S -p '' -- ") + guarded;
+                password = _sudoPassword;
+            }
+            var length = Encoding.UTF8.GetByteCount(wire);
+            if (length > MaxCommandBytes)
+                throw new ArgumentException($"{this}: the command is {length} bytes once wrapped; one SSH request holds at most {MaxCommandBytes}. It was not sent. " +
+                                            "Put long input in a file (Send-HotDbFile) and run a short command that reads it.", nameof(commandLine));
+            return (wire, password);
         }
 
         private static int SignalNumber(string signal) => signal switch
@@ -330,42 +356,71 @@ namespace HotDb.Upgrade.Remote
         public void WriteFile(string remotePath, Stream content, int mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default)
         {
             if (content is null) throw new ArgumentNullException(nameof(content));
-            var sftp = Sftp();
             try
             {
-                // Create (or truncate) empty, set the mode, and only then write: no byte is ever readable under a wider mode.
-                using (sftp.Open(remotePath, FileMode.Create, FileAccess.Write)) { }
-                // SSH.NET takes the mode as the octal digits written in decimal (0600 -> 600).
-                sftp.ChangePermissions(remotePath, short.Parse(Convert.ToString(mode & 0xFFF, 8), System.Globalization.CultureInfo.InvariantCulture));
-                sftp.UploadFileAsync(content, remotePath, canOverride: true, new ProgressRelay(bytesWritten), cancellationToken).GetAwaiter().GetResult();
+                var sftp = Sftp();
+                try
+                {
+                    // Create (or truncate) empty, set the mode, and only then write: no byte is ever readable under a wider mode.
+                    using (sftp.Open(remotePath, FileMode.Create, FileAccess.Write)) { }
+                    // SSH.NET takes the mode as the octal digits written in decimal (0600 -> 600).
+                    sftp.ChangePermissions(remotePath, short.Parse(Convert.ToString(mode & 0xFFF, 8), System.Globalization.CultureInfo.InvariantCulture));
+                    sftp.UploadFileAsync(content, remotePath, canOverride: true, new ProgressRelay(bytesWritten), cancellationToken).GetAwaiter().GetResult();
+                }
+                catch
+                {
+                    // SSH.NET leaves the remote file open when a write fails or is cancelled; only closing the SFTP channel
+                    // closes it, and frees the space the removed partial file would otherwise hold on a full disk.
+                    DropSftp(sftp);
+                    throw;
+                }
             }
             catch (SftpPathNotFoundException ex) { throw new DirectoryNotFoundException($"{this}: the folder of '{remotePath}' does not exist.", ex); }
-            catch (SshOperationTimeoutException ex) { throw new TimeoutException($"{this}: writing '{remotePath}' got no answer within {SftpOperationTimeout.TotalSeconds:0} s; the connection may be broken.", ex); }
-            catch (SshConnectionException ex) { throw new RemoteConnectionException($"{this}: the connection broke while writing '{remotePath}': {ex.Message}", ex); }
             catch (SftpPermissionDeniedException ex) { throw new UnauthorizedAccessException($"{this}: '{UserName}' may not write '{remotePath}'.", ex); }
+            catch (Exception ex) when (IsTransportFailure(ex)) { throw Translate(ex, $"writing '{remotePath}'"); }
         }
 
         /// <inheritdoc />
         public void ReadFile(string remotePath, Stream destination, Action<long>? bytesRead = null, CancellationToken cancellationToken = default)
         {
             if (destination is null) throw new ArgumentNullException(nameof(destination));
-            var sftp = Sftp();
             try
             {
-                sftp.DownloadFileAsync(remotePath, destination, cancellationToken).GetAwaiter().GetResult();
+                Sftp().DownloadFileAsync(remotePath, destination, cancellationToken).GetAwaiter().GetResult();
                 bytesRead?.Invoke(destination.CanSeek ? destination.Length : 0);
             }
             catch (SftpPathNotFoundException ex) { throw new FileNotFoundException($"{this}: '{remotePath}' does not exist.", remotePath, ex); }
-            catch (SshOperationTimeoutException ex) { throw new TimeoutException($"{this}: reading '{remotePath}' got no answer within {SftpOperationTimeout.TotalSeconds:0} s; the connection may be broken.", ex); }
-            catch (SshConnectionException ex) { throw new RemoteConnectionException($"{this}: the connection broke while reading '{remotePath}': {ex.Message}", ex); }
             catch (SftpPermissionDeniedException ex) { throw new UnauthorizedAccessException($"{this}: '{UserName}' may not read '{remotePath}'.", ex); }
+            catch (Exception ex) when (IsTransportFailure(ex)) { throw Translate(ex, $"reading '{remotePath}'"); }
         }
 
         private static readonly TimeSpan SftpOperationTimeout = TimeSpan.FromSeconds(60);
 
+        private static bool IsTransportFailure(Exception ex) => ex is SshException || ex is SocketException || ex is ObjectDisposedException;
+
+        /// <summary>The one translation of SSH.NET's failures: no SSH.NET type leaves the session.</summary>
+        private Exception Translate(Exception ex, string doing)
+        {
+            switch (ex)
+            {
+                case ObjectDisposedException _:
+                    return RemoteConnectionException.SessionClosed(ToString(), ex);
+                case SshOperationTimeoutException _:
+                    return RemoteTimeoutException.HostNotAnswering($"{this}: {doing} got no answer in time ({ex.Message.TrimEnd('.')}); the connection may be broken.", ex);
+                case SftpException sftp:
+                    // SFTP version 3 reports a full disk, a quota and most other refusals as one "Failure" status.
+                    return new RemoteFileException("RemoteFileFailed", "WriteError", $"{this}: {doing} failed: the server answered {sftp.StatusCode} ({sftp.Message}).",
+                        "Check the free space (df) and quotas of the remote folder and that the login user may write it, then run the command again.", ex);
+                default:
+                    return ClosedOr(new RemoteConnectionException($"{this}: the connection broke while {doing}: {ex.Message}", ex), ex);
+            }
+        }
+
+        private Exception ClosedOr(Exception broken, Exception cause) => _closed ? RemoteConnectionException.SessionClosed(ToString(), cause) : broken;
+
         private SftpClient Sftp()
         {
-            EnsureConnected();
+            EnsureOpen();
             lock (_sftpGate)
             {
                 if (_sftp != null && _sftp.IsConnected) return _sftp;
@@ -384,13 +439,25 @@ namespace HotDb.Upgrade.Remote
             }
         }
 
-        private void EnsureConnected()
+        private void DropSftp(SftpClient sftp)
         {
-            if (!_ssh.IsConnected) throw new RemoteConnectionException($"{this}: the session is closed. Open a new one with New-HotDbSession.");
+            lock (_sftpGate)
+            {
+                if (!ReferenceEquals(_sftp, sftp)) return;
+                _sftp = null;
+            }
+            sftp.Dispose();
+        }
+
+        private void EnsureOpen()
+        {
+            if (_closed) throw RemoteConnectionException.SessionClosed(ToString());
+            if (!_ssh.IsConnected) throw new RemoteConnectionException($"{this}: the connection is lost.");
         }
 
         public void Dispose()
         {
+            _closed = true;
             lock (_sftpGate)
             {
                 _sftp?.Dispose();

@@ -36,18 +36,9 @@ namespace HotDb.Upgrade.Commands
             {
                 // Ctrl+C: PowerShell stops the pipeline itself.
             }
-            catch (RemoteConnectionException ex)
+            catch (Exception ex) when (ex is IHotDbError || ex is ObjectDisposedException || ex is TimeoutException)
             {
-                WriteHotDbError(ex, "ConnectionFailed", ErrorCategory.ConnectionError, session, "Open a new session with New-HotDbSession.");
-            }
-            catch (InvalidOperationException ex)
-            {
-                WriteHotDbError(ex, "ElevationUnavailable", ErrorCategory.PermissionDenied, session,
-                    "Open the session as root, or with -Elevation Sudo (and -SudoCredential when sudo asks for a password).");
-            }
-            catch (TimeoutException ex)
-            {
-                WriteHotDbError(ex, "CommandTimedOut", ErrorCategory.OperationTimeout, session, "Check why the host is slow to answer, then run the command again.");
+                WriteHotDbError(ex, session);
             }
             catch (System.IO.InvalidDataException ex)
             {
