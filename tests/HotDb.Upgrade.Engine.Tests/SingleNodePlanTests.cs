@@ -78,7 +78,7 @@ namespace HotDb.Upgrade.Tests
             var plan = SingleNodePlan.Assemble(context, Options(context));
             var part = plan.States.OfType<ConfigDbPart>().Single();
             var server = new ConfigDbServer(new ConfigDbEndpoint("10.0.0.5", 3307), "10.11.6-MariaDB", false, false, null, true);
-            part.Backup = new ConfigDbBackup(part.Target, host, server, HotDbVersion.Parse("2.5.3"), "/dumps/hotdb_config_2.5.3_20261206_030405.sql", 1234, new string('a', 64),
+            part.Backup = new ConfigDbBackup(part.Target, part.Target.Database, part.Target.Kind, host, server, HotDbVersion.Parse("2.5.3"), "/dumps/hotdb_config_2.5.3_20261206_030405.sql", 1234, new string('a', 64),
                 "mysql-bin.000003", 4567, null, DateTimeOffset.Parse("2026-12-06T03:04:05+00:00"), "mariadb-dump 10.11", new[] { "--single-transaction", "--master-data=2" },
                 new[] { new TableChecksum("hotdb_datanode", 42), new TableChecksum("hotdb_user", null) });
             var path = Path.Combine(_dir, "journal.json");
@@ -99,7 +99,7 @@ namespace HotDb.Upgrade.Tests
             Assert.Equal(part.Backup.Sha256, backup.Sha256);
             Assert.Equal(4567, backup.BinaryLogPosition);
             Assert.Equal(new[] { "hotdb_datanode=42", "hotdb_user=" }, backup.Tables.Select(t => t.ToString()));
-            Assert.Equal("upgrader", backup.ConfigDb.UserName);
+            Assert.Equal("upgrader", backup.ConfigDb!.UserName);
             Assert.Equal("77", read.Parameters["startTimeout"]);
             var described = string.Join("\n", again.Steps.Select(s => s.Describe()));
             Assert.Contains("/usr/local/hotdb/hotdb_server_253", described);

@@ -456,10 +456,7 @@ Describe 'Single-node runbook' -Tag ComputeNode, Runbook -Skip:$skipNode {
 Describe 'Single-node upgrade plan: refusals before the stop, and resume after the control process dies' -Tag ComputeNode, Runbook -Skip:$skipNode {
     BeforeAll {
         $script:runbook = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks/Update-HotDbSingleNode.ps1'
-        $script:planScripts = New-Item -ItemType Directory -Path (Join-Path $root 'plan-sql') -Force
-        foreach ($file in Get-ChildItem (Join-Path $packages 'configdb-upgrade') -Filter 'hotdb_config-upgrade-*.sql') {
-            Copy-Item $file.FullName (Join-Path $planScripts "hotdb_config_$(($file.BaseName -split '-to-')[-1]).sql")
-        }
+        $script:planScripts = Get-Item (Join-Path $packages 'configdb-upgrade')
         $script:planSecret = "$(New-Guid)"
         Invoke-SimMariaDb $db "CREATE USER 'planner'@'%' IDENTIFIED BY '$planSecret'; GRANT ALL ON *.* TO 'planner'@'%' WITH GRANT OPTION;" | Out-Null
         $script:planLogin = [pscredential]::new('planner', (ConvertTo-SecureString $planSecret -AsPlainText -Force))

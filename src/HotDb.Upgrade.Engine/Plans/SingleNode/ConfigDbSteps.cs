@@ -70,6 +70,7 @@ namespace HotDb.Upgrade.Plans.SingleNode
             {
                 ["backupHost"] = b.ComputerName,
                 ["backupPath"] = b.Path,
+                ["backupSidecar"] = b.SidecarPath,
                 ["backupVersion"] = b.Version.ToString(),
                 ["backupSize"] = b.Size.ToString(CultureInfo.InvariantCulture),
                 ["backupSha256"] = b.Sha256,
@@ -97,11 +98,14 @@ namespace HotDb.Upgrade.Plans.SingleNode
                 var checksum = line.Substring(at + 1);
                 return new TableChecksum(line.Substring(0, at), checksum.Length == 0 ? (long?)null : long.Parse(checksum, CultureInfo.InvariantCulture));
             }).ToList();
-            Backup = new ConfigDbBackup(Target, DumpHost, server, HotDbVersion.Parse(V("backupVersion")), path,
+            Backup = new ConfigDbBackup(Target, Target.Database, Target.Kind, DumpHost, server, HotDbVersion.Parse(V("backupVersion")), path,
                 long.Parse(V("backupSize"), CultureInfo.InvariantCulture), V("backupSha256"), values["backupBinaryLogFile"],
                 values["backupBinaryLogPosition"] is { } position ? long.Parse(position, CultureInfo.InvariantCulture) : (long?)null, values["backupGtid"],
                 DateTimeOffset.Parse(V("backupTime"), CultureInfo.InvariantCulture), V("backupDumpClient"),
-                V("backupDumpOptions").Split(new[] { '\n' }, StringSplitOptions.RemoveEmptyEntries), tables);
+                V("backupDumpOptions").Split(new[] { '\n' }, StringSplitOptions.RemoveEmptyEntries), tables)
+            {
+                SidecarPath = values.TryGetValue("backupSidecar", out var sidecar) ? sidecar : null,
+            };
         }
     }
 
