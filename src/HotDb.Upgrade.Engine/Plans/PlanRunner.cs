@@ -31,7 +31,7 @@ namespace HotDb.Upgrade.Plans
 
         private readonly UpgradePlan _plan;
         private readonly IPlanObserver? _observer;
-        private int _count;
+        private readonly int _count;
 
         public PlanRunner(UpgradePlan plan, IPlanObserver? observer = null)
         {
