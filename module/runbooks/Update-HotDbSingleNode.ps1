@@ -1,23 +1,30 @@
 <#
 .SYNOPSIS
-    Upgrades a single-node HotDB compute node and its ConfigDB, the manual's section 3.2, with rollback.
+    Upgrades a single-node HotDB compute node and its ConfigDB, the manual's section 3.2, as a plan with a journal.
 .DESCRIPTION
-    1. Reads the node (version, ConfigDB url) and checks the upgrade SQL (Test-HotDbUpgradeSql).
-    2. Uploads the package (and JDK) to the staging folder while the old version still serves.
-       Stops the node, backs up the ConfigDB (Backup-HotDbConfigDb) and runs the upgrade SQL
-       (Invoke-HotDbConfigDbUpgrade; a failing statement restores the backup by itself).
-    3. Upgrades the node (Update-HotDbComputeNode): old install kept as hotdb_server_<version>, package
-       extracted, NDB SQL and configuration carried, JDK and license when needed, start verified.
-    4. On any failure after the stop: the node is rolled back to the old directory, the ConfigDB is restored
-       from the backup and verified by table checksums, and the old version is started and verified.
-    -WhatIf prints the whole plan (the ConfigDB scripts and every node stage) and changes nothing.
-    Every step goes to a transcript-like log (no secrets: credentials are never written). The exit code is 0
-    on success, 1 on a failure that was rolled back, 2 when the rollback needs a hand, 3 for bad input.
+    1. Opens the SSH session and builds the plan (New-HotDbUpgradePlan -Mode SingleNode): every read-only check runs
+       before anything stops (node, version path, package, JDK, license, disk, the ConfigDB login and its upgrade
+       scripts, SQL check). A failed check refuses the upgrade with the node still running (exit code 3).
+    2. Runs the plan (Invoke-HotDbUpgradePlan): upload while the old version serves, stop, ConfigDB backup and
+       upgrade, keep the old install as hotdb_server_<version>, extract, NDB SQL, configuration, JDK, license, start
+       and verify. On any failure the plan runner rolls back every step that ran, in reverse order: the ConfigDB is
+       restored from its backup (verified by table checksums) before the old version is started again. This script
+       holds no rollback logic of its own.
+    3. With -Resume, continues from the journal (-JournalPath) a run whose control machine died
+       (Resume-HotDbUpgradePlan): the upgrade completes or is rolled back.
+    -WhatIf runs the checks and prints the whole plan; nothing is changed. Every step goes to a log (no secrets:
+    credentials are never written); the journal (mode 0600) defaults to the log's path with .journal.json. The exit
+    code is 0 on success, 1 on a failure that was rolled back, 2 when the rollback needs a hand, 3 for bad input or
+    a refusal before any change.
 .EXAMPLE
     ./Update-HotDbSingleNode.ps1 -ComputerName hotdb-01 -Credential $root -KeyFile ~/.ssh/id_ed25519 `
-        -Package ./hotdb-server-2.5.4-ga-20190812.tar.gz -ScriptsPath ./upgrade-sql -ConfigDbCredential $configDbLogin
+        -Package ./hotdb-server-2.5.4-ga-20190812.tar.gz -ScriptsPath ./upgrade-sql -ConfigDbCredential $configDbLogin -LogPath ./hotdb-01.log
+.EXAMPLE
+    # The admin machine died mid-upgrade: the same log path finds the journal beside it.
+    ./Update-HotDbSingleNode.ps1 -ComputerName hotdb-01 -Credential $root -KeyFile ~/.ssh/id_ed25519 `
+        -ConfigDbCredential $configDbLogin -Resume -JournalPath ./hotdb-01.journal.json
 #>
-[CmdletBinding(SupportsShouldProcess)]
+[CmdletBinding(SupportsShouldProcess, DefaultParameterSetName = 'Run')]
 param(
     # The compute node host.
     [Parameter(Mandatory)] [string] $ComputerName,
@@ -29,22 +36,26 @@ param(
     [ValidateSet('None', 'Sudo')] [string] $Elevation = 'None',
     [pscredential] $SudoCredential,
     # The compute node package, hotdb-server-<version>-ga-<date>.tar.gz.
-    [Parameter(Mandatory)] [string] $Package,
+    [Parameter(Mandatory, ParameterSetName = 'Run')] [string] $Package,
     # The folder of ConfigDB upgrade scripts (hotdb_config_<version>.sql).
-    [Parameter(Mandatory)] [string] $ScriptsPath,
+    [Parameter(Mandatory, ParameterSetName = 'Run')] [string] $ScriptsPath,
     # The ConfigDB login (a user allowed to dump and alter the compute node's ConfigDB).
     [Parameter(Mandatory)] [pscredential] $ConfigDbCredential,
     # host:port of the ConfigDB; default: the url in the node's server.xml.
-    [string] $ConfigDb,
-    [string] $InstallPath = '/usr/local/hotdb/hotdb-server',
-    [string] $JdkPackage,
-    [string] $JavaBin,
-    [string] $JdkRoot = '/usr/local/jdk8',
-    [string] $LicenseFile,
+    [Parameter(ParameterSetName = 'Run')] [string] $ConfigDb,
+    [Parameter(ParameterSetName = 'Run')] [string] $InstallPath = '/usr/local/hotdb/hotdb-server',
+    [Parameter(ParameterSetName = 'Run')] [string] $JdkPackage,
+    [Parameter(ParameterSetName = 'Run')] [string] $JavaBin,
+    [Parameter(ParameterSetName = 'Run')] [string] $JdkRoot = '/usr/local/jdk8',
+    [Parameter(ParameterSetName = 'Run')] [string] $LicenseFile,
     # Folder on the host for the ConfigDB dump.
-    [string] $BackupDirectory,
-    [int] $StartTimeout = 180,
-    [int] $StopTimeout = 120,
+    [Parameter(ParameterSetName = 'Run')] [string] $BackupDirectory,
+    [Parameter(ParameterSetName = 'Run')] [int] $StartTimeout = 180,
+    [Parameter(ParameterSetName = 'Run')] [int] $StopTimeout = 120,
+    # Continue the run the journal describes instead of starting one.
+    [Parameter(Mandatory, ParameterSetName = 'Resume')] [switch] $Resume,
+    # The plan's journal; default: the log's path with .journal.json.
+    [string] $JournalPath,
     # The log file; default: ./Update-HotDbSingleNode-<host>-<yyyyMMdd-HHmmss>.log
     [string] $LogPath
 )
@@ -55,9 +66,12 @@ if (-not (Get-Module HotDb.Upgrade)) { Import-Module (Join-Path $PSScriptRoot '.
 $whatIf = [bool]$WhatIfPreference
 # The log lines go to the console too, unless the caller chose an -InformationAction.
 $showInformation = -not $PSBoundParameters.ContainsKey('InformationAction')
+$resumeWithoutJournal = $Resume -and -not $JournalPath -and -not $LogPath
 if (-not $LogPath) { $LogPath = Join-Path (Get-Location) ("Update-HotDbSingleNode-{0}-{1:yyyyMMdd-HHmmss}.log" -f $ComputerName, (Get-Date)) }
 $LogPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($LogPath)
-New-Item -ItemType File -Path $LogPath -Force -WhatIf:$false | Out-Null
+if (-not $JournalPath) { $JournalPath = [IO.Path]::ChangeExtension($LogPath, '.journal.json') }
+$JournalPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($JournalPath)
+if (-not (Test-Path $LogPath)) { New-Item -ItemType File -Path $LogPath -Force -WhatIf:$false | Out-Null }
 if ($IsLinux -or $IsMacOS) { & chmod 600 $LogPath }
 
 function Write-Log([string] $Message, [string] $Level = 'INFO') {
@@ -66,28 +80,23 @@ function Write-Log([string] $Message, [string] $Level = 'INFO') {
     if ($showInformation) { Write-Information $line -InformationAction Continue } else { Write-Information $line }
 }
 
-# Runs a module command, logging its verbose stream (stage notes) and returning its output objects.
+# Runs a module command, logging its verbose stream (step notes) and errors, and returning its output objects.
 function Invoke-Logged([scriptblock] $Command) {
     $VerbosePreference = 'Continue'
-    & $Command 4>&1 | ForEach-Object {
-        if ($_ -is [System.Management.Automation.VerboseRecord]) { Write-Log $_.Message 'STEP' } else { $_ }
+    & $Command 4>&1 2>&1 | ForEach-Object {
+        if ($_ -is [System.Management.Automation.VerboseRecord]) { Write-Log $_.Message 'STEP' }
+        elseif ($_ -is [System.Management.Automation.ErrorRecord]) {
+            Write-Log "$($_.Exception.Message)$(if ($_.ErrorDetails.RecommendedAction) { ' Recommended: ' + $_.ErrorDetails.RecommendedAction })" 'ERROR'
+        }
+        else { $_ }
     }
 }
 
-function Write-Plan($Object, [string] $Title) {
-    Write-Log $Title 'PLAN'
-    foreach ($line in (($Object | Format-List | Out-String -Width 200) -split "`n")) { if ($line.Trim()) { Write-Log "  $($line.TrimEnd())" 'PLAN' } }
-}
-
-$exitCode = 0
+$exitCode = 3
 $session = $null
-$backup = $null
-$nodeStopped = $false
-$configDbChanged = $false
-$old = $null
+$started = $false
 try {
-    Write-Log "Single-node upgrade of $ComputerName ($InstallPath) with $(Split-Path $Package -Leaf)$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
-    $target = Get-HotDbPackage -Path $Package
+    if ($resumeWithoutJournal) { throw 'With -Resume give -JournalPath (or the -LogPath of the interrupted run, whose journal is beside it).' }
     $connect = @{ ComputerName = $ComputerName; Port = $Port; Credential = $Credential; Elevation = $Elevation }
     if ($KeyFile) { $connect.KeyFile = $KeyFile }
     if ($KnownHostsPath) { $connect.KnownHostsPath = $KnownHostsPath }
@@ -95,90 +104,62 @@ try {
     $session = New-HotDbSession @connect -WhatIf:$false -Confirm:$false
     Write-Log "SSH session $($session.UserName)@$($session.ComputerName):$($session.Port), host key $($session.HostKeyFingerprint)"
 
-    $old = Get-HotDbComputeNode -Session $session -InstallPath $InstallPath
-    Write-Log "Node: HotDB Server $($old.Version) ($($old.Role)), running: $($old.Running), ConfigDB $($old.ConfigDbUrl)"
-    if (-not $ConfigDb) {
-        if (-not $old.ConfigDbServer -or -not $old.ConfigDbDatabase) { throw "server.xml has no usable ConfigDB url ('$($old.ConfigDbUrl)'); give -ConfigDb host:port." }
-        $ConfigDb = $old.ConfigDbServer
-        $database = $old.ConfigDbDatabase
+    if ($Resume) {
+        Write-Log "Resuming the single-node upgrade of $ComputerName from the journal $JournalPath$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
+        $started = $true
+        $result = Invoke-Logged { Resume-HotDbUpgradePlan -JournalPath $JournalPath -Session $session -ConfigDbCredential $ConfigDbCredential -Confirm:$false -WhatIf:$whatIf -ErrorAction Continue }
     }
-    else { $database = if ($old.ConfigDbDatabase) { $old.ConfigDbDatabase } else { 'hotdb_config' } }
-    $configDbTarget = New-HotDbConfigDb -ComputerName $ConfigDb -Database $database -Credential $ConfigDbCredential -Session $session
-    Write-Log "ConfigDB target: $ConfigDb/$database"
-
-    $scripts = @(Get-ChildItem -Path $ScriptsPath -Filter '*.sql' -File)
-    if ($scripts) {
-        $sqlCheck = Test-HotDbUpgradeSql -Path $scripts.FullName
-        foreach ($finding in @($sqlCheck | ForEach-Object { $_.Findings } | Where-Object { $_ })) {
-            Write-Log ('SQL check: {0} {1} {2}:{3} {4}' -f $finding.RuleId, $finding.Severity, (Split-Path $finding.File -Leaf), $finding.Line, $finding.Message) 'NOTE'
+    else {
+        Write-Log "Single-node upgrade of $ComputerName ($InstallPath) with $(Split-Path $Package -Leaf)$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
+        $planParameters = @{
+            Mode = 'SingleNode'; Session = $session; InstallPath = $InstallPath; Package = $Package; ScriptsPath = $ScriptsPath
+            ConfigDbCredential = $ConfigDbCredential; JdkRoot = $JdkRoot; StartTimeout = $StartTimeout; StopTimeout = $StopTimeout
         }
+        foreach ($name in 'JdkPackage', 'JavaBin', 'LicenseFile', 'BackupDirectory', 'ConfigDb') { if ($PSBoundParameters.ContainsKey($name)) { $planParameters[$name] = $PSBoundParameters[$name] } }
+        $plan = Invoke-Logged { New-HotDbUpgradePlan @planParameters -ErrorAction Continue }
+        if (-not $plan) { throw 'no plan could be built; see the errors above' }
+        Write-Log "Plan: $($plan.Mode) $($plan.FromVersion) -> $($plan.ToVersion) on $($plan.Hosts -join ', '); journal $JournalPath" 'PLAN'
+        $index = 0
+        foreach ($phase in $plan.Phases) {
+            foreach ($step in $phase.Steps) { $index++; Write-Log ('  {0,2}. [{1}] {2}: {3}' -f $index, $phase.Name, $step.Name, $step.Describe()) 'PLAN' }
+        }
+        foreach ($check in $plan.Checks) { Write-Log ('Check {0}: {1}{2}' -f $check.Step, $check.Status, $(if ($check.Error) { ' - ' + $check.Error })) }
+        if (-not $plan.ChecksPassed) { throw "the checks refused the upgrade; $ComputerName was not changed" }
+        if ($whatIf) {
+            Write-Log 'WhatIf: nothing was changed.'
+            $exitCode = 0
+            return
+        }
+        $started = $true
+        $result = Invoke-Logged { Invoke-HotDbUpgradePlan -Plan $plan -JournalPath $JournalPath -Confirm:$false -ErrorAction Continue }
     }
-
-    $nodeParameters = @{ Session = $session; InstallPath = $InstallPath; Package = $Package; StartTimeout = $StartTimeout; StopTimeout = $StopTimeout; JdkRoot = $JdkRoot }
-    foreach ($name in 'JdkPackage', 'JavaBin', 'LicenseFile') { if ($PSBoundParameters.ContainsKey($name)) { $nodeParameters[$name] = $PSBoundParameters[$name] } }
-
-    if ($whatIf) {
-        Write-Log "Plan: 1. stop the node; 2. back up $ConfigDb/$database; 3. upgrade the ConfigDB $($old.Version) -> $($target.Version); 4. upgrade the node; on failure roll back the node, restore the ConfigDB and start $($old.Version)" 'PLAN'
-        $sqlPlan = Invoke-HotDbConfigDbUpgrade -Path $ScriptsPath -ConfigDb $configDbTarget -From "$($old.Version)" -To "$($target.Version)" -WhatIf
-        Write-Plan $sqlPlan 'ConfigDB upgrade plan:'
-        $nodePlan = Update-HotDbComputeNode @nodeParameters -WhatIf
-        foreach ($stage in $nodePlan.Stages) { Write-Log ('  {0,2}. {1}: {2}' -f $stage.Index, $stage.Stage, $stage.Description) 'PLAN' }
-        Write-Log 'WhatIf: nothing was changed.'
-        return
+    if (-not $result) { throw 'the plan runner returned no result; see the errors above' }
+    foreach ($step in $result.Steps) {
+        Write-Log ('Step {0,2} {1} {2}: {3}{4}{5}' -f $step.Index, $step.Host, $step.Step, $step.Status, $(if ($step.Error) { ' - ' + $step.Error }), $(if ($step.RollbackError) { '; rollback failed - ' + $step.RollbackError }))
     }
-
-    # The transfers come first, so a slow or broken link costs no downtime and changes nothing on the node.
-    $staging = $InstallPath.TrimEnd('/').Substring(0, $InstallPath.TrimEnd('/').LastIndexOf('/')) + '/Install_Package'
-    $null = Invoke-HotDbCommand -Session $session 'mkdir -p --' -ArgumentList $staging -Elevate -Confirm:$false
-    foreach ($file in @($Package) + @($JdkPackage | Where-Object { $_ })) {
-        $sent = Send-HotDbFile -Session $session -Path $file -Destination "$staging/" -Confirm:$false
-        Write-Log "Staged $(Split-Path $file -Leaf) in $staging ($($sent.Status), SHA-256 $($sent.Sha256))"
+    $exitCode = switch ("$($result.Status)") { 'Succeeded' { 0 } 'Planned' { 0 } 'RolledBack' { 1 } 'RollbackFailed' { 2 } default { 3 } }
+    if ($exitCode -eq 0 -and -not $whatIf) {
+        $after = Get-HotDbComputeNode -Session $session -InstallPath $result.InstallPath -ErrorAction SilentlyContinue
+        Write-Log "Success: $ComputerName runs HotDB Server $($after.Version) (running: $($after.Running)); journal $JournalPath"
     }
-
-    if ($old.Running) {
-        $null = Invoke-Logged { Stop-HotDbComputeNode -Session $session -InstallPath $InstallPath -Timeout $StopTimeout -Confirm:$false }
-        $nodeStopped = $true
-        Write-Log "Stopped HotDB Server $($old.Version)"
+    elseif ($exitCode -eq 1) {
+        $after = Get-HotDbComputeNode -Session $session -InstallPath $result.InstallPath -ErrorAction SilentlyContinue
+        Write-Log "ROLLED BACK after $($result.FailedStep): $($result.Error)" 'ERROR'
+        if ($after -and $after.Running) { Write-Log "HotDB Server $($after.Version) is running again (service port open: $($after.ServerPortOpen), manager port open: $($after.ManagerPortOpen))" 'ROLLBACK' }
     }
-    $backupParameters = @{ ConfigDb = $configDbTarget; Version = "$($old.Version)"; Confirm = $false }
-    if ($BackupDirectory) { $backupParameters.Directory = $BackupDirectory }
-    $backup = Invoke-Logged { Backup-HotDbConfigDb @backupParameters }
-    Write-Log "ConfigDB backup $($backup.Path) (SHA-256 $($backup.Sha256), $(@($backup.Tables).Count) tables checksummed)"
-
-    $configDbChanged = $true
-    $upgrade = Invoke-Logged { Invoke-HotDbConfigDbUpgrade -Path $ScriptsPath -ConfigDb $configDbTarget -From "$($old.Version)" -To "$($target.Version)" -Backup $backup -Confirm:$false }
-    Write-Log "ConfigDB upgraded to $($target.Version) ($(@($upgrade).Count) result(s))"
-
-    $result = Invoke-Logged { Update-HotDbComputeNode @nodeParameters -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable nodeErrors }
-    foreach ($stage in $result.Stages) { Write-Log ('Stage {0,2} {1}: {2}{3}' -f $stage.Index, $stage.Stage, $stage.Status, $(if ($stage.Error) { ' - ' + $stage.Error })) }
-    if (-not $result.Succeeded) { throw "the node upgrade failed at $($result.FailedStage): $($result.Error)" }
-    Write-Log "Success: $ComputerName runs HotDB Server $($result.After.Version); the old install is kept in $($result.BackupPath); the ConfigDB backup is $($backup.Path)"
+    elseif ($exitCode -eq 2) {
+        Write-Log "ROLLBACK INCOMPLETE after $($result.FailedStep): $($result.Error). $($result.RecommendedAction) Journal: $JournalPath" 'ERROR'
+    }
+    elseif ($exitCode -eq 3) {
+        Write-Log "REFUSED at $($result.FailedStep): $($result.Error) Nothing was changed." 'ERROR'
+    }
 }
 catch {
-    $exitCode = 1
-    Write-Log "FAILED: $($_.Exception.Message)" 'ERROR'
-    if ($whatIf -or -not $session) { $exitCode = 3 }
-    else {
-        try {
-            $now = Get-HotDbComputeNode -Session $session -InstallPath $InstallPath -ErrorAction SilentlyContinue
-            if ($old -and (-not $now -or $now.Version -ne $old.Version)) {
-                throw "$InstallPath does not hold $($old.Version) after the node rollback; see the stage results above."
-            }
-            if ($configDbChanged -and $backup) {
-                Write-Log "Restoring the ConfigDB from $($backup.Path)" 'ROLLBACK'
-                $restore = Invoke-Logged { Restore-HotDbConfigDb -Backup $backup -ConfigDb $configDbTarget -Force -Confirm:$false }
-                Write-Log "ConfigDB restored and verified against the backup's table checksums ($($restore.Database))" 'ROLLBACK'
-            }
-            if ($nodeStopped -or ($old -and $old.Running)) {
-                $started = Invoke-Logged { Start-HotDbComputeNode -Session $session -InstallPath $InstallPath -Timeout $StartTimeout -Confirm:$false }
-                Write-Log "HotDB Server $($started.Version) is running again (service port open: $($started.ServerPortOpen), manager port open: $($started.ManagerPortOpen))" 'ROLLBACK'
-            }
-        }
-        catch {
-            $exitCode = 2
-            Write-Log "ROLLBACK INCOMPLETE: $($_.Exception.Message). The host needs a hand: check $InstallPath, the ConfigDB and the backup $(if ($backup) { $backup.Path })." 'ERROR'
-        }
-    }
+    # A journal the plan runner refuses stops everything before the first step; any other failure once the run has
+    # started leaves the host in a state only the journal and the log describe.
+    $refused = -not $started -or "$($_.FullyQualifiedErrorId)" -like 'PlanJournalUnusable*'
+    $exitCode = if ($refused) { 3 } else { 2 }
+    Write-Log "FAILED$(if ($refused) { ' before any change' }): $($_.Exception.Message)$(if (-not $refused) { " The host needs a hand; resume with -Resume -JournalPath $JournalPath." })" 'ERROR'
 }
 finally {
     if ($session) { $session | Remove-HotDbSession -Confirm:$false -WhatIf:$false }

@@ -452,3 +452,178 @@ Describe 'Single-node runbook' -Tag ComputeNode, Runbook -Skip:$skipNode {
         (Get-HotDbComputeNode -Session $session -InstallPath $node.Home).Running | Should -BeTrue
     }
 }
+
+Describe 'Single-node upgrade plan: refusals before the stop, and resume after the control process dies' -Tag ComputeNode, Runbook -Skip:$skipNode {
+    BeforeAll {
+        $script:runbook = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks/Update-HotDbSingleNode.ps1'
+        $script:planScripts = Get-Item (Join-Path $packages 'configdb-upgrade')
+        $script:planSecret = "$(New-Guid)"
+        Invoke-SimMariaDb $db "CREATE USER 'planner'@'%' IDENTIFIED BY '$planSecret'; GRANT ALL ON *.* TO 'planner'@'%' WITH GRANT OPTION;" | Out-Null
+        $script:planLogin = [pscredential]::new('planner', (ConvertTo-SecureString $planSecret -AsPlainText -Force))
+        $script:planDumps = New-Item -ItemType Directory -Path (Join-Path $root 'plan-dumps') -Force
+        $script:knownHosts = Join-Path $TestDrive 'known_hosts'
+
+        # The runbook in its own process, so that the plan runner's test hook can kill it like a dying admin machine:
+        # HOTDB_UPGRADE_KILL_AFTER_STEP / _IN_STEP name the step; the ConfigDB secret reaches the child in its environment.
+        $script:driver = Join-Path $root 'run-runbook.ps1'
+        Set-Content -Path $driver -Value @'
+param([string] $Module, [string] $Runbook, [hashtable] $Parameters)
+Import-Module $Module
+$db = [pscredential]::new('planner', (ConvertTo-SecureString $env:HOTDB_TEST_CONFIGDB_SECRET -AsPlainText -Force))
+& $Runbook @Parameters -Credential ([pscredential]::new('root', [securestring]::new())) -ConfigDbCredential $db -InformationAction SilentlyContinue
+exit $LASTEXITCODE
+'@
+        function script:Invoke-RunbookProcess([hashtable] $Parameters, [string] $KillAfter, [string] $KillIn, [string] $Secret = $planSecret) {
+            $env:HOTDB_TEST_CONFIGDB_SECRET = $Secret
+            $env:HOTDB_UPGRADE_KILL_AFTER_STEP = $KillAfter
+            $env:HOTDB_UPGRADE_KILL_IN_STEP = $KillIn
+            $base = @{ ComputerName = '127.0.0.1'; Port = $fx.Port; KeyFile = $fx.RootKeyPath; KnownHostsPath = $knownHosts }
+            $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes(
+                "& '$driver' -Module '$env:HOTDB_UPGRADE_MODULE' -Runbook '$runbook' -Parameters $(ConvertTo-Literal ($base + $Parameters)); exit `$LASTEXITCODE"))
+            try {
+                Push-Location (Join-Path $PSScriptRoot '../..')
+                & dotnet pwsh -NoProfile -NonInteractive -EncodedCommand $encoded 2>&1 | Out-Null
+                $LASTEXITCODE
+            }
+            finally {
+                Pop-Location
+                Remove-Item Env:HOTDB_TEST_CONFIGDB_SECRET, Env:HOTDB_UPGRADE_KILL_AFTER_STEP, Env:HOTDB_UPGRADE_KILL_IN_STEP -ErrorAction SilentlyContinue
+            }
+        }
+        function script:ConvertTo-Literal([hashtable] $Table) {
+            '@{' + (($Table.GetEnumerator() | ForEach-Object {
+                        $value = if ($_.Value -is [bool]) { '$' + "$($_.Value)".ToLower() } elseif ($_.Value -is [int]) { $_.Value } else { "'" + ("$($_.Value)" -replace "'", "''") + "'" }
+                        "$($_.Key) = $value"
+                    }) -join '; ') + '}'
+        }
+        function script:Get-PlanChecksum($Node) {
+            $tables = Invoke-SimMariaDb $db "SELECT table_name FROM information_schema.tables WHERE table_schema = '$($Node.Database)' ORDER BY 1"
+            (($tables | ForEach-Object { Invoke-SimMariaDb $db "CHECKSUM TABLE $($Node.Database).$_ EXTENDED" }) -join "`n")
+        }
+        function script:Get-AppliedScripts($Node) {
+            @(Invoke-SimMariaDb $db "SELECT version FROM hotdb_upgrade_ledger.history WHERE database_name = '$($Node.Database)' AND success = 1 AND rolled_back = 0 ORDER BY id")
+        }
+        function script:Get-JournalStatus([string] $Path) { (Get-Content $Path -Raw | ConvertFrom-Json) }
+        $script:planQuick = @{ ScriptsPath = $planScripts.FullName; BackupDirectory = $planDumps.FullName; StartTimeout = 60; StopTimeout = 30 }
+    }
+
+    It 'refuses <Case> in the checks with the node still running, and changes nothing' -ForEach @(
+        @{ Case = 'a downgrade'; Pattern = 'hotdb-server-2.5.1-ga-*.tar.gz'; Message = 'downgrade' }
+        @{ Case = 'a corrupt package'; Pattern = 'corrupt'; Message = 'not a usable tarball' }
+        @{ Case = 'a wrong ConfigDB password'; Pattern = 'hotdb-server-2.5.4-ga-*.tar.gz'; Message = 'CheckConfigDb'; WrongSecret = $true }
+    ) {
+        if (-not $script:refusalNode) {
+            $script:refusalNode = New-TestNode -Name 'planrefuse' -Version '2.5.3'
+            $null = Start-HotDbComputeNode -Session $session -InstallPath $refusalNode.Home
+        }
+        $node = $refusalNode
+        $path = Get-TestPackage $Pattern
+        if ($Pattern -eq 'corrupt') {
+            $path = Join-Path (New-Item -ItemType Directory -Path (Join-Path $root 'plan-corrupt') -Force) 'hotdb-server-2.5.4-ga-20190812.tar.gz'
+            $bytes = [IO.File]::ReadAllBytes((Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz'))
+            [IO.File]::WriteAllBytes($path, $bytes[0..([int]($bytes.Length / 2))])
+        }
+        $listing = Get-TreeListing $node.Root
+        $checksums = Get-PlanChecksum $node
+        $log = Join-Path $root "planrefuse-$([guid]::NewGuid().ToString('N').Substring(0, 6)).log"
+        $secret = if ($WrongSecret) { 'not-the-password' } else { $planSecret }
+        $code = Invoke-RunbookProcess (@{ InstallPath = $node.Home; Package = $path; LogPath = $log } + $planQuick) -Secret $secret
+        $code | Should -Be 3 -Because (Get-Content $log -Raw)
+        $text = Get-Content $log -Raw
+        $text | Should -Match $Message
+        $text | Should -Match 'was not changed'
+        $text | Should -Not -Match '\[StopService\]'
+        $after = Get-HotDbComputeNode -Session $session -InstallPath $node.Home
+        $after.Running | Should -BeTrue
+        $after.Version.ToString() | Should -Be '2.5.3'
+        Get-TreeListing $node.Root | Should -Be $listing
+        Get-PlanChecksum $node | Should -Be $checksums
+        [IO.Path]::ChangeExtension($log, '.journal.json') | Should -Not -Exist
+    }
+
+    It 'New-HotDbUpgradePlan reports a wrong ConfigDB login as a failed check, one error per failed check' {
+        $wrong = [pscredential]::new('planner', (ConvertTo-SecureString 'wrong' -AsPlainText -Force))
+        $plan = New-HotDbUpgradePlan -Session $session -InstallPath $refusalNode.Home -Package (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz') `
+            -ScriptsPath $planScripts.FullName -ConfigDbCredential $wrong -ErrorVariable problems -ErrorAction SilentlyContinue
+        $plan.ChecksPassed | Should -BeFalse
+        @($plan.Checks | Where-Object { "$($_.Status)" -eq 'Failed' }).Step | Should -Be @('CheckNode', 'CheckConfigDb')
+        @($problems).Count | Should -Be 2
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'UpgradeCheckFailed*'
+        $problems[1].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+        ($plan | Format-List | Out-String) | Should -Match 'no: CheckNode, CheckConfigDb failed'
+        (Get-HotDbComputeNode -Session $session -InstallPath $refusalNode.Home).Running | Should -BeTrue
+    }
+
+    It 'a runbook killed at every step boundary in turn is resumed from the journal each time and ends at 2.4.9 -> 2.5.4, the ConfigDB upgraded once' {
+        $node = New-TestNode -Name 'plankill' -Version '2.4.9'
+        $null = Start-HotDbComputeNode -Session $session -InstallPath $node.Home
+        $log = Join-Path $root 'plankill.log'
+        $journal = [IO.Path]::ChangeExtension($log, '.journal.json')
+        $parameters = @{ InstallPath = $node.Home; Package = (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz'); LogPath = $log } + $planQuick
+        $plan = New-HotDbUpgradePlan -Session $session -InstallPath $node.Home -Package $parameters.Package -ScriptsPath $planScripts.FullName -ConfigDbCredential $planLogin
+        $steps = @($plan.Phases | ForEach-Object { $_.Steps } | ForEach-Object { $_.Name })
+        $steps | Should -Contain 'UpgradeConfigDb'
+
+        # First run killed after step 1; each resume is killed after the next step; the last resume runs to the end.
+        $code = Invoke-RunbookProcess $parameters -KillAfter $steps[0]
+        $code | Should -Not -BeIn 0, 1, 2, 3 -Because (Get-Content $log -Raw)
+        foreach ($i in 1..$steps.Count) {
+            $state = Get-JournalStatus $journal
+            $state.status | Should -Be 'Running' -Because "the process was killed after $($steps[$i - 1])"
+            @($state.steps | Where-Object status -EQ 'Succeeded').Count | Should -Be $i
+            $next = if ($i -lt $steps.Count) { $steps[$i] } else { $null }
+            $code = Invoke-RunbookProcess @{ Resume = $true; JournalPath = $journal; LogPath = $log } -KillAfter $next
+            if ($next) { $code | Should -Not -BeIn 0, 1, 2, 3 -Because "resume $i should have been killed after $next`n$(Get-Content $log -Raw)" }
+        }
+        $code | Should -Be 0 -Because (Get-Content $log -Raw)
+        (Get-JournalStatus $journal).status | Should -Be 'Succeeded'
+        $after = Get-HotDbComputeNode -Session $session -InstallPath $node.Home
+        $after.Version.ToString() | Should -Be '2.5.4'
+        $after.Running | Should -BeTrue
+        (Get-HotDbComputeNode -Session $session -InstallPath (Join-Path $node.Root 'hotdb_server_249')).Version.ToString() | Should -Be '2.4.9'
+        # Every script in (2.4.9, 2.5.4] applied exactly once, although the run was resumed after the ConfigDB upgrade.
+        Get-AppliedScripts $node | Should -Be @('2.5.1', '2.5.3', '2.5.4')
+        (Invoke-SimMariaDb $db "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = '$($node.Database)' AND table_name = 'hotdb_user' AND column_name = 'description'") | Should -Be '1'
+        (& stat -c '%a' $journal) | Should -Be '600'
+        Get-Content $journal -Raw | Should -Not -Match ([regex]::Escape($planSecret))
+        Get-Content $log -Raw | Should -Not -Match ([regex]::Escape($planSecret))
+        $null = Stop-HotDbComputeNode -Session $session -InstallPath $node.Home
+    }
+
+    It 'a runbook killed inside <Step> (started, not finished) is rolled back on resume: 2.5.3 runs again on its restored ConfigDB' -ForEach @(
+        @{ Step = 'ExtractPackage' }
+        @{ Step = 'StartNewVersion' }
+    ) {
+        $node = New-TestNode -Name "plankillin$($Step.ToLower())" -Version '2.5.3'
+        $null = Start-HotDbComputeNode -Session $session -InstallPath $node.Home
+        $checksums = Get-PlanChecksum $node
+        $log = Join-Path $root "plankillin-$Step.log"
+        $journal = [IO.Path]::ChangeExtension($log, '.journal.json')
+        $code = Invoke-RunbookProcess (@{ InstallPath = $node.Home; Package = (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz'); LogPath = $log } + $planQuick) -KillIn $Step
+        $code | Should -Not -BeIn 0, 1, 2, 3 -Because (Get-Content $log -Raw)
+        @((Get-JournalStatus $journal).steps | Where-Object name -EQ $Step).status | Should -Be 'Running'
+
+        $code = Invoke-RunbookProcess @{ Resume = $true; JournalPath = $journal; LogPath = $log }
+        $code | Should -Be 1 -Because (Get-Content $log -Raw)
+        $text = Get-Content $log -Raw
+        $text | Should -Match "$Step`: Failed - Interrupted"
+        $text | Should -Match 'ConfigDB restored and verified'
+        (Get-JournalStatus $journal).status | Should -Be 'RolledBack'
+        $after = Get-HotDbComputeNode -Session $session -InstallPath $node.Home
+        $after.Version.ToString() | Should -Be '2.5.3'
+        $after.Running | Should -BeTrue
+        $after.ServerPortOpen | Should -BeTrue
+        (Join-Path $node.Root 'hotdb_server_253') | Should -Not -Exist
+        Get-PlanChecksum $node | Should -Be $checksums
+        $null = Stop-HotDbComputeNode -Session $session -InstallPath $node.Home
+    }
+
+    It 'Resume-HotDbUpgradePlan refuses a journal the sessions or login do not match, running nothing' {
+        $journal = Join-Path $root 'plankillin-ExtractPackage.journal.json'
+        $other = [pscredential]::new('root', (ConvertTo-SecureString 'x' -AsPlainText -Force))
+        { Resume-HotDbUpgradePlan -JournalPath $journal -Session $session -ConfigDbCredential $other -Confirm:$false } | Should -Throw -ErrorId 'PlanJournalUnusable*'
+        $bogus = Join-Path $root 'bogus.journal.json'
+        Set-Content -Path $bogus -Value '{"format": "1", "mode": "SingleNode"'
+        { Resume-HotDbUpgradePlan -JournalPath $bogus -Session $session -ConfigDbCredential $planLogin -Confirm:$false } | Should -Throw -ErrorId 'PlanJournalUnusable*'
+    }
+}

@@ -146,8 +146,8 @@ Describe 'Cmdlet conventions' -Tag Module {
         # Verbs that only read or report; everything else changes state and must honour -WhatIf/-Confirm.
         $readOnlyVerbs = 'Get', 'Test', 'Compare', 'Find', 'Measure', 'Read', 'Resolve', 'Show', 'Watch'
         $commands = Get-Command -Module HotDb.Upgrade
-        # Builds an in-memory description only, like New-Object: nothing to confirm.
-        $inMemoryOnly = @('New-HotDbConfigDb')
+        # Build an in-memory description only, like New-Object (a plan also runs read-only checks): nothing to confirm.
+        $inMemoryOnly = @('New-HotDbConfigDb', 'New-HotDbUpgradePlan')
         # Write nothing to the pipeline by design.
         $silent = @('Remove-HotDbSession')
     }

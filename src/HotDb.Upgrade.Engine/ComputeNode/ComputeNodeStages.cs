@@ -425,6 +425,9 @@ namespace HotDb.Upgrade.ComputeNode
             else progress.Note("SELinux is not enabled: restorecon not needed");
         }
 
+        // The old install was moved away before this stage, so whatever stands at the install path now came from this run.
+        public override void PrepareRollbackAfterInterruption(ComputeNodeUpgradeContext c) => c.NewInstallInPlace = Exists(c, c.InstallPath);
+
         public override void Rollback(ComputeNodeUpgradeContext c, IStageProgress progress, CancellationToken cancellationToken)
         {
             var scratch = Scratch(c);

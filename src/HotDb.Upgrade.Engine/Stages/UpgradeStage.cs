@@ -31,6 +31,14 @@ namespace HotDb.Upgrade.Stages
         public virtual void Rollback(TContext context, IStageProgress progress, CancellationToken cancellationToken)
         {
         }
+
+        /// <summary>
+        /// Before <see cref="Rollback"/> of a run a killed process left unfinished (plan resume): re-learns from the target
+        /// what the stage records in the context as it goes, since that part of the context died with the process.
+        /// </summary>
+        public virtual void PrepareRollbackAfterInterruption(TContext context)
+        {
+        }
     }
 
     /// <summary>How a running stage reports what it is doing.</summary>

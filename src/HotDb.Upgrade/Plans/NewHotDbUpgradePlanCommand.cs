@@ -1,0 +1,133 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using HotDb.Upgrade.ComputeNode;
+using HotDb.Upgrade.Plans;
+using HotDb.Upgrade.Plans.SingleNode;
+using HotDb.Upgrade.Remote;
+using HotDb.Upgrade.Stages;
+
+namespace HotDb.Upgrade.Commands
+{
+    /// <summary>
+    /// Builds an upgrade plan and runs its read-only checks (nothing changes): the plan says whether it would go ahead,
+    /// and every failed check is also a non-terminating error.
+    /// </summary>
+    [Cmdlet(VerbsCommon.New, "HotDbUpgradePlan")]
+    [OutputType(typeof(UpgradePlan))]
+    public sealed class NewHotDbUpgradePlanCommand : ComputeNodeCmdlet
+    {
+        /// <summary>The estate's mode; SingleNode is the manual's single-node upgrade.</summary>
+        [Parameter]
+        [ValidateSet(SingleNodePlan.Mode)]
+        public string Mode { get; set; } = SingleNodePlan.Mode;
+
+        /// <summary>The local compute node package, hotdb-server-&lt;version&gt;-ga-&lt;yyyymmdd&gt;.tar.gz.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Package { get; set; } = "";
+
+        /// <summary>The local folder of ConfigDB upgrade scripts (hotdb_config_&lt;version&gt;.sql).</summary>
+        [Parameter(Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public string ScriptsPath { get; set; } = "";
+
+        /// <summary>The ConfigDB's servers, host or host:port; default: the url in the node's server.xml.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? ConfigDb { get; set; }
+
+        /// <summary>The ConfigDB login, allowed to dump and alter the node's ConfigDB.</summary>
+        [Parameter(Mandatory = true)]
+        [Credential]
+        public PSCredential ConfigDbCredential { get; set; } = PSCredential.Empty;
+
+        /// <summary>Folder on the node's host for the ConfigDB dump.</summary>
+        [Parameter]
+        [ValidatePattern("^/.+")]
+        public string BackupDirectory { get; set; } = SingleNodePlanOptions.DefaultBackupDirectory;
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? JdkPackage { get; set; }
+
+        [Parameter]
+        [ValidatePattern("^/.+")]
+        public string? JavaBin { get; set; }
+
+        [Parameter]
+        [ValidatePattern("^/.+")]
+        public string JdkRoot { get; set; } = "/usr/local/jdk8";
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? LicenseFile { get; set; }
+
+        [Parameter]
+        [ValidatePattern("^/.+")]
+        public string? StagingPath { get; set; }
+
+        [Parameter]
+        [ValidatePattern("^[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?$")]
+        public string? Owner { get; set; }
+
+        [Parameter]
+        public SwitchParameter IncludeLog4j { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int StartTimeout { get; set; } = (int)ComputeNodeService.DefaultStartTimeout.TotalSeconds;
+
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int StopTimeout { get; set; } = (int)ComputeNodeService.DefaultStopTimeout.TotalSeconds;
+
+        /// <summary>Allow the same or an older version deliberately.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            if (Session.Length != 1)
+                ThrowHotDbError(new ArgumentException($"A {Mode} plan upgrades one host; {Session.Length} sessions were given."), "SessionCountMismatch",
+                    ErrorCategory.InvalidArgument, Session, "Give -Session the one compute node's session.");
+            if (JdkPackage != null && JavaBin != null)
+                ThrowHotDbError(new ArgumentException("Give -JdkPackage or -JavaBin, not both."), "JdkTwice", ErrorCategory.InvalidArgument, JavaBin,
+                    "Use -JdkPackage to install a JDK 8, or -JavaBin to use one already on the host.");
+            var session = Session[0];
+            var options = new SingleNodePlanOptions
+            {
+                Node = new ComputeNodeUpgradeOptions
+                {
+                    InstallPath = InstallPath,
+                    PackagePath = Local(Package),
+                    JdkPackagePath = JdkPackage == null ? null : Local(JdkPackage),
+                    JavaBin = JavaBin,
+                    JdkRoot = JdkRoot,
+                    LicenseFilePath = LicenseFile == null ? null : Local(LicenseFile),
+                    StagingPath = StagingPath,
+                    Owner = Owner,
+                    Force = Force,
+                    IncludeLog4j = IncludeLog4j,
+                    StartTimeout = TimeSpan.FromSeconds(StartTimeout),
+                    StopTimeout = TimeSpan.FromSeconds(StopTimeout),
+                },
+                ScriptsPath = Local(ScriptsPath),
+                ConfigDbServers = ConfigDb ?? Array.Empty<string>(),
+                ConfigDbCredential = ConfigDbCredential.GetNetworkCredential(),
+                BackupDirectory = BackupDirectory,
+            };
+            TryHost(session, () =>
+            {
+                var plan = SingleNodePlan.Build(session, options, Cancellation.Token);
+                PlanCmdletSupport.RunWithProgress(this, plan, runner => runner.Check(Cancellation.Token));
+                foreach (var failed in plan.Checks.Where(c => c.Status == StageStatus.Failed))
+                    WriteHotDbError(new InvalidOperationException($"{failed.Host}: the check {failed.Step} failed: {failed.Error} Nothing was changed."),
+                        "UpgradeCheckFailed", ErrorCategory.InvalidArgument, plan, failed.RecommendedAction);
+                WriteObject(plan);
+            });
+        }
+
+        private string Local(string path) => GetUnresolvedProviderPathFromPSPath(path);
+    }
+}

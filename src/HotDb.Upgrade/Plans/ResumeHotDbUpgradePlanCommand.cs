@@ -1,0 +1,80 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using HotDb.Upgrade.Plans;
+using HotDb.Upgrade.Plans.SingleNode;
+using HotDb.Upgrade.Remote;
+
+namespace HotDb.Upgrade.Commands
+{
+    /// <summary>
+    /// Continues a plan run whose control process died, from its journal: completes it or rolls it back. The plan is
+    /// rebuilt from the journal with new sessions (matched by host name) and the ConfigDB login given again.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Resume, "HotDbUpgradePlan", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(PlanRunResult))]
+    public sealed class ResumeHotDbUpgradePlanCommand : HotDbCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
+
+        /// <summary>The journal the interrupted run wrote.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string JournalPath { get; set; } = "";
+
+        /// <summary>Sessions to the plan's hosts, matched by computer name.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
+
+        /// <summary>The ConfigDB login the interrupted run used (the journal keeps no password).</summary>
+        [Parameter(Mandatory = true)]
+        [Credential]
+        public PSCredential ConfigDbCredential { get; set; } = PSCredential.Empty;
+
+        protected override void StopProcessing() => _cancellation.Cancel();
+
+        public void Dispose() => _cancellation.Dispose();
+
+        protected override void ProcessRecord()
+        {
+            var path = GetUnresolvedProviderPathFromPSPath(JournalPath);
+            try
+            {
+                var journal = PlanJournal.Read(path);
+                var missing = journal.Hosts.Where(h => !Session.Any(s => string.Equals(s.ComputerName, h, StringComparison.OrdinalIgnoreCase))).ToList();
+                if (missing.Count > 0)
+                    ThrowHotDbError(new ArgumentException($"The journal's plan runs on {string.Join(", ", journal.Hosts)}; no session was given for {string.Join(", ", missing)}."),
+                        "PlanHostMissing", ErrorCategory.InvalidArgument, path, "Open a session to each host the journal names (New-HotDbSession) and give them all to -Session.");
+                if (journal.Mode != SingleNodePlan.Mode)
+                    ThrowHotDbError(new NotSupportedException($"Plans of mode {journal.Mode} cannot be resumed by this module version."), "PlanModeUnsupported",
+                        ErrorCategory.NotImplemented, path, "Resume it with the module version that wrote it.");
+                var session = Session.First(s => string.Equals(s.ComputerName, journal.Hosts[0], StringComparison.OrdinalIgnoreCase));
+                var plan = SingleNodePlan.Rebuild(journal, session, ConfigDbCredential.GetNetworkCredential());
+                var left = journal.Finished ? "nothing (it ended " + journal.Status + ")"
+                    : string.Join(", ", journal.Steps.Where(s => s.Status != "Succeeded" && s.Status != "Skipped").Select(s => s.Name));
+                if (!ShouldProcess(string.Join(", ", journal.Hosts), $"Resume the {journal.Mode} upgrade {journal.FromVersion} -> {journal.ToVersion} ({journal.Status}) from {path}; left: {left}"))
+                {
+                    if (MyInvocation.BoundParameters.ContainsKey("WhatIf")) WriteObject(new PlanRunner(plan).WhatIf());
+                    return;
+                }
+                var result = PlanCmdletSupport.RunWithProgress(this, plan, runner => runner.Resume(path, _cancellation.Token));
+                PlanCmdletSupport.WriteOutcome(this, result);
+            }
+            catch (PlanJournalException e)
+            {
+                ThrowHotDbError(e, "PlanJournalUnusable", ErrorCategory.InvalidOperation, path, e.RecommendedAction);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                ThrowHotDbError(e, "PlanJournalWriteFailed", ErrorCategory.WriteError, path, "Check the journal's folder is writable by this user.");
+            }
+            catch (RemoteConnectionException e)
+            {
+                ThrowHotDbError(e, "ConnectionFailed", ErrorCategory.ConnectionError, Session, "Open a new session with New-HotDbSession.");
+            }
+        }
+    }
+}
