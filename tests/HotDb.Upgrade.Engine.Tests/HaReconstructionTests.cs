@@ -217,8 +217,12 @@ namespace HotDb.Upgrade.Tests
             }
             if (commandLine.Contains("/proc/[0-9]*") && commandLine.Contains("keepalived"))
                 return new CommandResult(ComputerName, commandLine, 0, Fake.KeepalivedRunning ? "311\n" : "", "", TimeSpan.Zero);
-            return _local.Run(Translate(commandLine), elevate, timeout, cancellationToken);
+            // Paths the command prints (a backup's chosen name) are the host's, not the test folder's.
+            var result = _local.Run(Translate(commandLine), elevate, timeout, cancellationToken);
+            return new CommandResult(ComputerName, commandLine, result.ExitCode, Untranslate(result.StandardOutput), Untranslate(result.StandardError), result.Duration);
         }
+
+        private string Untranslate(string text) => text.Replace(Local(ServerXml), ServerXml).Replace(Local(Keepalived), Keepalived);
 
         public void WriteFile(string remotePath, Stream content, int mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default) =>
             _local.WriteFile(Translate(remotePath), content, mode, bytesWritten, cancellationToken);
