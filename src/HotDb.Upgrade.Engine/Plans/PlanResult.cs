@@ -49,6 +49,8 @@ namespace HotDb.Upgrade.Plans
         public IReadOnlyList<string> Notes => _notes;
 
         internal readonly List<string> _notes = new List<string>();
+        /// <summary>Failed because the run was cancelled (by the caller, or by a parallel sibling's failure).</summary>
+        internal bool Cancelled { get; set; }
         /// <summary>Started: execution began (the journal's "Running"), so the rollback must undo it.</summary>
         internal bool Started { get; set; }
         /// <summary>Its rollback ran to the end (a resume does not repeat it).</summary>
@@ -70,7 +72,8 @@ namespace HotDb.Upgrade.Plans
             Status = status;
             Steps = steps;
             JournalPath = journalPath;
-            var failed = steps.FirstOrDefault(s => s.Status == StageStatus.Failed);
+            // The cause, not a parallel sibling the runner cancelled because of it.
+            var failed = steps.FirstOrDefault(s => s.Status == StageStatus.Failed && !s.Cancelled) ?? steps.FirstOrDefault(s => s.Status == StageStatus.Failed);
             FailedStep = failed?.Step;
             FailedHost = failed?.Host;
             Error = failed?.Error;

@@ -194,6 +194,7 @@ namespace HotDb.Upgrade.Plans
             {
                 // Not started: nothing of it to undo.
                 result.Status = StageStatus.Failed;
+                result.Cancelled = true;
                 result.Error = "Cancelled before this step started.";
                 result.RecommendedAction = "Run the upgrade again when it may go ahead.";
                 if (entry != null)
@@ -234,7 +235,8 @@ namespace HotDb.Upgrade.Plans
             catch (Exception error)
             {
                 result.Status = StageStatus.Failed;
-                result.Error = error is OperationCanceledException && cancellationToken.IsCancellationRequested ? "Cancelled during this step." : error.Message;
+                result.Cancelled = error is OperationCanceledException && cancellationToken.IsCancellationRequested;
+                result.Error = result.Cancelled ? "Cancelled during this step." : error.Message;
                 result.RecommendedAction = RecommendedActionOf(error);
             }
             result.Duration = clock.Elapsed;
