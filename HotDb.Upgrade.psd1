@@ -5,7 +5,7 @@
     Author               = 'HotDb.Upgrade contributors'
     CompanyName          = 'HotDb.Upgrade'
     Copyright            = '(c) HotDb.Upgrade contributors. MIT License.'
-    Description          = 'Safe, repeatable automation of the HotDB Server upgrade procedure: SSH sessions, ConfigDB backups and upgrade SQL, compute node, management platform, Backup and Listener upgrades.'
+    Description          = 'Safe, repeatable automation of the HotDB Server upgrade procedure: SSH sessions, verified ConfigDB backups and upgrade SQL, journaled single-node compute node upgrades with rollback and resume, and master/slave HA checks, switchover and reconstruction.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('HotDb.Upgrade.format.ps1xml', 'HotDb.Upgrade.ComputeNode.format.ps1xml', 'HotDb.Upgrade.Ha.format.ps1xml', 'HotDb.Upgrade.Plans.format.ps1xml')
