@@ -8,7 +8,7 @@
     Description          = 'Safe, repeatable automation of the HotDB Server upgrade procedure: SSH sessions, ConfigDB backups and upgrade SQL, compute node, management platform, Backup and Listener upgrades.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    FormatsToProcess     = @('HotDb.Upgrade.format.ps1xml', 'HotDb.Upgrade.ComputeNode.format.ps1xml', 'HotDb.Upgrade.Ha.format.ps1xml')
+    FormatsToProcess     = @('HotDb.Upgrade.format.ps1xml', 'HotDb.Upgrade.ComputeNode.format.ps1xml', 'HotDb.Upgrade.Ha.format.ps1xml', 'HotDb.Upgrade.Cluster.format.ps1xml')
     TypesToProcess       = @('HotDb.Upgrade.types.ps1xml')
     CmdletsToExport      = @(
         'Get-HotDbPackage'
@@ -31,6 +31,9 @@
         'Update-HotDbComputeNode'
         'Get-HotDbHaEnvironment'
         'Test-HotDbHaSwitch'
+        'Get-HotDbCluster'
+        'Test-HotDbClusterUpgrade'
+        'Test-HotDbDisasterRecovery'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
