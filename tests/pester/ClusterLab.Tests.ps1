@@ -102,7 +102,7 @@ Describe 'Get-HotDbCluster on mn1..mn3' -Tag Cluster, Lab -Skip:$labSkip {
             $_.StatusSelfReported | Should -BeTrue
             $_.ServerPort | Should -Be 3323
         }
-        $members[0] | Should -BeOfType ([HotDb.Upgrade.Topology.ClusterMember])
+        $members[0].PSObject.TypeNames[0] | Should -Be 'HotDb.Upgrade.Topology.ClusterMember'
         ($members | Out-String) | Should -Match 'PRIMARY\s+198\.18\.0\.41\s+1\s+3323/3325/3326\s+2\.5\.3\s+20190821'
     }
 
@@ -158,8 +158,9 @@ Describe 'Test-HotDbClusterUpgrade on mn1..mn3' -Tag Cluster, Lab -Skip:$labSkip
     }
 
     It 'passes no check where there is no compute node' {
-        $checks = @(Test-HotDbClusterUpgrade -Session $mn1, $mn2 -Credential $managerLogin -Package $next -InstallPath /usr/local/hotdb/no-such-node -Online)
+        $checks = @(Test-HotDbClusterUpgrade -Session $mn1, $mn2 -Credential $managerLogin -Package $next -InstallPath /usr/local/hotdb/no-such-node -Online -ScriptsPath (Join-Path $packages 'configdb-upgrade') -WarningAction SilentlyContinue)
         @($checks | Where-Object Status -NE 'Failed') | Should -BeNullOrEmpty
+        $checks.Count | Should -Be 9
         @($checks | Where-Object Id -EQ 'CL1').Count | Should -Be 2
     }
 
@@ -178,7 +179,7 @@ Describe 'Test-HotDbDisasterRecovery on ms1/ms2 and dr1/dr2' -Tag Cluster, Lab -
         Get-FailedCheck $checks | Should -BeNullOrEmpty
         ($checks | Where-Object Id -EQ 'DR3').Host | Should -Be '198.18.0.60:3306'
         ($checks | Where-Object Id -EQ 'DR3').Actual | Should -Match 'from 198\.18\.0\.10:3306'
-        $checks[0] | Should -BeOfType ([HotDb.Upgrade.Topology.ClusterCheck])
+        $checks[0].PSObject.TypeNames[0] | Should -Be 'HotDb.Upgrade.Topology.ClusterCheck'
     }
 
     It 'DR3 alone: replication stopped on the DR ConfigDB' {
@@ -190,6 +191,14 @@ Describe 'Test-HotDbDisasterRecovery on ms1/ms2 and dr1/dr2' -Tag Cluster, Lab -
             Test-Estate -Quiet | Should -BeFalse
         }
         finally { Invoke-OnHost drconfigdb 'mariadb -e "START SLAVE"' | Out-Null }
+    }
+
+    It 'passes no check where there is no compute node, and refuses a host given to both IDCs' {
+        $checks = @(Test-HotDbDisasterRecovery -Session $ms1, $ms2 -DrSession $dr1, $dr2 -InstallPath /usr/local/hotdb/no-such-node)
+        $checks.Count | Should -Be 6
+        @($checks | Where-Object Status -NE 'Failed') | Should -BeNullOrEmpty
+        { Test-HotDbDisasterRecovery -Session $ms1 -DrSession $ms1, $dr1 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'IdcOverlap,HotDb.Upgrade.Commands.TestHotDbDisasterRecoveryCommand'
     }
 
     It 'DR2 and DR4: a DR-centre node brought online (an IDC switch)' {
