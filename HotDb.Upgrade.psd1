@@ -8,7 +8,7 @@
     Description          = 'Safe, repeatable automation of the HotDB Server upgrade procedure: SSH sessions, verified ConfigDB backups and upgrade SQL, journaled single-node compute node upgrades with rollback and resume, and master/slave HA checks, switchover and reconstruction.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    FormatsToProcess     = @('HotDb.Upgrade.format.ps1xml', 'HotDb.Upgrade.ComputeNode.format.ps1xml', 'HotDb.Upgrade.Ha.format.ps1xml', 'HotDb.Upgrade.Plans.format.ps1xml')
+    FormatsToProcess     = @('HotDb.Upgrade.format.ps1xml', 'HotDb.Upgrade.ComputeNode.format.ps1xml', 'HotDb.Upgrade.Ha.format.ps1xml', 'HotDb.Upgrade.Plans.format.ps1xml', 'HotDb.Upgrade.Cluster.format.ps1xml')
     TypesToProcess       = @('HotDb.Upgrade.types.ps1xml')
     CmdletsToExport      = @(
         'Get-HotDbPackage'
@@ -36,6 +36,9 @@
         'New-HotDbUpgradePlan'
         'Invoke-HotDbUpgradePlan'
         'Resume-HotDbUpgradePlan'
+        'Get-HotDbCluster'
+        'Test-HotDbClusterUpgrade'
+        'Test-HotDbDisasterRecovery'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

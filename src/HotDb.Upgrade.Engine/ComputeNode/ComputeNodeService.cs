@@ -67,16 +67,19 @@ namespace HotDb.Upgrade.ComputeNode
         /// <summary>
         /// Runs <c>sh bin/hotdb_server start</c> (as root) and waits until the process runs and the ports match the role:
         /// a master or cluster member opens both, a backup or DR-centre node only the manager port.
+        /// With <paramref name="allowStartedClusterMember"/> a cluster member is also done once its manager port answers
+        /// with the service port closed (state Started): alone it cannot open the service port until a majority is up.
         /// </summary>
         public static ComputeNodeServiceResult Start(IRemoteHost host, string installPath, TimeSpan? timeout = null, Action<string>? status = null,
-            CancellationToken cancellationToken = default)
+            CancellationToken cancellationToken = default, bool allowStartedClusterMember = false)
         {
+            bool Done(ComputeNodeInfo n) => n.Healthy || allowStartedClusterMember && IsStartedClusterMember(host, n, cancellationToken);
             var limit = timeout ?? DefaultStartTimeout;
             var watch = Stopwatch.StartNew();
             var before = ComputeNodeReader.Read(host, installPath, cancellationToken);
             if (!before.Installed) throw new ComputeNodeServiceException($"{host.ComputerName}: there is no compute node in {before.InstallPath}.",
                 "Give the install directory with -InstallPath.", Array.Empty<string>(), before);
-            if (before.Healthy) return new ComputeNodeServiceResult("Start", before, "", watch.Elapsed, changed: false);
+            if (Done(before)) return new ComputeNodeServiceResult("Start", before, "", watch.Elapsed, changed: false);
 
             var logOffset = FileSize(host, before.InstallPath + "/logs/hotdb.log");
             status?.Invoke($"sh {before.InstallPath}/bin/hotdb_server start");
@@ -87,7 +90,7 @@ namespace HotDb.Upgrade.ComputeNode
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 node = ComputeNodeReader.Read(host, before.InstallPath, cancellationToken);
-                if (node.Healthy && script.Succeeded) break;
+                if (script.Succeeded && Done(node)) break;
                 if (!script.Succeeded || watch.Elapsed > limit || (!node.Running && watch.Elapsed > TimeSpan.FromSeconds(10)))
                 {
                     var why = !node.Running
@@ -143,6 +146,11 @@ namespace HotDb.Upgrade.ComputeNode
                 Sleep(cancellationToken);
             }
         }
+
+        // A member in Started keeps the service port closed; a greeting proves the manager port serves, not just listens.
+        private static bool IsStartedClusterMember(IRemoteHost host, ComputeNodeInfo node, CancellationToken cancellationToken) =>
+            node.Role == Topology.NodeRole.ClusterMember && node.Running && node.ManagerPortOpen && !node.ServerPortOpen
+            && GreetingVersion(host, node.ManagerPort, cancellationToken) != null;
 
         /// <summary>The version in the manager port's MySQL greeting (e.g. 5.1.27-HotDB-2.5.4 gives 2.5.4); null when nothing answers.</summary>
         public static HotDbVersion? GreetingVersion(IRemoteHost host, int port, CancellationToken cancellationToken = default)

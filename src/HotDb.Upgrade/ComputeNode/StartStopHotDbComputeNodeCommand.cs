@@ -50,9 +50,16 @@ namespace HotDb.Upgrade.Commands
     [OutputType(typeof(ComputeNodeServiceResult))]
     public sealed class StartHotDbComputeNodeCommand : ComputeNodeServiceCommand
     {
+        /// <summary>
+        /// Also done when a multi-node cluster member's manager port answers with the service port closed (Started):
+        /// a member started alone waits for a majority, so an offline cluster upgrade starts members one by one.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter AllowStartedClusterMember { get; set; }
+
         protected override string Verb => "Start";
         protected override ComputeNodeServiceResult Invoke(SshSession session, TimeSpan? timeout, Action<string> status) =>
-            ComputeNodeService.Start(session, InstallPath, timeout, status, Cancellation.Token);
+            ComputeNodeService.Start(session, InstallPath, timeout, status, Cancellation.Token, AllowStartedClusterMember);
     }
 
     /// <summary>Stops compute nodes with the vendor's start script and waits until the process is gone and the ports are closed.</summary>
