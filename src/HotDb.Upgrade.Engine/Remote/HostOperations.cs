@@ -116,7 +116,8 @@ namespace HotDb.Upgrade.Remote
         /// <paramref name="reserve"/> the name is taken on the host by an exclusive create (O_EXCL through the shell's
         /// noclobber), as an empty file with mode 0600, so two callers racing for a name never get the same one.
         /// </summary>
-        public static string FreeName(this IRemoteHost host, NamePattern pattern, bool reserve = false, bool elevate = false, CancellationToken cancellationToken = default)
+        public static string FreeName(this IRemoteHost host, NamePattern pattern, bool reserve = false, bool elevate = false, string? what = null,
+            CancellationToken cancellationToken = default)
         {
             if (pattern is null) throw new ArgumentNullException(nameof(pattern));
             var names = "stem=" + ShellQuote.Quote(pattern.Stem) + "; sep=" + ShellQuote.Quote(pattern.Separator) + "; ext=" + ShellQuote.Quote(pattern.Extension) +
@@ -127,10 +128,11 @@ namespace HotDb.Upgrade.Remote
                 // for another reason than being taken (a missing folder, no permission) is created once more to report why.
                 ? "umask 077; set -C; " + names + "until (: > \"$b\") 2>/dev/null; do if [ ! -e \"$b\" ] && [ ! -L \"$b\" ]; then (: > \"$b\"); exit 1; fi; " + next + "done; printf '%s' \"$b\""
                 : names + "while [ -e \"$b\" ] || [ -L \"$b\" ]; do " + next + "done; printf '%s' \"$b\"";
-            var name = host.RunOrFail(line, reserve ? $"reserve a free name like {pattern}" : $"find a free name like {pattern}",
+            what ??= reserve ? $"reserve a free name like {pattern}" : $"find a free name like {pattern}";
+            var name = host.RunOrFail(line, what,
                 "Remove old files with these names, or check that the folder exists and may be written.", elevate, cancellationToken: cancellationToken).StandardOutput;
             if (!pattern.Matches(name))
-                throw new RemoteCommandException(host.ComputerName, $"find a free name like {pattern}", new CommandResult(host.ComputerName, line, 0, name, "the host answered a name outside the pattern", TimeSpan.Zero), null);
+                throw new RemoteCommandException(host.ComputerName, what, new CommandResult(host.ComputerName, line, 0, name, "the host answered a name outside the pattern", TimeSpan.Zero), null);
             return name;
         }
 
