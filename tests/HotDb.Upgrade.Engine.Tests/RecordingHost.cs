@@ -14,7 +14,16 @@ namespace HotDb.Upgrade.Tests
     /// </summary>
     internal sealed class RecordingHost : IRemoteHost
     {
-        private readonly List<(Func<string, bool> Matches, int ExitCode, string Output, string Error)> _answers = new List<(Func<string, bool>, int, string, string)>();
+        private readonly List<Answer> _answers = new List<Answer>();
+
+        private sealed class Answer
+        {
+            public Func<string, bool, bool> Matches = (_, _) => false;
+            public int ExitCode;
+            public string Output = "";
+            public string Error = "";
+            public Action<string>? Effect;
+        }
 
         public string ComputerName { get; set; } = "recorded";
         public string UserName { get; set; } = "root";
@@ -27,9 +36,13 @@ namespace HotDb.Upgrade.Tests
         /// <summary>Answers the exact line.</summary>
         public RecordingHost On(string line, int exitCode = 0, string output = "", string error = "") => When(l => l == line, exitCode, output, error);
 
-        public RecordingHost When(Func<string, bool> matches, int exitCode = 0, string output = "", string error = "")
+        public RecordingHost When(Func<string, bool> matches, int exitCode = 0, string output = "", string error = "") =>
+            When((line, _) => matches(line), exitCode, output, error);
+
+        /// <summary>Answers lines that match, given whether they run as root; <paramref name="effect"/> plays what the line would do to <see cref="Files"/>.</summary>
+        public RecordingHost When(Func<string, bool, bool> matches, int exitCode = 0, string output = "", string error = "", Action<string>? effect = null)
         {
-            _answers.Add((matches, exitCode, output, error));
+            _answers.Add(new Answer { Matches = matches, ExitCode = exitCode, Output = output, Error = error, Effect = effect });
             return this;
         }
 
@@ -37,10 +50,10 @@ namespace HotDb.Upgrade.Tests
         {
             if (commandLine.IndexOf('\0') >= 0) throw new ArgumentException("NUL in a command line.", nameof(commandLine));
             Commands.Add((commandLine, elevate));
-            var answer = _answers.FirstOrDefault(a => a.Matches(commandLine));
-            return answer.Matches == null
-                ? new CommandResult(ComputerName, commandLine, 0, "", "", TimeSpan.Zero)
-                : new CommandResult(ComputerName, commandLine, answer.ExitCode, answer.Output, answer.Error, TimeSpan.Zero);
+            var answer = _answers.FirstOrDefault(a => a.Matches(commandLine, elevate));
+            if (answer == null) return new CommandResult(ComputerName, commandLine, 0, "", "", TimeSpan.Zero);
+            answer.Effect?.Invoke(commandLine);
+            return new CommandResult(ComputerName, commandLine, answer.ExitCode, answer.Output, answer.Error, TimeSpan.Zero);
         }
 
         public void WriteFile(string remotePath, Stream content, int mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default)
