@@ -89,15 +89,15 @@ namespace HotDb.Upgrade.Remote
         public static bool Exists(this IRemoteHost host, string path, bool elevate = false, CancellationToken cancellationToken = default) =>
             host.Run(ExistsLine(path), elevate, cancellationToken: cancellationToken).Succeeded;
 
-        public static bool IsDirectory(this IRemoteHost host, string path, CancellationToken cancellationToken = default) =>
-            host.Run(ShellQuote.Join("test", "-d", RequirePath(path)), cancellationToken: cancellationToken).Succeeded;
+        public static bool IsDirectory(this IRemoteHost host, string path, bool elevate = false, CancellationToken cancellationToken = default) =>
+            host.Run(ShellQuote.Join("test", "-d", RequirePath(path)), elevate, cancellationToken: cancellationToken).Succeeded;
 
         /// <summary>A regular file, after symbolic links.</summary>
-        public static bool IsFile(this IRemoteHost host, string path, CancellationToken cancellationToken = default) =>
-            host.Run(ShellQuote.Join("test", "-f", RequirePath(path)), cancellationToken: cancellationToken).Succeeded;
+        public static bool IsFile(this IRemoteHost host, string path, bool elevate = false, CancellationToken cancellationToken = default) =>
+            host.Run(ShellQuote.Join("test", "-f", RequirePath(path)), elevate, cancellationToken: cancellationToken).Succeeded;
 
-        public static bool IsSymbolicLink(this IRemoteHost host, string path, CancellationToken cancellationToken = default) =>
-            host.Run(ShellQuote.Join("test", "-L", RequirePath(path)), cancellationToken: cancellationToken).Succeeded;
+        public static bool IsSymbolicLink(this IRemoteHost host, string path, bool elevate = false, CancellationToken cancellationToken = default) =>
+            host.Run(ShellQuote.Join("test", "-L", RequirePath(path)), elevate, cancellationToken: cancellationToken).Succeeded;
 
         /// <summary>
         /// Renames <paramref name="from"/> to <paramref name="to"/> (a folder as a whole: mv -T). Refuses, without moving,
