@@ -79,5 +79,17 @@ namespace HotDb.Upgrade.Tests
             }, host.Commands);
             Assert.Equal((aside, false), (context.FailedInstallPath, context.NewInstallInPlace));
         }
+
+        [Fact]
+        public void AFailedScratchCleanupAfterTheMoveStillLetsTheRollbackMoveTheNewInstallAside()
+        {
+            const string scratch = "/usr/local/hotdb/.hotdb-upgrade-extract-20260102030405";
+            var host = new RecordingHost().On(Exists(Install), 1).On($"rmdir -- {scratch}", 1, "", "rmdir: Directory not empty");
+            var context = Context(host);
+            var error = Assert.Throws<StageFailedException>(() => new ExtractPackageStage().Execute(context, new Notes(), CancellationToken.None));
+            Assert.Contains("rmdir: Directory not empty", error.Message);
+            Assert.True(context.NewInstallInPlace);
+            Assert.Contains(host.Commands, c => c.Line.EndsWith($"mv -T -- {scratch}/hotdb-server {Install}", StringComparison.Ordinal) && c.Elevated);
+        }
     }
 }
