@@ -81,7 +81,7 @@ namespace HotDb.Upgrade.ComputeNode
                 "Give the install directory with -InstallPath.", Array.Empty<string>(), before);
             if (Done(before)) return new ComputeNodeServiceResult("Start", before, "", watch.Elapsed, changed: false);
 
-            var logOffset = FileSize(host, before.InstallPath + "/logs/hotdb.log");
+            var logOffset = host.FileSize(before.InstallPath + "/logs/hotdb.log");
             status?.Invoke($"sh {before.InstallPath}/bin/hotdb_server start");
             var script = host.Run(ShellQuote.Join("sh", before.InstallPath + "/bin/hotdb_server", "start") + " 2>&1", elevate: true, timeout: limit + TimeSpan.FromSeconds(30), cancellationToken: cancellationToken);
             var output = script.StandardOutput.Trim();
@@ -160,13 +160,6 @@ namespace HotDb.Upgrade.ComputeNode
             var result = host.Run(line, timeout: TimeSpan.FromSeconds(15), cancellationToken: cancellationToken);
             var match = Regex.Match(result.StandardOutput, @"HotDB-(\d+(?:\.\d+){1,3})");
             return match.Success && HotDbVersion.TryParse(match.Groups[1].Value, out var version) ? version : null;
-        }
-
-        /// <summary>The size of a remote file, or -1 when it does not exist.</summary>
-        internal static long FileSize(IRemoteHost host, string path)
-        {
-            var result = host.Run(ShellQuote.Join("stat", "-c", "%s", "--", path));
-            return result.Succeeded && long.TryParse(result.StandardOutput.Trim(), out var size) ? size : -1;
         }
 
         /// <summary>The last lines of logs/hotdb.log written after <paramref name="offset"/> (all of it when -1), then of logs/console.log.</summary>

@@ -163,7 +163,7 @@ namespace HotDb.Upgrade.ComputeNode
         public override void Execute(ComputeNodeUpgradeContext c, IStageProgress progress, CancellationToken cancellationToken)
         {
             long need = c.Contents?.UnpackedBlocks ?? 0;
-            if (FileTransfer.RemoteSha256(c.Host, c.StagedPackagePath, cancellationToken) != FileTransfer.LocalSha256(c.Options.PackagePath))
+            if (c.Host.Sha256(c.StagedPackagePath, cancellationToken: cancellationToken) != FileTransfer.LocalSha256(c.Options.PackagePath))
                 need += new FileInfo(c.Options.PackagePath).Length;
             need += need / 10;
             Require(c, c.InstallRoot, need, progress, cancellationToken);
@@ -176,12 +176,7 @@ namespace HotDb.Upgrade.ComputeNode
 
         private static void Require(ComputeNodeUpgradeContext c, string path, long bytes, IStageProgress progress, CancellationToken cancellationToken)
         {
-            // df needs an existing path: walk up to the nearest existing ancestor.
-            var line = "p=" + ShellQuote.Quote(path) + "; while [ ! -e \"$p\" ] && [ \"$p\" != / ]; do p=$(dirname \"$p\"); done; df -Pk \"$p\" | awk 'NR == 2 { print $4 }'";
-            var result = c.Host.Run(line, cancellationToken: cancellationToken);
-            if (!result.Succeeded || !long.TryParse(result.StandardOutput.Trim(), out var freeKib))
-                throw new StageFailedException($"{c.Host.ComputerName}: could not read the free space of {path}: {result.StandardError.Trim()}", "Check that df works on the host.");
-            var free = freeKib * 1024;
+            var free = Staged(() => c.Host.FreeSpace(path, cancellationToken), "Check that df works on the host.");
             if (free < bytes)
                 throw new StageFailedException($"{c.Host.ComputerName}: {path} has {free / 1048576.0:0.0} MiB free; the upgrade needs {bytes / 1048576.0:0.0} MiB.",
                     "Free space there (old backups hotdb_server_*, Install_Package) and run the command again.");
@@ -277,11 +272,11 @@ namespace HotDb.Upgrade.ComputeNode
         public override bool IsAlreadyDone(ComputeNodeUpgradeContext c) =>
             Same(c, c.Options.PackagePath, c.StagedPackagePath) && (c.Options.JdkPackagePath == null || Same(c, c.Options.JdkPackagePath, c.StagedJdkPath!));
 
-        private static bool Same(ComputeNodeUpgradeContext c, string local, string remote) => FileTransfer.RemoteSha256(c.Host, remote) == FileTransfer.LocalSha256(local);
+        private static bool Same(ComputeNodeUpgradeContext c, string local, string remote) => c.Host.Sha256(remote) == FileTransfer.LocalSha256(local);
 
         public override void Execute(ComputeNodeUpgradeContext c, IStageProgress progress, CancellationToken cancellationToken)
         {
-            Exec(c, ShellQuote.Join("mkdir", "-p", "--", c.StagingPath), "create the staging folder " + c.StagingPath, cancellationToken: cancellationToken);
+            Staged(() => c.Host.MakeDirectory(c.StagingPath, what: "create the staging folder " + c.StagingPath, elevate: true, cancellationToken: cancellationToken));
             Send(c, c.Options.PackagePath, progress, cancellationToken);
             if (c.Options.JdkPackagePath != null) Send(c, c.Options.JdkPackagePath, progress, cancellationToken);
         }
@@ -299,7 +294,7 @@ namespace HotDb.Upgrade.ComputeNode
             }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
             // The transfer runs on its own task: a request stuck on a dead link cannot always be cancelled, so a stall
             // abandons it (it ends with the session) instead of hanging the upgrade.
-            var upload = Task.Run(() => FileTransfer.Upload(c.Host, local, c.StagingPath + "/", 0x1A4, sent =>
+            var upload = Task.Run(() => FileTransfer.Upload(c.Host, local, c.StagingPath + "/", UnixMode.Readable, sent =>
             {
                 lastProgress = DateTime.UtcNow;
                 progress.Report($"{name}: {sent / 1048576.0:0.0} of {total / 1048576.0:0.0} MiB", total == 0 ? 100 : (int)(sent * 100 / total));
@@ -375,7 +370,7 @@ namespace HotDb.Upgrade.ComputeNode
         {
             if (Exists(c, c.BackupPath))
                 throw new StageFailedException($"{c.Host.ComputerName}: {c.BackupPath} appeared since the checks; it is never overwritten.", "Run the command again; it picks a free name.");
-            Exec(c, ShellQuote.Join("mv", "-T", "--", c.InstallPath, c.BackupPath), $"rename {c.InstallPath} to {c.BackupPath}", cancellationToken: cancellationToken);
+            Staged(() => c.Host.Move(c.InstallPath, c.BackupPath, $"rename {c.InstallPath} to {c.BackupPath}", elevate: true, cancellationToken: cancellationToken));
         }
 
         public override void Rollback(ComputeNodeUpgradeContext c, IStageProgress progress, CancellationToken cancellationToken)
@@ -388,7 +383,7 @@ namespace HotDb.Upgrade.ComputeNode
             if (Exists(c, c.InstallPath))
                 throw new StageFailedException($"{c.Host.ComputerName}: {c.InstallPath} is occupied, so {c.BackupPath} cannot be renamed back.",
                     $"Move {c.InstallPath} aside by hand, then rename {c.BackupPath} to {c.InstallPath} and start it.");
-            Exec(c, ShellQuote.Join("mv", "-T", "--", c.BackupPath, c.InstallPath), $"rename {c.BackupPath} back to {c.InstallPath}");
+            Staged(() => c.Host.Move(c.BackupPath, c.InstallPath, $"rename {c.BackupPath} back to {c.InstallPath}", elevate: true));
             progress.Note($"{c.BackupPath} renamed back to {c.InstallPath}");
         }
     }
@@ -407,14 +402,14 @@ namespace HotDb.Upgrade.ComputeNode
             var scratch = Scratch(c);
             if (Exists(c, c.InstallPath))
                 throw new StageFailedException($"{c.Host.ComputerName}: {c.InstallPath} exists although the old install was moved.", "Find out what created it; nothing was extracted.");
-            Exec(c, ShellQuote.Join("mkdir", "-m", "700", "--", scratch), "create " + scratch, cancellationToken: cancellationToken);
+            Staged(() => c.Host.MakeDirectory(scratch, UnixMode.PrivateFolder, parents: false, elevate: true, cancellationToken: cancellationToken));
             progress.Report("tar -xzf " + c.StagedPackagePath);
             Exec(c, ShellQuote.Join("tar", "-xzf", c.StagedPackagePath, "-C", scratch, "--no-same-owner"), "extract " + c.StagedPackagePath,
                 "Free space in " + c.InstallRoot + " (df -h) or replace a damaged package, then run the command again.", cancellationToken: cancellationToken);
             Exec(c, ShellQuote.Join("test", "-f", scratch + "/hotdb-server/bin/hotdb_server"), "find bin/hotdb_server in the extracted package", cancellationToken: cancellationToken);
-            Exec(c, ShellQuote.Join("mv", "-T", "--", scratch + "/hotdb-server", c.InstallPath) + " && " + ShellQuote.Join("rmdir", "--", scratch),
-                $"move the extracted package to {c.InstallPath}", cancellationToken: cancellationToken);
+            Staged(() => c.Host.Move(scratch + "/hotdb-server", c.InstallPath, $"move the extracted package to {c.InstallPath}", elevate: true, cancellationToken: cancellationToken));
             c.NewInstallInPlace = true;
+            Exec(c, ShellQuote.Join("rmdir", "--", scratch), "remove the emptied " + scratch, cancellationToken: cancellationToken);
             Exec(c, ShellQuote.Join("chown", "-R", "--", c.Owner, c.InstallPath), $"chown -R {c.Owner} {c.InstallPath}", "Give -Owner with an existing user:group.", cancellationToken: cancellationToken);
             var selinux = c.Host.Run("command -v selinuxenabled >/dev/null 2>&1 && selinuxenabled", cancellationToken: cancellationToken).Succeeded;
             if (selinux)
@@ -434,12 +429,12 @@ namespace HotDb.Upgrade.ComputeNode
             if (Exists(c, scratch))
             {
                 // A partial extraction is only the package's own files: removing it frees the space an old version needs to start.
-                Exec(c, ShellQuote.Join("rm", "-rf", "--", scratch), "remove the partial extraction " + scratch);
+                Staged(() => c.Host.Remove(scratch, recursive: true, what: "remove the partial extraction " + scratch, elevate: true));
                 progress.Note($"partial extraction {scratch} removed (it held only package files; the package stays staged)");
             }
             if (!c.NewInstallInPlace || !Exists(c, c.InstallPath)) return;
             var aside = AsidePath(c, c.InstallPath);
-            Exec(c, ShellQuote.Join("mv", "-T", "--", c.InstallPath, aside), $"move the new install aside to {aside}");
+            Staged(() => c.Host.Move(c.InstallPath, aside, $"move the new install aside to {aside}", elevate: true));
             c.FailedInstallPath = aside;
             c.NewInstallInPlace = false;
             progress.Note($"new install moved aside to {aside} (kept with its logs for analysis)");
@@ -532,7 +527,7 @@ namespace HotDb.Upgrade.ComputeNode
             }
             finally
             {
-                if (pristine != null) c.Host.Run(ShellQuote.Join("rm", "-rf", "--", pristine.Substring(0, pristine.LastIndexOf('/'))), elevate: true);
+                if (pristine != null) c.Host.TryRemove(pristine.Substring(0, pristine.LastIndexOf('/')), recursive: true, elevate: true);
             }
         }
 
@@ -552,7 +547,7 @@ namespace HotDb.Upgrade.ComputeNode
                 "hotdb-server/conf/server.xml", "hotdb-server/bin/hotdb_server", "hotdb-server/conf/log4j2.xml"), elevate: true, cancellationToken: cancellationToken);
             if (!extract.Succeeded)
             {
-                c.Host.Run(ShellQuote.Join("rm", "-rf", "--", scratch), elevate: true);
+                c.Host.TryRemove(scratch, recursive: true, elevate: true);
                 progress.Note($"{Path.GetFileName(package)} could not be read ({extract.StandardError.Trim()}): two-way merge");
                 return null;
             }
@@ -582,7 +577,7 @@ namespace HotDb.Upgrade.ComputeNode
                     if (Exists(c, c.JdkHome!))
                         throw new StageFailedException($"{c.Host.ComputerName}: {c.JdkHome} exists but its java reports {reported ?? "nothing"}, not {c.TargetJavaVersion}.",
                             $"Move {c.JdkHome} aside (it is not the JDK the package holds), then run the command again.");
-                    Exec(c, ShellQuote.Join("mkdir", "-p", "--", c.Options.JdkRoot), "create " + c.Options.JdkRoot, cancellationToken: cancellationToken);
+                    Staged(() => c.Host.MakeDirectory(c.Options.JdkRoot, elevate: true, cancellationToken: cancellationToken));
                     c.ExtractedJdk = true;
                     Exec(c, ShellQuote.Join("tar", "-xzf", c.StagedJdkPath!, "-C", c.Options.JdkRoot, "--no-same-owner"), "extract " + c.StagedJdkPath,
                         "Free space in " + c.Options.JdkRoot + " or replace the JDK package.", cancellationToken: cancellationToken);
@@ -606,7 +601,7 @@ namespace HotDb.Upgrade.ComputeNode
         {
             if (!c.ExtractedJdk || c.JdkHome == null || !Exists(c, c.JdkHome)) return;
             var aside = AsidePath(c, c.JdkHome);
-            Exec(c, ShellQuote.Join("mv", "-T", "--", c.JdkHome, aside), "move the JDK this run installed aside to " + aside);
+            Staged(() => c.Host.Move(c.JdkHome, aside, "move the JDK this run installed aside to " + aside, elevate: true));
             progress.Note($"the JDK this run installed was moved aside to {aside}, so a new run installs it cleanly");
         }
     }
@@ -620,8 +615,8 @@ namespace HotDb.Upgrade.ComputeNode
         public override void Execute(ComputeNodeUpgradeContext c, IStageProgress progress, CancellationToken cancellationToken)
         {
             var keys = c.InstallPath + "/keys";
-            Exec(c, ShellQuote.Join("mkdir", "-p", "--", keys), "create " + keys, cancellationToken: cancellationToken);
-            try { FileTransfer.Upload(c.Host, c.Options.LicenseFilePath!, keys + "/", 0x1A0 /* 0640 */, cancellationToken: cancellationToken); }
+            Staged(() => c.Host.MakeDirectory(keys, elevate: true, cancellationToken: cancellationToken));
+            try { FileTransfer.Upload(c.Host, c.Options.LicenseFilePath!, keys + "/", UnixMode.GroupReadable, cancellationToken: cancellationToken); }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is RemoteConnectionException)
             {
                 throw new StageFailedException($"{c.Host.ComputerName}: the license could not be installed: {e.Message}", "Check the network and the permissions of " + keys + ".", e);
@@ -640,7 +635,7 @@ namespace HotDb.Upgrade.ComputeNode
 
         public override void Execute(ComputeNodeUpgradeContext c, IStageProgress progress, CancellationToken cancellationToken)
         {
-            c.StartLogOffset = ComputeNodeService.FileSize(c.Host, c.InstallPath + "/logs/hotdb.log");
+            c.StartLogOffset = c.Host.FileSize(c.InstallPath + "/logs/hotdb.log");
             var started = StopServiceStage.Service(() => ComputeNodeService.Start(c.Host, c.InstallPath, c.Options.StartTimeout, s => progress.Report(s), cancellationToken));
             c.After = started.Node;
             progress.Note($"started in {started.Duration.TotalSeconds:0.0} s (server port {(started.ServerPortOpen ? "open" : "closed")}, manager port open)");

@@ -216,39 +216,27 @@ namespace HotDb.Upgrade.ComputeNode
         internal static string ChooseBackupPath(IRemoteHost host, string installRoot, HotDbVersion? version)
         {
             var digits = version == null ? "unknown" : version.ToString().Replace(".", "");
-            var basePath = installRoot.TrimEnd('/') + "/hotdb_server_" + digits;
-            var existing = host.Run("for p in " + ShellQuote.Quote(basePath) + " " + ShellQuote.Quote(basePath) + "_*; do [ -e \"$p\" ] || [ -L \"$p\" ] && echo \"$p\"; done");
-            var taken = new HashSet<string>(existing.StandardOutput.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0), StringComparer.Ordinal);
-            if (!taken.Contains(basePath)) return basePath;
-            for (var i = 2; ; i++)
-            {
-                var candidate = basePath + "_" + i.ToString(CultureInfo.InvariantCulture);
-                if (!taken.Contains(candidate)) return candidate;
-            }
+            return host.FreeName(new NamePattern(installRoot.TrimEnd('/') + "/hotdb_server_" + digits, "_", 2));
         }
 
         /// <summary>Runs a line as root; a non-zero exit becomes a stage failure naming what was attempted.</summary>
         internal static CommandResult Exec(ComputeNodeUpgradeContext context, string line, string what, string? recommendedAction = null, TimeSpan? timeout = null,
-            CancellationToken cancellationToken = default)
+            CancellationToken cancellationToken = default) =>
+            Staged(() => context.Host.RunOrFail(line, what, recommendedAction, elevate: true, timeout, cancellationToken), recommendedAction);
+
+        /// <summary>Runs host operations for a stage: a failed command becomes a stage failure naming what was attempted.</summary>
+        internal static T Staged<T>(Func<T> operation, string? recommendedAction = null)
         {
-            var result = context.Host.Run(line, elevate: true, timeout: timeout ?? TimeSpan.FromMinutes(10), cancellationToken: cancellationToken);
-            if (!result.Succeeded)
-            {
-                var detail = (result.StandardError.Trim().Length > 0 ? result.StandardError : result.StandardOutput).Trim();
-                throw new StageFailedException($"{context.Host.ComputerName}: could not {what} (exit {result.ExitCode}): {detail}", recommendedAction);
-            }
-            return result;
+            try { return operation(); }
+            catch (RemoteCommandException e) { throw new StageFailedException(e.Message, recommendedAction, e); }
         }
 
-        internal static bool Exists(ComputeNodeUpgradeContext context, string path) =>
-            context.Host.Run(ShellQuote.Join("test", "-e", path) + " || " + ShellQuote.Join("test", "-L", path)).Succeeded;
+        internal static void Staged(Action operation, string? recommendedAction = null) => Staged(() => { operation(); return true; }, recommendedAction);
+
+        internal static bool Exists(ComputeNodeUpgradeContext context, string path) => context.Host.Exists(path);
 
         /// <summary>A path beside <paramref name="path"/> that does not exist yet: path.failed-&lt;stamp&gt;[-n].</summary>
-        internal static string AsidePath(ComputeNodeUpgradeContext context, string path)
-        {
-            var candidate = path + ".failed-" + context.Stamp;
-            for (var i = 2; Exists(context, candidate); i++) candidate = path + ".failed-" + context.Stamp + "-" + i.ToString(CultureInfo.InvariantCulture);
-            return candidate;
-        }
+        internal static string AsidePath(ComputeNodeUpgradeContext context, string path) =>
+            Staged(() => context.Host.FreeName(new NamePattern(path + ".failed-" + context.Stamp, "-", 2)));
     }
 }

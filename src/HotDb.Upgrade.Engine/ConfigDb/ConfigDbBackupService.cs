@@ -163,12 +163,12 @@ namespace HotDb.Upgrade.ConfigDb
             catch (OperationCanceledException)
             {
                 // A stopped dump is half a file: never leave it where a restore could pick it up.
-                host.Run("rm -f " + ShellQuote.Quote(path));
+                host.TryRemove(path);
                 throw;
             }
             if (!result.Succeeded)
             {
-                host.Run("rm -f " + ShellQuote.Quote(path));
+                host.TryRemove(path);
                 throw new ConfigDbException(ConfigDbFailure.DumpFailed,
                     $"{client.Program} on {host.ComputerName} failed (exit {result.ExitCode}): {result.StandardError.Trim()}",
                     "Fix what the dump client reports (privileges: SELECT, LOCK TABLES, RELOAD and REPLICATION CLIENT for the position), then back up again.", target);
@@ -450,13 +450,13 @@ namespace HotDb.Upgrade.ConfigDb
             {
                 var content = "[client]\nuser=" + OptionValue(target.UserName) + "\npassword=" + OptionValue(target.Password) + "\n";
                 using (var stream = new MemoryStream(new UTF8Encoding(false).GetBytes(content)))
-                    host.WriteFile(path, stream, Convert.ToInt32("600", 8));
+                    host.WriteFile(path, stream, UnixMode.Private);
                 return action(path);
             }
             finally
             {
-                var removed = host.Run("rm -f " + ShellQuote.Quote(path));
-                if (!removed.Succeeded) _log?.Invoke($"Could not remove {host.ComputerName}:{path}: {removed.StandardError.Trim()}");
+                try { host.Remove(path); }
+                catch (RemoteCommandException e) { _log?.Invoke(e.Message); }
             }
         }
 
@@ -513,7 +513,7 @@ namespace HotDb.Upgrade.ConfigDb
             Directory.CreateDirectory(directory);
             var local = System.IO.Path.Combine(directory, System.IO.Path.GetFileName(backup.Path));
             Report($"Copying the backup to {local}", 90);
-            using (var file = LocalHost.CreateWithMode(local, Convert.ToInt32("600", 8)))
+            using (var file = LocalHost.CreateWithMode(local, UnixMode.Private))
                 host.ReadFile(backup.Path, file);
             string sha;
             using (var file = File.OpenRead(local))
@@ -529,21 +529,22 @@ namespace HotDb.Upgrade.ConfigDb
         private static string FreePath(IRemoteHost host, string directory, string fileName)
         {
             var stem = fileName.Substring(0, fileName.Length - ".sql".Length);
-            for (var n = 1; n <= 20; n++)
+            try { return host.FreeName(new NamePattern(JoinPath(directory, stem), "_", 2, ".sql", 20)); }
+            catch (RemoteCommandException e)
             {
-                var path = JoinPath(directory, n == 1 ? fileName : $"{stem}_{n}.sql");
-                if (!host.Run("test -e " + ShellQuote.Quote(path)).Succeeded) return path;
+                throw new ConfigDbException(ConfigDbFailure.DumpFailed, $"Twenty backups named {fileName} already exist in {directory} on {host.ComputerName}.",
+                    "Wait a second and back up again.", host.ComputerName, e);
             }
-            throw new ConfigDbException(ConfigDbFailure.DumpFailed, $"Twenty backups named {fileName} already exist in {directory} on {host.ComputerName}.",
-                "Wait a second and back up again.", host.ComputerName);
         }
 
         private static void Require(IRemoteHost host, string line, ConfigDbFailure failure, string message, string action)
         {
-            var result = host.Run(line);
-            if (result.Succeeded) return;
-            var detail = result.StandardError.Trim();
-            throw new ConfigDbException(failure, detail.Length > 0 ? $"{message}: {detail}" : message + ".", action, host.ComputerName);
+            try { host.RunOrFail(line, message, action); }
+            catch (RemoteCommandException e)
+            {
+                var detail = e.StandardErrorTail;
+                throw new ConfigDbException(failure, detail.Length > 0 ? $"{message}: {detail}" : message + ".", action, host.ComputerName, e);
+            }
         }
 
         private void Report(string status, int percent) => _progress?.Invoke(status, percent);

@@ -28,8 +28,7 @@ namespace HotDb.Upgrade.ConfigDb
         internal static string Write(IRemoteHost host, ConfigDbBackup backup, string dumpPath)
         {
             var path = PathFor(dumpPath);
-            using (var stream = new MemoryStream(ToJson(backup, host.ComputerName, dumpPath)))
-                host.WriteFile(path, stream, Convert.ToInt32("600", 8));
+            host.WriteFile(path, ToJson(backup, host.ComputerName, dumpPath), UnixMode.Private);
             return path;
         }
 

@@ -170,15 +170,14 @@ namespace HotDb.Upgrade.Configuration
         {
             var stem = file + BackupInfix + utcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
             var staged = Stage(host, file, original);
-            var line = "umask 077; set -C; stem=" + ShellQuote.Quote(stem) + "; b=\"$stem.bak\"; n=0; "
-                + "until (: > \"$b\") 2>/dev/null; do " // a subshell: a failed redirection of ':' would end the whole shell
-                + "if [ ! -e \"$b\" ] || [ $n -ge " + MaxBackupSuffix + " ]; then (: > \"$b\"); exit 1; fi; n=$((n+1)); b=\"$stem-$n.bak\"; done; "
-                // Owned like the staged copy (the login user), so the read-back check can read it after a sudo retry.
-                + "{ cat -- " + ShellQuote.Quote(staged) + " >| \"$b\" && chown --reference=" + ShellQuote.Quote(staged) + " \"$b\" && chmod 600 \"$b\"; } || { rm -f -- \"$b\"; exit 1; }; "
-                + "rm -f -- " + ShellQuote.Quote(staged) + "; printf '%s' \"$b\"";
-            var backup = RunChecked(host, line, $"save a backup of {file} as {stem}[-n].bak", staged).StandardOutput;
-            if (!backup.StartsWith(stem, StringComparison.Ordinal))
-                throw new IOException($"{host.ComputerName}: saving a backup of {file} named no backup file; {file} was not changed.");
+            var what = $"save a backup of {file} as {stem}[-n].bak";
+            var (backup, elevated) = Cleaning(host, staged, () => AsUserThenRoot(host,
+                elevate => (host.FreeName(new NamePattern(stem, "-", 1, ".bak", MaxBackupSuffix), reserve: true, elevate, what), elevate)));
+            // Owned like the staged copy (the login user), so the read-back check can read it after a sudo retry.
+            var fill = "{ " + ShellQuote.Join("cat", "--", staged) + " >| " + ShellQuote.Quote(backup) + " && " + ShellQuote.Join("chown", "--reference=" + staged, "--", backup) +
+                       " && " + ShellQuote.Join("chmod", UnixMode.Octal(UnixMode.Private), "--", backup) + "; } || { " + ShellQuote.Join("rm", "-f", "--", backup) + "; exit 1; }";
+            Cleaning(host, staged, () => host.RunOrFail(fill, what, null, elevated));
+            host.TryRemove(staged, elevate: elevated);
             if (!Read(host, backup).SequenceEqual(original))
                 throw new IOException($"{host.ComputerName}: the backup {backup} does not match the original; {file} was not changed.");
             return backup;
@@ -201,15 +200,15 @@ namespace HotDb.Upgrade.Configuration
         {
             var target = ResolveLinks(host, file);
             var staged = Stage(host, target, bytes);
-            var quoted = ShellQuote.Quote(target);
-            RunChecked(host, $"chmod --reference={quoted} {ShellQuote.Quote(staged)} && chown --reference={quoted} {ShellQuote.Quote(staged)} && mv -f {ShellQuote.Quote(staged)} {quoted}",
-                what, staged);
+            var line = ShellQuote.Join("chmod", "--reference=" + target, "--", staged) + " && " + ShellQuote.Join("chown", "--reference=" + target, "--", staged) +
+                       " && " + ShellQuote.Join("mv", "-f", "--", staged, target);
+            Cleaning(host, staged, () => AsUserThenRoot(host, elevate => host.RunOrFail(line, what, null, elevate)));
         }
 
         private static string ResolveLinks(IRemoteHost host, string file)
         {
-            if (!host.Run("test -L " + ShellQuote.Quote(file)).Succeeded) return file;
-            var resolved = host.Run("readlink -f -- " + ShellQuote.Quote(file));
+            if (!host.IsSymbolicLink(file)) return file;
+            var resolved = host.Run(ShellQuote.Join("readlink", "-f", "--", file));
             var target = resolved.StandardOutput.TrimEnd('\n');
             if (!resolved.Succeeded || target.Length == 0)
                 throw new IOException($"{host.ComputerName}: cannot resolve the symbolic link {file}: {resolved.StandardError.Trim()}");
@@ -222,8 +221,7 @@ namespace HotDb.Upgrade.Configuration
             var staged = file + BackupInfix + "tmp-" + Guid.NewGuid().ToString("N").Substring(0, 12);
             try
             {
-                using var content = new MemoryStream(bytes);
-                host.WriteFile(staged, content, 0x180);
+                host.WriteFile(staged, bytes, UnixMode.Private);
                 return staged;
             }
             catch (UnauthorizedAccessException)
@@ -231,44 +229,45 @@ namespace HotDb.Upgrade.Configuration
                 var made = host.Run("mktemp");
                 if (!made.Succeeded) throw;
                 staged = made.StandardOutput.Trim();
-                using var content = new MemoryStream(bytes);
-                host.WriteFile(staged, content, 0x180);
+                host.WriteFile(staged, bytes, UnixMode.Private);
                 return staged;
             }
         }
 
-        // Runs as the login user; retries as root when that is refused and the user is not root.
-        private static CommandResult RunChecked(IRemoteHost host, string line, string what, string staged)
+        // As the login user; again as root when that is refused and the user is not root.
+        private static T AsUserThenRoot<T>(IRemoteHost host, Func<bool, T> operation)
         {
-            var result = host.Run(line);
-            if (!result.Succeeded && host.UserName != "root")
+            try { return operation(false); }
+            catch (RemoteCommandException) when (host.UserName != "root")
             {
-                try { result = host.Run(line, elevate: true); }
+                try { return operation(true); }
                 catch (InvalidOperationException) { /* no elevation configured: report the unelevated failure */ }
+                throw;
             }
-            if (result.Succeeded) return result;
-            host.Run("rm -f " + ShellQuote.Quote(staged));
-            throw new IOException($"{host.ComputerName}: could not {what}: {result.StandardError.Trim()}");
+        }
+
+        // A failed step removes the staged copy: it must not stay beside the file.
+        private static T Cleaning<T>(IRemoteHost host, string staged, Func<T> step)
+        {
+            try { return step(); }
+            catch (RemoteCommandException)
+            {
+                host.TryRemove(staged);
+                throw;
+            }
         }
 
         private static bool IsDirectory(IRemoteHost host, string path)
         {
-            var result = host.Run("test -d " + ShellQuote.Quote(path));
-            if (result.Succeeded) return true;
-            var exists = host.Run("test -e " + ShellQuote.Quote(path));
-            if (!exists.Succeeded) throw new FileNotFoundException($"{host.ComputerName}: '{path}' does not exist.", path);
+            if (host.IsDirectory(path)) return true;
+            // Not Exists: a dangling link is a file that cannot be read, reported as missing.
+            if (!host.Run(ShellQuote.Join("test", "-e", path)).Succeeded) throw new FileNotFoundException($"{host.ComputerName}: '{path}' does not exist.", path);
             return false;
         }
 
-        private static byte[] Read(IRemoteHost host, string path)
-        {
-            using var buffer = new MemoryStream();
-            host.ReadFile(path, buffer);
-            return buffer.ToArray();
-        }
+        private static byte[] Read(IRemoteHost host, string path) => host.ReadBytes(path);
 
-        private static byte[]? TryRead(IRemoteHost host, string path) =>
-            host.Run("test -f " + ShellQuote.Quote(path)).Succeeded ? Read(host, path) : null;
+        private static byte[]? TryRead(IRemoteHost host, string path) => host.IsFile(path) ? Read(host, path) : null;
 
         private static string Join(string directory, string relative) => directory.TrimEnd('/') + "/" + relative;
     }

@@ -53,7 +53,7 @@ namespace HotDb.Upgrade.Remote
         /// bytes go first to a private file (0600) in the login user's temporary folder, are verified there, and root
         /// installs them with the mode.
         /// </summary>
-        public static TransferResult Upload(IRemoteHost host, string localPath, string destination, int mode = 0x1A4 /* 0644 */,
+        public static TransferResult Upload(IRemoteHost host, string localPath, string destination, int mode = UnixMode.Readable,
             Action<long>? progress = null, CancellationToken cancellationToken = default, bool elevate = false)
         {
             if (host is null) throw new ArgumentNullException(nameof(host));
@@ -63,14 +63,14 @@ namespace HotDb.Upgrade.Remote
             var watch = Stopwatch.StartNew();
             var localHash = LocalSha256(local.FullName);
             var remotePath = ResolveDestination(host, destination, local.Name, elevate, cancellationToken);
-            var octalMode = Convert.ToString(mode & 0xFFF, 8).PadLeft(4, '0');
+            var octalMode = UnixMode.Octal(mode);
 
-            if (RemoteSha256(host, remotePath, cancellationToken, elevate) == localHash)
+            if (host.Sha256(remotePath, elevate, cancellationToken) == localHash)
             {
                 // The same bytes, but perhaps not the mode asked for (a file sent 0644 and now wanted 0600). Only a
                 // different mode is changed: chmod by a user who does not own the file fails even when nothing changes.
                 var current = host.Run(ShellQuote.Join("stat", "-c", "%a", "--", remotePath), elevate, cancellationToken: cancellationToken).StandardOutput.Trim();
-                if (current != Convert.ToString(mode & 0xFFF, 8))
+                if (current.PadLeft(4, '0') != octalMode)
                     Require(host, ShellQuote.Join("chmod", octalMode, "--", remotePath), elevate, $"set the mode {octalMode} on '{remotePath}'", cancellationToken);
                 return new TransferResult(host.ComputerName, local.FullName, remotePath, TransferStatus.Skipped, localHash, local.Length, watch.Elapsed);
             }
@@ -82,7 +82,7 @@ namespace HotDb.Upgrade.Remote
                 if (elevate)
                 {
                     staged = PrivateTemporaryFile(host, cancellationToken);
-                    Send(host, local, staged, 0x180 /* 0600 */, localHash, progress, cancellationToken);
+                    Send(host, local, staged, UnixMode.Private, localHash, progress, cancellationToken);
                     Require(host, ShellQuote.Join("install", "-m", octalMode, "--", staged, partial), elevate, $"install the upload as '{partial}'", cancellationToken);
                     Verify(host, partial, localHash, elevate, cancellationToken);
                 }
@@ -114,7 +114,7 @@ namespace HotDb.Upgrade.Remote
             if (!File.Exists(localPath))
                 throw new HotDbException("LocalFileNotFound", "ObjectNotFound", $"The local file '{localPath}' does not exist.", "Give the path of an existing file.", localPath);
             // .NET tells no device or FIFO from a file; test -f (a regular file, after symbolic links) does. Windows has neither.
-            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows) && !new LocalHost().Run(ShellQuote.Join("test", "-f", localPath)).Succeeded)
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows) && !new LocalHost().IsFile(localPath))
                 throw new HotDbException("LocalFileNotRegular", "InvalidArgument", $"'{localPath}' is not a regular file (a device, a FIFO or a socket); only files can be sent.",
                     "Give the path of a regular file; copy a stream into a file first.", localPath);
         }
@@ -128,7 +128,7 @@ namespace HotDb.Upgrade.Remote
 
         private static void Verify(IRemoteHost host, string remotePath, string expected, bool elevate, CancellationToken cancellationToken)
         {
-            var remoteHash = RemoteSha256(host, remotePath, cancellationToken, elevate);
+            var remoteHash = host.Sha256(remotePath, elevate, cancellationToken);
             if (remoteHash != expected)
                 throw new RemoteFileException("ChecksumMismatch", "InvalidResult",
                     $"{host.ComputerName}: '{remotePath}' arrived with SHA-256 {remoteHash ?? "(unreadable)"}, expected {expected}. The upload was discarded.",
@@ -148,11 +148,13 @@ namespace HotDb.Upgrade.Remote
 
         private static void Require(IRemoteHost host, string line, bool elevate, string what, CancellationToken cancellationToken)
         {
-            var result = host.Run(line, elevate, cancellationToken: cancellationToken);
-            if (!result.Succeeded)
-                throw new RemoteFileException("UploadFailed", "WriteError", $"{host.ComputerName}: could not {what}: {result.StandardError.Trim()}",
+            try { host.RunOrFail(line, what, null, elevate, cancellationToken: cancellationToken); }
+            catch (RemoteCommandException e)
+            {
+                throw new RemoteFileException("UploadFailed", "WriteError", e.Message,
                     elevate ? "Check the free space and the permissions of the remote folder."
-                            : "Check the free space of the remote folder and that the login user may write it; add -Elevate to write as root.");
+                            : "Check the free space of the remote folder and that the login user may write it; add -Elevate to write as root.", e);
+            }
         }
 
         /// <summary>Lower-case hex SHA-256 of a local file.</summary>
@@ -163,31 +165,17 @@ namespace HotDb.Upgrade.Remote
             return ToHex(sha.ComputeHash(stream));
         }
 
-        /// <summary>The remote file's SHA-256 from <c>sha256sum</c>, or null when it does not exist or cannot be read.</summary>
-        public static string? RemoteSha256(IRemoteHost host, string remotePath, CancellationToken cancellationToken = default, bool elevate = false)
-        {
-            var result = host.Run(ShellQuote.Join("sha256sum", "--", remotePath), elevate, cancellationToken: cancellationToken);
-            if (!result.Succeeded) return null;
-            // GNU sha256sum starts the line with '\' when the name holds a backslash or newline.
-            var line = result.StandardOutput.TrimStart('\\');
-            if (line.Length < 64) return null;
-            var hash = line.Substring(0, 64);
-            foreach (var c in hash)
-                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return null;
-            return hash;
-        }
-
         private static string ResolveDestination(IRemoteHost host, string destination, string fileName, bool elevate, CancellationToken cancellationToken)
         {
             if (destination.EndsWith("/", StringComparison.Ordinal)) return destination + fileName;
-            var isFolder = host.Run(ShellQuote.Join("test", "-d", destination), elevate, cancellationToken: cancellationToken).Succeeded;
+            var isFolder = host.IsDirectory(destination, elevate, cancellationToken);
             return isFolder ? destination + "/" + fileName : destination;
         }
 
         private static void TryRemove(IRemoteHost host, string remotePath, bool elevate)
         {
             // Bounded: after a broken link the clean-up must not hang the caller; the partial name is never used again.
-            try { host.Run(ShellQuote.Join("rm", "-f", "--", remotePath), elevate, TimeSpan.FromSeconds(30)); }
+            try { host.TryRemove(remotePath, elevate: elevate, timeout: TimeSpan.FromSeconds(30)); }
             catch (Exception ex) when (ex is IHotDbError || ex is IOException || ex is InvalidOperationException || ex is TimeoutException) { /* the original error matters more */ }
         }
 

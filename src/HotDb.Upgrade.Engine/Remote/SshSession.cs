@@ -364,7 +364,7 @@ namespace HotDb.Upgrade.Remote
                     // Create (or truncate) empty, set the mode, and only then write: no byte is ever readable under a wider mode.
                     using (sftp.Open(remotePath, FileMode.Create, FileAccess.Write)) { }
                     // SSH.NET takes the mode as the octal digits written in decimal (0600 -> 600).
-                    sftp.ChangePermissions(remotePath, short.Parse(Convert.ToString(mode & 0xFFF, 8), System.Globalization.CultureInfo.InvariantCulture));
+                    sftp.ChangePermissions(remotePath, short.Parse(UnixMode.Octal(mode), System.Globalization.CultureInfo.InvariantCulture));
                     sftp.UploadFileAsync(content, remotePath, canOverride: true, new ProgressRelay(bytesWritten), cancellationToken).GetAwaiter().GetResult();
                 }
                 catch
