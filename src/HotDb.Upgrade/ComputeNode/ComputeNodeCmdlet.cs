@@ -32,6 +32,10 @@ namespace HotDb.Upgrade.Commands
             {
                 action();
             }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C: PowerShell stops the pipeline itself.
+            }
             catch (Exception ex) when (IsReportable(ex))
             {
                 WriteHotDbError(ex, session);

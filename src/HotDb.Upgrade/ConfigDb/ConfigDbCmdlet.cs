@@ -1,7 +1,6 @@
 using System;
 using System.Management.Automation;
 using System.Threading;
-using HotDb.Upgrade.ConfigDb;
 using HotDb.Upgrade.Stages;
 using HotDb.Upgrade.Versioning;
 
