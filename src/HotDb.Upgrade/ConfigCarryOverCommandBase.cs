@@ -84,19 +84,9 @@ namespace HotDb.Upgrade.Commands
             {
                 return ConfigCarryOver.Plan(host, request);
             }
-            catch (FileNotFoundException e)
+            catch (Exception e) when (IsReportable(e))
             {
-                WriteHotDbError(e, "ConfigPathNotFound", ErrorCategory.ObjectNotFound, e.FileName,
-                    "Check -Path and -Destination: each must be an install directory or one of its configuration files.");
-            }
-            catch (RemoteConnectionException e)
-            {
-                WriteHotDbError(e, Session);
-            }
-            catch (ArgumentException e)
-            {
-                WriteHotDbError(e, "ConfigPathMismatch", ErrorCategory.InvalidArgument, request.NewPath,
-                    "Give two install directories, or two files of the same kind (add -File when the names do not tell).");
+                WriteHotDbError(e, (object?)Session ?? request.NewPath);
             }
             finally
             {
@@ -109,9 +99,8 @@ namespace HotDb.Upgrade.Commands
         protected void WritePlanError(ConfigFilePlan plan)
         {
             var error = plan.Error!;
-            if (error is ConfigFormatException malformed)
-                WriteHotDbError(error, "ConfigFileMalformed", ErrorCategory.InvalidData, malformed.File,
-                    "Fix the file named in the message (it must be well-formed and UTF-8), or merge this file by hand.");
+            if (error is IHotDbError)
+                WriteHotDbError(error, plan.NewFile);
             else
                 WriteHotDbError(error, "ConfigFileUnreadable", ErrorCategory.ReadError, (error as FileNotFoundException)?.FileName ?? plan.NewFile,
                     "Check that the file exists in both installs and that the session's user may read it.");

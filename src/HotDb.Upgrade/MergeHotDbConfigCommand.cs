@@ -1,5 +1,4 @@
 using System;
-using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using HotDb.Upgrade.Configuration;
@@ -44,15 +43,9 @@ namespace HotDb.Upgrade.Commands
                         {
                             ConfigCarryOver.Apply(host, plan, DateTime.UtcNow);
                         }
-                        catch (Exception e) when (e is IHotDbError || e is ObjectDisposedException)
+                        catch (Exception e) when (IsReportable(e))
                         {
                             WriteHotDbError(e, host);
-                            continue;
-                        }
-                        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is InvalidOperationException)
-                        {
-                            WriteHotDbError(e, "ConfigWriteFailed", ErrorCategory.WriteError, plan.NewFile,
-                                "Nothing was changed unless the message names a backup; check permissions on the install directory and run the merge again.");
                             continue;
                         }
                     }

@@ -144,7 +144,7 @@ namespace HotDb.Upgrade.Tests
             var request = Request(pristine: false);
             request.OldPath = Path.Combine(_root, "old/conf/server.xml");
             request.NewPath = Path.Combine(_root, "new/conf/log4j2.xml");
-            var error = Assert.Throws<ArgumentException>(() => ConfigCarryOver.Plan(_host, request));
+            var error = Assert.Throws<ConfigPathException>(() => ConfigCarryOver.Plan(_host, request));
             Assert.Contains("compare files of the same kind", error.Message);
 
             // Names that do not tell: the content does.
@@ -164,8 +164,10 @@ namespace HotDb.Upgrade.Tests
             var plan = ConfigCarryOver.Plan(_host, Request())[0];
             File.AppendAllText(plan.NewFile, "<!-- edited meanwhile -->\n");
             var changed = File.ReadAllBytes(plan.NewFile);
-            var error = Assert.Throws<IOException>(() => ConfigCarryOver.Apply(_host, plan, DateTime.UtcNow));
+            var error = Assert.Throws<ConfigWriteException>(() => ConfigCarryOver.Apply(_host, plan, DateTime.UtcNow));
             Assert.Contains("changed after it was compared", error.Message);
+            Assert.Equal("ConfigWriteFailed", error.ErrorId);
+            Assert.Equal(plan.NewFile, error.Target);
             Assert.Equal(changed, File.ReadAllBytes(plan.NewFile));
             Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(plan.NewFile)!, "*.bak"));
         }
@@ -190,10 +192,10 @@ namespace HotDb.Upgrade.Tests
         {
             var missing = Request();
             missing.OldPath = Path.Combine(_root, "nowhere");
-            Assert.Throws<FileNotFoundException>(() => ConfigCarryOver.Plan(_host, missing));
+            Assert.Throws<ConfigPathNotFoundException>(() => ConfigCarryOver.Plan(_host, missing));
             var mixed = Request();
             mixed.NewPath = Path.Combine(_root, "new/conf/server.xml");
-            Assert.Throws<ArgumentException>(() => ConfigCarryOver.Plan(_host, mixed));
+            Assert.Throws<ConfigPathException>(() => ConfigCarryOver.Plan(_host, mixed));
         }
 
         [Fact]

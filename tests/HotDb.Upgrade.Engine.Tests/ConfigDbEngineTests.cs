@@ -43,6 +43,22 @@ namespace HotDb.Upgrade.Tests
         }
 
         [Fact]
+        public void RefusesAScriptNameWithAHugeVersionNamingTheFileAndTheProblem()
+        {
+            var huge = "hotdb_config_2.5.99999999999999999999.sql";
+            Assert.False(UpgradeScriptCatalog.TryParseName(huge, out _, out var version, out var problem));
+            Assert.Null(version);
+            Assert.Contains(huge, problem);
+            Assert.Contains("too large", problem);
+
+            Write(huge);
+            Write("hotdb_config_2.5.4.sql");
+            var error = Assert.Throws<UpgradeScriptCatalogException>(() => UpgradeScriptCatalog.Load(_folder));
+            Assert.Contains(error.Problems, p => p.Contains(huge) && p.Contains("too large"));
+            Assert.Equal("UpgradeScriptsNotUsable", ((IHotDbError)error).ErrorId);
+        }
+
+        [Fact]
         public void LoadsOrdersAndSeparatesKinds()
         {
             Write("hotdb_config_2.5.10.sql");

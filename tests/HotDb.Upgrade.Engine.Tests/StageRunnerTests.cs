@@ -52,6 +52,21 @@ namespace HotDb.Upgrade.Tests
             }
         }
 
+        /// <summary>A stage that fails with a given engine exception, as a lost session or a timeout would.</summary>
+        private sealed class ThrowingStage : UpgradeStage<FakeHost>
+        {
+            private readonly Exception _error;
+
+            public ThrowingStage(Exception error) => _error = error;
+
+            public override string Name => "throws";
+            public override bool ChangesState => false;
+            public override string Describe(FakeHost context) => "throw " + _error.GetType().Name;
+            public override bool IsAlreadyDone(FakeHost context) => false;
+            public override void Execute(FakeHost context, IStageProgress progress, CancellationToken cancellationToken) => throw _error;
+            public override void Rollback(FakeHost context, IStageProgress progress, CancellationToken cancellationToken) { }
+        }
+
         private sealed class Observer : IStageObserver
         {
             public List<string> Events { get; } = new List<string>();
@@ -117,6 +132,36 @@ namespace HotDb.Upgrade.Tests
             Assert.Contains(result.Stages[1].Notes, n => n.Contains("not rolled back"));
             Assert.Contains(result.Stages[2].Notes, n => n.Contains("not rolled back"));
             Assert.Contains("finish a NotRolledBack", observer.Events);
+        }
+
+        [Fact]
+        public void A_failure_from_any_engine_error_carries_its_error_id_and_remedy()
+        {
+            var closed = HotDb.Upgrade.Remote.RemoteConnectionException.SessionClosed("h1");
+            var timedOut = HotDb.Upgrade.Remote.RemoteTimeoutException.CommandTimedOut("h1: the command ran past 5 s.");
+            foreach (var error in new Exception[] { closed, timedOut })
+            {
+                var result = new StageRunner<FakeHost>(new[] { new ThrowingStage(error) }).Run("h1", new FakeHost());
+
+                var failed = result.FailedStage!;
+                Assert.Equal(error.Message, failed.Error);
+                Assert.Equal(((IHotDbError)error).ErrorId, failed.ErrorId);
+                Assert.Equal(((IHotDbError)error).RecommendedAction, failed.RecommendedAction);
+                Assert.False(string.IsNullOrEmpty(failed.RecommendedAction));
+            }
+        }
+
+        [Fact]
+        public void A_stage_failure_is_an_engine_error_with_its_own_remedy_or_a_general_one()
+        {
+            IHotDbError withRemedy = new StageFailedException("broke", "fix it");
+            IHotDbError without = new StageFailedException("broke");
+
+            Assert.Equal("StageFailed", withRemedy.ErrorId);
+            Assert.Equal("fix it", withRemedy.RecommendedAction);
+            Assert.False(string.IsNullOrEmpty(without.RecommendedAction));
+            var result = new StageRunner<FakeHost>(new[] { new RecordingStage("b", fail: true) }).Run("h1", new FakeHost());
+            Assert.Equal("StageFailed", result.FailedStage!.ErrorId);
         }
 
         [Fact]

@@ -129,7 +129,7 @@ echo '@@end'";
             var text = TryReadText(host, info.InstallPath + "/conf/server.xml");
             if (text == null) return;
             try { info.RawProperties = ParseServerXml(text); }
-            catch (XmlException e) { throw new InvalidDataException($"{host.ComputerName}: {info.InstallPath}/conf/server.xml is not well-formed XML: {e.Message}", e); }
+            catch (XmlException e) { throw new ComputeNodeUnreadableException($"{host.ComputerName}: {info.InstallPath}/conf/server.xml is not well-formed XML: {e.Message}", e); }
             string? Get(string name) => info.RawProperties.TryGetValue(name, out var v) && v.Trim().Length > 0 ? v.Trim() : null;
             int? Int(string name) => int.TryParse(Get(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : (int?)null;
             info.ServerPort = Int("serverPort") ?? 3323;

@@ -12,16 +12,21 @@ using HotDb.Upgrade.Versioning;
 namespace HotDb.Upgrade.ComputeNode
 {
     /// <summary>A start or stop that did not reach the state the node's role implies; carries the log's last lines.</summary>
-    public sealed class ComputeNodeServiceException : Exception
+    public sealed class ComputeNodeServiceException : Exception, IHotDbError
     {
-        public ComputeNodeServiceException(string message, string recommendedAction, IReadOnlyList<string> logTail, ComputeNodeInfo? state)
+        /// <summary>A failed <paramref name="action"/> ("Start" or "Stop"); the error id is the action and "Failed".</summary>
+        public ComputeNodeServiceException(string action, string message, string recommendedAction, IReadOnlyList<string> logTail, ComputeNodeInfo? state)
             : base(message + (logTail.Count > 0 ? Environment.NewLine + "Last lines of the node's log:" + Environment.NewLine + string.Join(Environment.NewLine, logTail) : ""))
         {
+            ErrorId = action + "Failed";
             RecommendedAction = recommendedAction;
             LogTail = logTail;
             State = state;
         }
 
+        public string ErrorId { get; }
+        public string Category => "InvalidResult";
+        object? IHotDbError.Target => State;
         public string RecommendedAction { get; }
         public IReadOnlyList<string> LogTail { get; }
         /// <summary>The node as last read, when it could be read.</summary>
@@ -77,7 +82,7 @@ namespace HotDb.Upgrade.ComputeNode
             var limit = timeout ?? DefaultStartTimeout;
             var watch = Stopwatch.StartNew();
             var before = ComputeNodeReader.Read(host, installPath, cancellationToken);
-            if (!before.Installed) throw new ComputeNodeServiceException($"{host.ComputerName}: there is no compute node in {before.InstallPath}.",
+            if (!before.Installed) throw new ComputeNodeServiceException("Start", $"{host.ComputerName}: there is no compute node in {before.InstallPath}.",
                 "Give the install directory with -InstallPath.", Array.Empty<string>(), before);
             if (Done(before)) return new ComputeNodeServiceResult("Start", before, "", watch.Elapsed, changed: false);
 
@@ -96,7 +101,7 @@ namespace HotDb.Upgrade.ComputeNode
                     var why = !node.Running
                         ? "the process is not running"
                         : $"after {watch.Elapsed.TotalSeconds:0} s the ports are server {State(node.ServerPortOpen)}, manager {State(node.ManagerPortOpen)}; the {node.Role} role needs server {Want(node.ExpectedServerPort)}, manager open";
-                    throw new ComputeNodeServiceException(
+                    throw new ComputeNodeServiceException("Start",
                         $"{host.ComputerName}: HotDB Server {node.Version} in {node.InstallPath} did not start: {why}." + (script.Succeeded ? "" : $" The start script exited with {script.ExitCode}: {LastLine(output)}"),
                         "Read the log lines below and logs/hotdb.log and logs/console.log on the host; fix the cause (ConfigDB reachable, JDK, license, ports) and start again.",
                         LogTail(host, before.InstallPath, logOffset), node);
@@ -110,7 +115,7 @@ namespace HotDb.Upgrade.ComputeNode
                 Sleep(cancellationToken);
                 node = ComputeNodeReader.Read(host, before.InstallPath, cancellationToken);
                 if (node.ServerPortOpen)
-                    throw new ComputeNodeServiceException($"{host.ComputerName}: the {node.Role} node opened its service port {node.ServerPort}; a {node.Role} node must keep it closed.",
+                    throw new ComputeNodeServiceException("Start", $"{host.ComputerName}: the {node.Role} node opened its service port {node.ServerPort}; a {node.Role} node must keep it closed.",
                         "Check haState/haNodeHost in server.xml: the node may believe it is the master.", LogTail(host, before.InstallPath, logOffset), node);
             }
             return new ComputeNodeServiceResult("Start", node, output, watch.Elapsed, changed: true);
@@ -123,7 +128,7 @@ namespace HotDb.Upgrade.ComputeNode
             var limit = timeout ?? DefaultStopTimeout;
             var watch = Stopwatch.StartNew();
             var before = ComputeNodeReader.Read(host, installPath, cancellationToken);
-            if (!before.Installed) throw new ComputeNodeServiceException($"{host.ComputerName}: there is no compute node in {before.InstallPath}.",
+            if (!before.Installed) throw new ComputeNodeServiceException("Stop", $"{host.ComputerName}: there is no compute node in {before.InstallPath}.",
                 "Give the install directory with -InstallPath.", Array.Empty<string>(), before);
             if (!before.Running) return new ComputeNodeServiceResult("Stop", before, "", watch.Elapsed, changed: false);
 
@@ -137,7 +142,7 @@ namespace HotDb.Upgrade.ComputeNode
                 if (!node.Running && !node.ServerPortOpen && !node.ManagerPortOpen)
                     return new ComputeNodeServiceResult("Stop", node, output, watch.Elapsed, changed: true);
                 if (watch.Elapsed > limit || (!script.Succeeded && node.Running && watch.Elapsed > TimeSpan.FromSeconds(5)))
-                    throw new ComputeNodeServiceException(
+                    throw new ComputeNodeServiceException("Stop",
                         $"{host.ComputerName}: HotDB Server in {node.InstallPath} did not stop within {limit.TotalSeconds:0} s (process {(node.Running ? "running, pid " + node.ProcessId : "gone")}, server port {State(node.ServerPortOpen)}, manager port {State(node.ManagerPortOpen)})." +
                         (script.Succeeded ? "" : $" The stop script exited with {script.ExitCode}: {LastLine(output)}"),
                         "Find out why the process ignores the stop (logs/hotdb.log); stop it on the host, then run the command again.",

@@ -66,7 +66,7 @@ namespace HotDb.Upgrade.ConfigDb
     }
 
     /// <summary>A ConfigDB error that says what went wrong and what to do next.</summary>
-    public sealed class ConfigDbException : Exception
+    public sealed class ConfigDbException : Exception, IHotDbError
     {
         public ConfigDbException(ConfigDbFailure failure, string message, string recommendedAction, object? target = null, Exception? inner = null)
             : base(message, inner)
@@ -79,6 +79,28 @@ namespace HotDb.Upgrade.ConfigDb
         public ConfigDbFailure Failure { get; }
         public string RecommendedAction { get; }
         public object? Target { get; }
+
+        /// <summary>"ConfigDb" and the failure, e.g. ConfigDbUnreachable.</summary>
+        public string ErrorId => "ConfigDb" + Failure;
+
+        public string Category
+        {
+            get
+            {
+                switch (Failure)
+                {
+                    case ConfigDbFailure.AccessDenied: return "AuthenticationError";
+                    case ConfigDbFailure.Unreachable: return "ConnectionError";
+                    case ConfigDbFailure.NoWritableMaster: return "ResourceUnavailable";
+                    case ConfigDbFailure.InvalidBackup: return "InvalidData";
+                    case ConfigDbFailure.BackupNotFound: return "ObjectNotFound";
+                    case ConfigDbFailure.BackupOutdated: return "InvalidData";
+                    case ConfigDbFailure.LedgerMismatch: return "InvalidData";
+                    case ConfigDbFailure.VerificationFailed: return "InvalidResult";
+                    default: return "OperationStopped";
+                }
+            }
+        }
     }
 
     /// <summary>

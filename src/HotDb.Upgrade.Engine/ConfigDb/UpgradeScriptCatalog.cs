@@ -45,7 +45,7 @@ namespace HotDb.Upgrade.ConfigDb
     }
 
     /// <summary>A scripts folder that cannot be used as it is; every problem is listed, nothing has run.</summary>
-    public sealed class UpgradeScriptCatalogException : Exception
+    public sealed class UpgradeScriptCatalogException : Exception, IHotDbError
     {
         public UpgradeScriptCatalogException(string message, IReadOnlyList<string> problems)
             : base(message + " " + string.Join(" ", problems))
@@ -54,6 +54,11 @@ namespace HotDb.Upgrade.ConfigDb
         }
 
         public IReadOnlyList<string> Problems { get; }
+
+        public string ErrorId => "UpgradeScriptsNotUsable";
+        public string Category => "InvalidData";
+        public object? Target => null;
+        public string RecommendedAction => $"Name every script {UpgradeScriptCatalog.NamingRule}, keep one script per version and fix unterminated strings or comments.";
     }
 
     /// <summary>
@@ -102,8 +107,12 @@ namespace HotDb.Upgrade.ConfigDb
                 problem = $"'{name}' has a date after the version, like a ConfigDB backup; keep backups out of the scripts folder.";
                 return false;
             }
+            if (!HotDbVersion.TryParse(m.Groups["version"].Value, out version, out var versionProblem))
+            {
+                problem = $"'{name}': {versionProblem}";
+                return false;
+            }
             kind = m.Groups["db"].Value.Equals("hotdb_config", StringComparison.OrdinalIgnoreCase) ? ConfigDbKind.ComputeNode : ConfigDbKind.ManagementPlatform;
-            version = HotDbVersion.Parse(m.Groups["version"].Value);
             return true;
         }
 

@@ -60,20 +60,20 @@ namespace HotDb.Upgrade.Configuration
         public static IReadOnlyList<ConfigFilePlan> Plan(IRemoteHost host, ConfigCarryOverRequest request)
         {
             if (host is null) throw new ArgumentNullException(nameof(host));
-            if (string.IsNullOrWhiteSpace(request.OldPath)) throw new ArgumentException("The old install path is empty.", nameof(request));
-            if (string.IsNullOrWhiteSpace(request.NewPath)) throw new ArgumentException("The new install path is empty.", nameof(request));
+            if (string.IsNullOrWhiteSpace(request.OldPath)) throw new ConfigPathException("The old install path is empty.", request.OldPath);
+            if (string.IsNullOrWhiteSpace(request.NewPath)) throw new ConfigPathException("The new install path is empty.", request.NewPath);
 
             var oldIsDirectory = IsDirectory(host, request.OldPath);
             var newIsDirectory = IsDirectory(host, request.NewPath);
             if (oldIsDirectory != newIsDirectory)
-                throw new ArgumentException($"'{request.OldPath}' and '{request.NewPath}' must both be install directories or both be files.", nameof(request));
+                throw new ConfigPathException($"'{request.OldPath}' and '{request.NewPath}' must both be install directories or both be files.", request.NewPath);
 
             var plans = new List<ConfigFilePlan>();
             if (oldIsDirectory)
             {
                 var pristineIsDirectory = request.PristinePath != null && IsDirectory(host, request.PristinePath);
                 if (request.PristinePath != null && !pristineIsDirectory)
-                    throw new ArgumentException($"'{request.PristinePath}' is not a directory; with install directories the pristine path must be the old version's extracted package directory.", nameof(request));
+                    throw new ConfigPathException($"'{request.PristinePath}' is not a directory; with install directories the pristine path must be the old version's extracted package directory.", request.PristinePath);
                 var kinds = request.Files is null || request.Files.Count == 0 ? AllKinds : AllKinds.Where(request.Files.Contains).ToArray();
                 foreach (var kind in kinds)
                 {
@@ -86,12 +86,12 @@ namespace HotDb.Upgrade.Configuration
 
             var fileKind = request.Files?.Count == 1 ? request.Files.First()
                 : ConfigMerger.KindOf(request.NewPath) ?? ConfigMerger.KindOf(request.OldPath)
-                ?? throw new ArgumentException($"Cannot tell which configuration file '{request.NewPath}' is; name the kind (ServerXml, StartScript or Log4j2).", nameof(request));
+                ?? throw new ConfigPathException($"Cannot tell which configuration file '{request.NewPath}' is; name the kind (ServerXml, StartScript or Log4j2).", request.NewPath);
             foreach (var path in new[] { request.OldPath, request.NewPath, request.PristinePath })
             {
                 var named = path is null ? null : ConfigMerger.KindOf(path);
                 if (named != null && named != fileKind)
-                    throw new ArgumentException($"'{path}' is {ConfigMerger.Describe(named.Value)}, not {ConfigMerger.Describe(fileKind)}; compare files of the same kind.", nameof(request));
+                    throw new ConfigPathException($"'{path}' is {ConfigMerger.Describe(named.Value)}, not {ConfigMerger.Describe(fileKind)}; compare files of the same kind.", path);
             }
             plans.Add(PlanFile(host, fileKind, request.OldPath, request.NewPath, request.PristinePath, request.Options));
             return plans;
@@ -146,6 +146,18 @@ namespace HotDb.Upgrade.Configuration
         /// link's target is replaced and the link kept), and reads it back to verify. Returns the backup path.
         /// </summary>
         public static string Apply(IRemoteHost host, ConfigFilePlan plan, DateTime utcNow)
+        {
+            try
+            {
+                return WriteVerified(host, plan, utcNow);
+            }
+            catch (Exception e) when ((e is IOException || e is UnauthorizedAccessException) && !(e is IHotDbError))
+            {
+                throw new ConfigWriteException(plan.NewFile, e);
+            }
+        }
+
+        private static string WriteVerified(IRemoteHost host, ConfigFilePlan plan, DateTime utcNow)
         {
             if (plan.Result is null) throw new InvalidOperationException($"{plan.NewFile} has no merge to apply: {plan.Error?.Message}");
             if (!plan.NeedsWrite) throw new InvalidOperationException($"{plan.NewFile} needs no change.");
@@ -261,7 +273,7 @@ namespace HotDb.Upgrade.Configuration
         {
             if (host.IsDirectory(path)) return true;
             // Not Exists: a dangling link is a file that cannot be read, reported as missing.
-            if (!host.Run(ShellQuote.Join("test", "-e", path)).Succeeded) throw new FileNotFoundException($"{host.ComputerName}: '{path}' does not exist.", path);
+            if (!host.Run(ShellQuote.Join("test", "-e", path)).Succeeded) throw new ConfigPathNotFoundException($"{host.ComputerName}: '{path}' does not exist.", path);
             return false;
         }
 

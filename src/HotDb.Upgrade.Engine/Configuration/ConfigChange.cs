@@ -134,7 +134,7 @@ namespace HotDb.Upgrade.Configuration
     }
 
     /// <summary>A configuration file that cannot be read safely; nothing was changed.</summary>
-    public sealed class ConfigFormatException : FormatException
+    public sealed class ConfigFormatException : FormatException, IHotDbError
     {
         public ConfigFormatException(string file, string message, Exception? inner = null)
             : base($"{file}: {message}", inner)
@@ -143,5 +143,10 @@ namespace HotDb.Upgrade.Configuration
         }
 
         public string File { get; }
+
+        public string ErrorId => "ConfigFileMalformed";
+        public string Category => "InvalidData";
+        object? IHotDbError.Target => File;
+        public string RecommendedAction => "Fix the file named in the message (it must be well-formed and UTF-8), or merge this file by hand.";
     }
 }

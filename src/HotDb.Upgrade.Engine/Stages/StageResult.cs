@@ -40,6 +40,8 @@ namespace HotDb.Upgrade.Stages
         public DateTimeOffset? StartTime { get; internal set; }
         public TimeSpan Duration { get; internal set; }
         public string? Error { get; internal set; }
+        /// <summary>The failure's error id when the engine knows it (e.g. SessionClosed, CommandTimedOut).</summary>
+        public string? ErrorId { get; internal set; }
         public string? RecommendedAction { get; internal set; }
         public string? RollbackError { get; internal set; }
         public IReadOnlyList<string> Notes => _notes;

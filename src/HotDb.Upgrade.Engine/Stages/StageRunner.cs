@@ -110,7 +110,10 @@ namespace HotDb.Upgrade.Stages
             {
                 result.Status = StageStatus.Failed;
                 result.Error = error.Message;
-                result.RecommendedAction = (error as StageFailedException)?.RecommendedAction;
+                // Any engine failure knows its id and remedy, not only a StageFailedException (a lost session, a timeout).
+                if (error is StageFailedException stageFailure) result.RecommendedAction = stageFailure.RecommendedAction;
+                else if (error is IHotDbError known) result.RecommendedAction = known.RecommendedAction;
+                result.ErrorId = (error as IHotDbError)?.ErrorId;
             }
             result.Duration = clock.Elapsed;
             _observer?.StageFinished(result);

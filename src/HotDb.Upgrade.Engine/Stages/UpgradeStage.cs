@@ -62,13 +62,20 @@ namespace HotDb.Upgrade.Stages
     }
 
     /// <summary>A stage failure that carries what an administrator should do next.</summary>
-    public class StageFailedException : Exception
+    public class StageFailedException : Exception, IHotDbError
     {
+        private const string ReadTheStages = "Read the stage results and the message, fix the cause and run the command again.";
+
         public StageFailedException(string message, string? recommendedAction = null, Exception? inner = null) : base(message, inner)
         {
             RecommendedAction = recommendedAction;
         }
 
         public string? RecommendedAction { get; }
+
+        public string ErrorId => "StageFailed";
+        public string Category => "InvalidResult";
+        public object? Target => null;
+        string IHotDbError.RecommendedAction => RecommendedAction ?? ReadTheStages;
     }
 }

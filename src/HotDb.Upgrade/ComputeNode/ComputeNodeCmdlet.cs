@@ -25,7 +25,7 @@ namespace HotDb.Upgrade.Commands
 
         public void Dispose() => Cancellation.Dispose();
 
-        /// <summary>Maps engine failures that are not the node's fault (connection, elevation, timeouts) to error records.</summary>
+        /// <summary>Runs the work for one host; a failure becomes that host's error record (through the one mapping) and the next host goes on.</summary>
         protected void TryHost(SshSession session, Action action)
         {
             try
@@ -36,17 +36,9 @@ namespace HotDb.Upgrade.Commands
             {
                 // Ctrl+C: PowerShell stops the pipeline itself.
             }
-            catch (Exception ex) when (ex is IHotDbError || ex is ObjectDisposedException || ex is TimeoutException)
+            catch (Exception ex) when (IsReportable(ex))
             {
                 WriteHotDbError(ex, session);
-            }
-            catch (System.IO.InvalidDataException ex)
-            {
-                WriteHotDbError(ex, "ComputeNodeUnreadable", ErrorCategory.ReadError, session, "Repair the file named in the message (compare it with the package's copy), then run the command again.");
-            }
-            catch (ArgumentException ex)
-            {
-                WriteHotDbError(ex, "InvalidArgument", ErrorCategory.InvalidArgument, session, "Correct the parameter named in the message.");
             }
         }
     }

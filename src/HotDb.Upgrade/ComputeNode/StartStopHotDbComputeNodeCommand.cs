@@ -32,10 +32,6 @@ namespace HotDb.Upgrade.Commands
                         if (!result.Changed) WriteVerbose($"{session.ComputerName}: {InstallPath} was already {(Verb == "Start" ? "running with its ports open" : "stopped")}.");
                         WriteObject(result);
                     }
-                    catch (ComputeNodeServiceException ex)
-                    {
-                        WriteHotDbError(ex, Verb + "Failed", ErrorCategory.InvalidResult, (object?)ex.State ?? session, ex.RecommendedAction);
-                    }
                     finally
                     {
                         WriteProgress(new ProgressRecord(id, activity, "Done") { RecordType = ProgressRecordType.Completed });

@@ -55,7 +55,7 @@ namespace HotDb.Upgrade.Commands
             }
             catch (Exception e) when (!(e is PipelineStoppedException))
             {
-                WriteError(ToErrorRecord(e, target));
+                WriteError(ErrorRecordFor(e, target));
             }
         }
 

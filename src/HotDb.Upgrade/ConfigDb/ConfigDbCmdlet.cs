@@ -1,14 +1,13 @@
 using System;
 using System.Management.Automation;
 using System.Threading;
-using HotDb.Upgrade.ConfigDb;
 using HotDb.Upgrade.Stages;
 using HotDb.Upgrade.Versioning;
 
 namespace HotDb.Upgrade.Commands
 {
     /// <summary>
-    /// What the ConfigDB cmdlets share: engine errors as ErrorRecords, engine messages as verbose output, and Ctrl+C
+    /// What the ConfigDB cmdlets share: engine messages as verbose output and progress that a stop cannot break, and Ctrl+C
     /// (StopProcessing) as the cancellation token every engine call takes.
     /// </summary>
     public abstract class ConfigDbCmdlet : HotDbCmdlet
@@ -37,20 +36,6 @@ namespace HotDb.Upgrade.Commands
             }
         }
 
-        internal ErrorRecord ToErrorRecord(Exception error, object? target)
-        {
-            switch (error)
-            {
-                case ConfigDbException e:
-                    return NewError(e, "ConfigDb" + e.Failure, CategoryOf(e.Failure), e.Target ?? target, e.RecommendedAction);
-                case UpgradeScriptCatalogException e:
-                    return NewError(e, "UpgradeScriptsNotUsable", ErrorCategory.InvalidData, target,
-                        $"Name every script {UpgradeScriptCatalog.NamingRule}, keep one script per version and fix unterminated strings or comments.");
-                default:
-                    return NewError(error, "ConfigDbOperationFailed", ErrorCategory.NotSpecified, target, "Read the error, fix its cause and run the command again.");
-            }
-        }
-
         internal bool IsWhatIf()
         {
             if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value)) return ((SwitchParameter)value).IsPresent;
@@ -63,22 +48,6 @@ namespace HotDb.Upgrade.Commands
             ThrowHotDbError(new FormatException($"-{parameter} '{text}' is not a HotDB version."), "InvalidVersion", ErrorCategory.InvalidArgument, text,
                 "Give the version as dotted numbers, such as 2.5.4 or 2.5.3.1.");
             throw new InvalidOperationException(); // not reached: ThrowTerminatingError throws
-        }
-
-        private static ErrorCategory CategoryOf(ConfigDbFailure failure)
-        {
-            switch (failure)
-            {
-                case ConfigDbFailure.AccessDenied: return ErrorCategory.AuthenticationError;
-                case ConfigDbFailure.Unreachable: return ErrorCategory.ConnectionError;
-                case ConfigDbFailure.NoWritableMaster: return ErrorCategory.ResourceUnavailable;
-                case ConfigDbFailure.InvalidBackup: return ErrorCategory.InvalidData;
-                case ConfigDbFailure.BackupNotFound: return ErrorCategory.ObjectNotFound;
-                case ConfigDbFailure.BackupOutdated: return ErrorCategory.InvalidData;
-                case ConfigDbFailure.LedgerMismatch: return ErrorCategory.InvalidData;
-                case ConfigDbFailure.VerificationFailed: return ErrorCategory.InvalidResult;
-                default: return ErrorCategory.OperationStopped;
-            }
         }
     }
 

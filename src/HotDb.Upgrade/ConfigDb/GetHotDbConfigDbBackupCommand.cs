@@ -36,9 +36,16 @@ namespace HotDb.Upgrade.Commands
             {
                 // Local paths go through the provider (relative paths, ~); wildcards are kept for the host to expand.
                 var path = Session is null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(item) : item;
-                var backups = service.Open(host, path, ConfigDb, Verify, out var problems);
-                foreach (var problem in problems) WriteError(ToErrorRecord(problem, item));
-                WriteObject(backups, enumerateCollection: true);
+                try
+                {
+                    var backups = service.Open(host, path, ConfigDb, Verify, out var problems);
+                    foreach (var problem in problems) WriteHotDbError(problem, item);
+                    WriteObject(backups, enumerateCollection: true);
+                }
+                catch (Exception e) when (IsReportable(e))
+                {
+                    WriteHotDbError(e, item);
+                }
             }
         }
     }

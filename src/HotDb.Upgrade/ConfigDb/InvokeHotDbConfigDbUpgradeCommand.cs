@@ -60,8 +60,7 @@ namespace HotDb.Upgrade.Commands
             }
             catch (Exception e) when (e is UpgradeScriptCatalogException || e is ArgumentException || e is System.IO.IOException)
             {
-                ThrowTerminatingError(e is UpgradeScriptCatalogException ? ToErrorRecord(e, Path)
-                    : NewError(e, "UpgradeScriptsNotUsable", ErrorCategory.InvalidArgument, Path, "Give the scripts folder and a -To not older than -From."));
+                ThrowTerminatingError(ErrorRecordFor(e, Path));
                 return;
             }
             foreach (var script in plan.Scripts)
@@ -101,7 +100,7 @@ namespace HotDb.Upgrade.Commands
             }
             catch (Exception e) when (!(e is PipelineStoppedException))
             {
-                WriteError(ToErrorRecord(e, target));
+                WriteError(ErrorRecordFor(e, target));
             }
         }
     }

@@ -44,7 +44,7 @@ namespace HotDb.Upgrade.Commands
             }
             catch (Exception e) when (!(e is PipelineStoppedException))
             {
-                WriteError(ToErrorRecord(e, backup));
+                WriteError(ErrorRecordFor(e, backup));
             }
         }
     }

@@ -33,9 +33,7 @@ namespace HotDb.Upgrade.Commands
                 if (System.IO.Directory.Exists(full))
                 {
                     var files = ScriptFiles.InFolder(full, out var refused);
-                    foreach (var link in refused)
-                        WriteHotDbError(link, "UpgradeSqlLinkOutsideFolder", ErrorCategory.SecurityError, link.File,
-                            "Copy the script into the folder (or check the file given by name); a folder is checked as a whole.");
+                    foreach (var link in refused) WriteHotDbError(link, link.File);
                     if (files.Count == 0 && refused.Count == 0) WriteWarning($"The folder '{item}' holds no .sql file; nothing was checked there.");
                     foreach (var file in files) AddRegularFile(file);
                 }
@@ -57,12 +55,7 @@ namespace HotDb.Upgrade.Commands
                 }
                 catch (ScriptFileException e)
                 {
-                    WriteHotDbError(e, "UpgradeSqlNotReadable", ErrorCategory.InvalidData, file,
-                        "Give the vendor's script as it was delivered: a text file of at most 16 MiB, in UTF-8 or UTF-16 with a byte order mark.");
-                }
-                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-                {
-                    WriteHotDbError(e, "UpgradeSqlNotReadable", ErrorCategory.ReadError, file, "Check that the file exists and may be read.");
+                    WriteHotDbError(e, file);
                 }
             }
             if (texts.Count == 0) return;

@@ -7,16 +7,38 @@ using System.Text;
 namespace HotDb.Upgrade.ConfigDb.Sql
 {
     /// <summary>A script file that cannot be read as upgrade SQL; nothing of it was analysed or run.</summary>
-    public sealed class ScriptFileException : Exception
+    public sealed class ScriptFileException : Exception, IHotDbError
     {
-        public ScriptFileException(string file, string problem) : base($"{file}: {problem}")
+        public ScriptFileException(string file, string problem)
+            : this(file, problem, "UpgradeSqlNotReadable", "InvalidData",
+                "Give the vendor's script as it was delivered: a text file of at most 16 MiB, in UTF-8 or UTF-16 with a byte order mark.") { }
+
+        private ScriptFileException(string file, string problem, string errorId, string category, string recommendedAction, Exception? inner = null)
+            : base($"{file}: {problem}", inner)
         {
             File = file;
             Problem = problem;
+            ErrorId = errorId;
+            Category = category;
+            RecommendedAction = recommendedAction;
         }
+
+        /// <summary>A link in a scripts folder that leads out of it: refused, since a folder is reviewed as a whole.</summary>
+        public static ScriptFileException LinkOutsideFolder(string file, string realPath) =>
+            new ScriptFileException(file, $"is a symbolic link to {realPath}, outside the folder; copy the script into the folder instead.",
+                "UpgradeSqlLinkOutsideFolder", "SecurityError",
+                "Copy the script into the folder (or check the file given by name); a folder is checked as a whole.");
+
+        /// <summary>The file could not be opened or read (missing, no permission, an I/O error).</summary>
+        public static ScriptFileException Unreadable(string file, Exception inner) =>
+            new ScriptFileException(file, "cannot be read: " + inner.Message, "UpgradeSqlNotReadable", "ReadError", "Check that the file exists and may be read.", inner);
 
         public string File { get; }
         public string Problem { get; }
+        public string ErrorId { get; }
+        public string Category { get; }
+        object? IHotDbError.Target => File;
+        public string RecommendedAction { get; }
     }
 
     /// <summary>
@@ -43,7 +65,7 @@ namespace HotDb.Upgrade.ConfigDb.Sql
                 if (!string.Equals(Path.GetExtension(path), ".sql", StringComparison.OrdinalIgnoreCase)) continue;
                 var real = RealPath(Path.GetFullPath(path));
                 if (!roots.Any(root => real.StartsWith(root, StringComparison.Ordinal)))
-                    refused.Add(new ScriptFileException(path, $"is a symbolic link to {real}, outside the folder; copy the script into the folder instead."));
+                    refused.Add(ScriptFileException.LinkOutsideFolder(path, real));
                 else files.Add(path);
             }
             problems = refused;
@@ -52,6 +74,18 @@ namespace HotDb.Upgrade.ConfigDb.Sql
 
         /// <summary>The file's bytes, refused past <see cref="MaxBytes"/> or when it yields more than its size (a device, not a file).</summary>
         public static byte[] ReadBytes(string path)
+        {
+            try
+            {
+                return ReadAtMostMaxBytes(path);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw ScriptFileException.Unreadable(path, e);
+            }
+        }
+
+        private static byte[] ReadAtMostMaxBytes(string path)
         {
             var size = new FileInfo(path).Length;
             if (size > MaxBytes)
