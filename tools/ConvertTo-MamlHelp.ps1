@@ -39,19 +39,25 @@ function Get-Subsection([string[]] $Lines) {
 
 function Get-Prose([string[]] $Lines) {
     # One paragraph per blank-line-separated block, per bullet item (`- ` / `* ` / `1. `), and per code fence
-    # (its lines kept as they are), so Get-Help does not run lists and code into one paragraph.
+    # (its lines kept as they are), so Get-Help does not run lists and code into one paragraph. A ```yaml fence is
+    # PlatyPS's parameter metadata, written to MAML attributes instead.
     $paragraphs = [System.Collections.Generic.List[string]]::new()
     $current = [System.Collections.Generic.List[string]]::new()
     $fence = $null
+    $metadata = $false
     $flush = {
         if ($current.Count) { $paragraphs.Add((($current -join ' ') -replace '\s+', ' ').Trim()) }
         $current.Clear()
     }
     foreach ($line in $Lines) {
         if ($line -match '^\s*```') {
-            if ($null -eq $fence) { & $flush; $fence = [System.Collections.Generic.List[string]]::new() }
+            if ($null -eq $fence) {
+                & $flush
+                $fence = [System.Collections.Generic.List[string]]::new()
+                $metadata = $line -match '^\s*```yaml'
+            }
             else {
-                if ($fence.Count) { $paragraphs.Add(($fence -join "`n")) }
+                if ($fence.Count -and -not $metadata) { $paragraphs.Add(($fence -join "`n")) }
                 $fence = $null
             }
             continue

@@ -66,6 +66,19 @@ Describe 'Help for <Name>' -Tag Module, Help -ForEach $commands {
         }
     }
 
+    It 'keeps every line of the examples'' code' {
+        $lines = Get-Content $page
+        $start = [array]::IndexOf($lines, '## EXAMPLES')
+        $expected = [System.Collections.Generic.List[string]]::new()
+        $inCode = $false
+        for ($i = $start + 1; $i -lt $lines.Count -and $lines[$i] -notmatch '^## '; $i++) {
+            if ($lines[$i] -match '^```') { $inCode = -not $inCode; continue }
+            if ($inCode) { $expected.Add($lines[$i]) }
+        }
+        $shown = @((Get-Help $Name -Full).Examples.Example | ForEach-Object { $_.Code -split "`r?`n" })
+        $shown | Should -Be @($expected)
+    }
+
     It 'describes every parameter through Get-Help' {
         foreach ($parameter in $parameters) {
             $entry = $help = (Get-Help $Name -Parameter $parameter)
