@@ -127,6 +127,7 @@ function Invoke-Build {
     Copy-Item (Join-Path $root "src/HotDb.Upgrade.Engine/$bin/netstandard2.0/*.dll") $desktop
     $help = New-Item -ItemType Directory -Path (Join-Path $stage 'en-US') -Force
     & (Join-Path $root 'tools/ConvertTo-MamlHelp.ps1') -DocsPath (Join-Path $root 'docs') -OutputPath (Join-Path $help 'HotDb.Upgrade.dll-Help.xml')
+    Copy-Item (Join-Path $root 'docs/about_*.help.txt') $help
     Test-ModuleManifest (Join-Path $stage 'HotDb.Upgrade.psd1') | Out-Null
     Write-Step "Module ready: Import-Module $(Join-Path $stage 'HotDb.Upgrade.psd1')"
 }

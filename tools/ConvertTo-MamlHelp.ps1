@@ -3,7 +3,9 @@
     Turns the PlatyPS-format markdown pages in docs/ into the MAML file Get-Help reads.
 .DESCRIPTION
     PlatyPS itself cannot be installed here (no PowerShell Gallery), so the build converts the sections
-    PlatyPS writes (SYNOPSIS, DESCRIPTION, EXAMPLES, PARAMETERS, INPUTS, OUTPUTS, NOTES) itself.
+    PlatyPS writes (SYNOPSIS, SYNTAX, DESCRIPTION, EXAMPLES, PARAMETERS, INPUTS, OUTPUTS, NOTES, RELATED LINKS) itself.
+    The syntax comes from the page's SYNTAX code blocks (one block per parameter set, lines joined);
+    Help.Tests.ps1 checks it against the cmdlet's real parameter sets.
 #>
 param(
     [Parameter(Mandatory)] [string] $DocsPath,
@@ -36,14 +38,66 @@ function Get-Subsection([string[]] $Lines) {
 }
 
 function Get-Prose([string[]] $Lines) {
-    # Paragraphs outside code fences, joined.
-    $inFence = $false
-    $prose = foreach ($line in $Lines) {
-        if ($line -match '^```') { $inFence = -not $inFence; continue }
-        if (-not $inFence) { $line }
+    # One paragraph per blank-line-separated block, per bullet item (`- ` / `* ` / `1. `), and per code fence
+    # (its lines kept as they are), so Get-Help does not run lists and code into one paragraph. A ```yaml fence is
+    # PlatyPS's parameter metadata, written to MAML attributes instead.
+    $paragraphs = [System.Collections.Generic.List[string]]::new()
+    $current = [System.Collections.Generic.List[string]]::new()
+    $fence = $null
+    $metadata = $false
+    $flush = {
+        if ($current.Count) { $paragraphs.Add((($current -join ' ') -replace '\s+', ' ').Trim()) }
+        $current.Clear()
     }
-    $text = @($prose) -join "`n"
-    @($text -split "\n\s*\n" | ForEach-Object { ($_ -replace '\s*\n\s*', ' ').Trim() } | Where-Object { $_ })
+    foreach ($line in $Lines) {
+        if ($line -match '^\s*```') {
+            if ($null -eq $fence) {
+                & $flush
+                $fence = [System.Collections.Generic.List[string]]::new()
+                $metadata = $line -match '^\s*```yaml'
+            }
+            else {
+                if ($fence.Count -and -not $metadata) { $paragraphs.Add(($fence -join "`n")) }
+                $fence = $null
+            }
+            continue
+        }
+        if ($null -ne $fence) { $fence.Add($line); continue }
+        if ($line -match '^\s*$') { & $flush; continue }
+        if ($line -match '^\s*([-*]|\d+\.)\s+') { & $flush }
+        $current.Add($line.Trim())
+    }
+    & $flush
+    @($paragraphs | Where-Object { $_ })
+}
+
+function Get-SyntaxLine([string[]] $Lines, [string] $Name) {
+    # PlatyPS wraps a long parameter set over several lines inside one code block: one block is one set.
+    $block = $null
+    foreach ($line in $Lines) {
+        if ($line -match '^```') {
+            if ($null -eq $block) { $block = [System.Collections.Generic.List[string]]::new() }
+            else {
+                $joined = (($block -join ' ') -replace '\s+', ' ').Trim()
+                if ($joined -like "$Name*") { $joined }
+                $block = $null
+            }
+        }
+        elseif ($null -ne $block) { $block.Add($line) }
+    }
+}
+
+function Get-RelatedLink([string[]] $Lines) {
+    # Entries are `[Name](url)`, `[Name]()` or a bare name, one per line.
+    foreach ($line in $Lines) {
+        $text = $line.Trim() -replace '^[-*]\s+', ''
+        if (-not $text) { continue }
+        if ($text -match '^\[([^\]]+)\]\(([^)]*)\)$') { $title, $uri = $Matches[1], $Matches[2] }
+        else { $title, $uri = $text, '' }
+        # A relative page link (Other-Cmdlet.md) means nothing to Get-Help; -Online only follows absolute URLs.
+        if ($uri -notmatch '^https?://') { $uri = '' }
+        [pscustomobject]@{ Title = $title; Uri = $uri }
+    }
 }
 
 function Add-Para($Writer, [string[]] $Paragraphs) {
@@ -93,9 +147,9 @@ try {
             $types[$parameter.Title.TrimStart('-')] = "$($yaml['Type'])"
         }
 
-        # SYNTAX: one syntax item per parameter-set line of the page's code block.
+        # SYNTAX: one syntax item per parameter set (one code block each in the page).
         $writer.WriteStartElement('command', 'syntax', $ns.command)
-        foreach ($syntaxLine in (Get-Section $lines 'SYNTAX' 2) | Where-Object { $_ -like "$name *" }) {
+        foreach ($syntaxLine in Get-SyntaxLine (Get-Section $lines 'SYNTAX' 2) $name) {
             $writer.WriteStartElement('command', 'syntaxItem', $ns.command)
             $writer.WriteElementString('maml', 'name', $ns.maml, $name)
             foreach ($match in [regex]::Matches($syntaxLine, '(\[?)-(\w+)(\]?)')) {
@@ -171,6 +225,15 @@ try {
             $writer.WriteStartElement('dev', 'remarks', $ns.dev)
             Add-Para $writer (Get-Prose $remarks)
             $writer.WriteEndElement(); $writer.WriteEndElement()
+        }
+        $writer.WriteEndElement()
+
+        $writer.WriteStartElement('command', 'relatedLinks', $ns.command)
+        foreach ($link in Get-RelatedLink (Get-Section $lines 'RELATED LINKS' 2)) {
+            $writer.WriteStartElement('maml', 'navigationLink', $ns.maml)
+            $writer.WriteElementString('maml', 'linkText', $ns.maml, $link.Title)
+            $writer.WriteElementString('maml', 'uri', $ns.maml, $link.Uri)
+            $writer.WriteEndElement()
         }
         $writer.WriteEndElement()
         $writer.WriteEndElement()

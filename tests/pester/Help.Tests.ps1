@@ -33,10 +33,90 @@ Describe 'Help for <Name>' -Tag Module, Help -ForEach $commands {
         @($help.Examples.Example).Count | Should -BeGreaterThan 0
     }
 
+    It 'shows every parameter of every parameter set in Get-Help''s syntax' {
+        # One syntax item per parameter set, each listing that set's parameters (what Get-Command -Syntax shows).
+        $expected = @($command.ParameterSets | ForEach-Object {
+                (@($_.Parameters.Name | Where-Object { $_ -notin $common } | Sort-Object) -join ' ')
+            } | Sort-Object)
+        $shown = @((Get-Help $Name -Full).Syntax.SyntaxItem | ForEach-Object {
+                (@($_.Parameter | ForEach-Object { "$($_.Name)" } | Where-Object { $_ -notin $common } | Sort-Object) -join ' ')
+            } | Sort-Object)
+        $shown | Should -Be $expected -Because "Get-Command $Name -Syntax shows: $((Get-Command $Name -Syntax) -join '; ')"
+    }
+
+    It 'has related links through Get-Help' {
+        $links = @((Get-Help $Name -Full).RelatedLinks.NavigationLink | Where-Object { "$($_.LinkText)".Trim() })
+        $links.Count | Should -BeGreaterThan 0
+        foreach ($target in $links.LinkText.Trim()) {
+            # A link names a command or an about topic, so Get-Help can follow it.
+            Get-Help $target -ErrorAction SilentlyContinue | Should -Not -BeNullOrEmpty -Because "related link '$target' should lead to help"
+        }
+    }
+
+    It 'keeps each bullet of the description as its own paragraph' {
+        $lines = Get-Content $page
+        $start = [array]::IndexOf($lines, '## DESCRIPTION')
+        $end = $start + 1
+        while ($end -lt $lines.Count -and $lines[$end] -notmatch '^## ') { $end++ }
+        $bullets = @($lines[($start + 1)..($end - 1)] | Where-Object { $_ -match '^[-*] ' } | ForEach-Object { ($_ -split '\s+')[0..2] -join ' ' })
+        if (-not $bullets) { Set-ItResult -Skipped -Because 'the description has no bullet list'; return }
+        $paragraphs = @((Get-Help $Name -Full).Description | ForEach-Object { "$($_.Text)" })
+        foreach ($bullet in $bullets) {
+            @($paragraphs | Where-Object { $_.StartsWith($bullet) }).Count | Should -BeGreaterThan 0 -Because "'$bullet...' should start a paragraph"
+        }
+    }
+
+    It 'keeps every line of the examples'' code' {
+        $lines = Get-Content $page
+        $start = [array]::IndexOf($lines, '## EXAMPLES')
+        $expected = [System.Collections.Generic.List[string]]::new()
+        $inCode = $false
+        for ($i = $start + 1; $i -lt $lines.Count -and $lines[$i] -notmatch '^## '; $i++) {
+            if ($lines[$i] -match '^```') { $inCode = -not $inCode; continue }
+            if ($inCode) { $expected.Add($lines[$i]) }
+        }
+        $shown = @((Get-Help $Name -Full).Examples.Example | ForEach-Object { $_.Code -split "`r?`n" })
+        $shown | Should -Be @($expected)
+    }
+
     It 'describes every parameter through Get-Help' {
         foreach ($parameter in $parameters) {
             $entry = $help = (Get-Help $Name -Parameter $parameter)
             ($entry.Description | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because "-$parameter needs a description"
         }
+    }
+}
+
+Describe 'About topics' -Tag Module, Help {
+    BeforeAll {
+        Import-Module $env:HOTDB_UPGRADE_MODULE -Force
+    }
+
+    It 'renders a bullet list as separate lines' {
+        $text = Get-Help New-HotDbSession -Full | Out-String -Width 200
+        $text | Should -Match '(?m)^\s*- a key recorded for the host is trusted;\s*$'
+        $text | Should -Match '(?m)^\s*- a key marked `@revoked` is always refused\.\s*$'
+    }
+
+    It 'ships about_HotDb.Upgrade with the workflow, host keys, runbooks, exit codes and failure behaviour' {
+        $about = Get-Help about_HotDb.Upgrade | Out-String
+        $about | Should -Match 'about_HotDb.Upgrade'
+        foreach ($topic in 'New-HotDbSession', 'Backup-HotDbConfigDb', 'New-HotDbUpgradePlan', 'Invoke-HotDbUpgradePlan',
+            'Resume-HotDbUpgradePlan', 'known_hosts', '-AcceptKey', '-Force', 'Update-HotDbSingleNode.ps1', 'EXIT CODES', 'FAILURE') {
+            $about | Should -Match ([regex]::Escape($topic))
+        }
+    }
+
+    It 'ships an about topic for each master/slave cmdlet' {
+        $about = Get-Help about_HotDb_MasterSlave | Out-String
+        foreach ($cmdlet in 'Get-HotDbHaEnvironment', 'Test-HotDbHaSwitch', 'Invoke-HotDbHaSwitch', 'Restore-HotDbHaEnvironment') {
+            $about | Should -Match $cmdlet
+        }
+    }
+
+    It 'names every runbook the module ships in about_HotDb.Upgrade' {
+        $about = Get-Help about_HotDb.Upgrade | Out-String
+        $runbooks = Join-Path (Split-Path (Get-Module HotDb.Upgrade).Path) 'runbooks'
+        foreach ($runbook in Get-ChildItem $runbooks -Filter *.ps1) { $about | Should -Match ([regex]::Escape($runbook.Name)) }
     }
 }
