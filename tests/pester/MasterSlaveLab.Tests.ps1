@@ -124,6 +124,12 @@ Describe 'Update-HotDbMasterSlave.ps1 on ms1/ms2' -Tag Ha, Upgrade, Lab, MasterS
         Get-Versions | Should -Be '2.4.9,2.4.9'
     }
 
+    It 'New-HotDbUpgradePlan refuses a master/slave mode with one session' {
+        { New-HotDbUpgradePlan -Mode MasterSlaveOnline -Session $ms1 -Package (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz') -ScriptsPath $scripts.FullName `
+                -ConfigDbCredential ([pscredential]::new('upgrader', (ConvertTo-SecureString $dbSecret -AsPlainText -Force))) } |
+            Should -Throw -ErrorId 'SessionCountMismatch*'
+    }
+
     It 'refuses an online upgrade whose SQL modifies columns, naming the check and the offline mode' {
         $run = Invoke-Runbook Online (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz')
         $run.ExitCode | Should -Be 3 -Because $run.Log
