@@ -32,7 +32,11 @@ namespace HotDb.Upgrade.Plans.MasterSlave
     /// Online (3.4): the same checks plus the six HA checks and the SQL classifier; ConfigDB upgrade while serving; the
     /// slave's stages; the switch (the master stops, the upgraded slave takes the VIP); the old master's stages, its
     /// server.xml turned to backup before it starts; the HA reconstruction; the HA checks.
-    /// The runner's reverse rollback is the only way back (see each step's Rollback).
+    /// The runner's reverse rollback is the only way back. Online, before the switch it restores the slave's old
+    /// install and starts it as backup, then restores the ConfigDB: the master serves throughout. After the switch it
+    /// restores the old master's old install and starts it (server.xml says master again, so for a moment both nodes
+    /// may open the service port), stops the upgraded slave so keepalived moves the VIP back, restores and starts the
+    /// slave's old install, then restores the ConfigDB; a reconstruction that ran is undone from its file backups.
     /// </summary>
     public static class MasterSlavePlan
     {
