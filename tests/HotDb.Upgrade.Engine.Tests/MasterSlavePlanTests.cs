@@ -104,8 +104,10 @@ namespace HotDb.Upgrade.Tests
             var switchStep = Assert.Single(plan.Phases[4].Steps);
             Assert.Equal("ms2/Switch", switchStep.Host + "/" + switchStep.Name);
             Assert.False(switchStep.SafeToRerun);
-            Assert.Equal(new[] { "ms2/StopService", "ms2/KeepOldInstall", "ms2/ExtractPackage", "ms2/CopyNdbSql", "ms2/CarryOverConfig", "ms2/InstallJdk", "ms2/InstallLicense", "ms2/BecomeBackup", "ms2/StartNewVersion" },
+            Assert.Equal(new[] { "ms2/KeepOldInstall", "ms2/ExtractPackage", "ms2/CopyNdbSql", "ms2/CarryOverConfig", "ms2/InstallJdk", "ms2/InstallLicense", "ms2/BecomeBackup", "ms2/StartNewVersion" },
                 Ids(plan.Phases[5]));
+            // The switch stopped the old master; starting it again belongs to the switch's rollback alone.
+            Assert.DoesNotContain(plan.Phases.Skip(5).SelectMany(p => p.Steps), s => s.Name == "StopService");
             var reconstruction = Assert.Single(plan.Phases[6].Steps);
             Assert.Equal("Reconstruct", reconstruction.Name);
             Assert.True(reconstruction.SafeToRerun);

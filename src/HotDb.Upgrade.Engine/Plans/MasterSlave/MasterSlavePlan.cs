@@ -34,9 +34,9 @@ namespace HotDb.Upgrade.Plans.MasterSlave
     /// server.xml turned to backup before it starts; the HA reconstruction; the HA checks.
     /// The runner's reverse rollback is the only way back. Online, before the switch it restores the slave's old
     /// install and starts it as backup, then restores the ConfigDB: the master serves throughout. After the switch it
-    /// restores the old master's old install and starts it (server.xml says master again, so for a moment both nodes
-    /// may open the service port), stops the upgraded slave so keepalived moves the VIP back, restores and starts the
-    /// slave's old install, then restores the ConfigDB; a reconstruction that ran is undone from its file backups.
+    /// undoes a reconstruction that ran (from its file backups), restores the old master's old install, stops the
+    /// upgraded slave and starts the old master (the switch's rollback: the service is down in between, never served
+    /// by two nodes), restores and starts the slave's old install as backup, then restores the ConfigDB.
     /// </summary>
     public static class MasterSlavePlan
     {
@@ -158,7 +158,9 @@ namespace HotDb.Upgrade.Plans.MasterSlave
                 phases.Add(new PlanPhase("Slave", Stages(slave, slaveStages, s => s.ChangesState && s.Name != "UploadPackage")));
                 phases.Add(new PlanPhase("Switch", new PlanStep[] { new SwitchStep(pairHosts) }));
                 var oldMaster = new List<PlanStep>();
-                foreach (var stage in masterStages.Where(s => s.ChangesState && s.Name != "UploadPackage"))
+                // No StopService: the switch stopped the old master, and the switch's rollback (not a stop's) starts it
+                // again, after the upgraded slave has stopped, so that two nodes never serve at once.
+                foreach (var stage in masterStages.Where(s => s.ChangesState && s.Name != "UploadPackage" && s.Name != "StopService"))
                 {
                     // Before its first start the old master learns it is the backup now, so it never opens the service port.
                     if (stage.Name == "StartNewVersion") oldMaster.Add(new BecomeBackupStep(pairHosts));

@@ -191,7 +191,8 @@ namespace HotDb.Upgrade.Plans.MasterSlave
 
     /// <summary>
     /// The switch (HaSwitchover) from a fresh read: the master stops, the upgraded slave takes the VIP and the service
-    /// port. A failed switch starts the old master again itself; this step's rollback starts it when it is down.
+    /// port. A failed switch starts the old master again itself. The rollback switches back once the old master's old
+    /// install is in place again: it stops the upgraded slave, then starts the old master.
     /// </summary>
     internal sealed class SwitchStep : PlanStep
     {
@@ -218,15 +219,22 @@ namespace HotDb.Upgrade.Plans.MasterSlave
 
         public override void Rollback(IStageProgress progress, CancellationToken cancellationToken)
         {
-            // The old master's own rollback (its StopService step) normally started it already.
             var master = _pair.Master;
+            var slave = _pair.Slave;
             if (ComputeNodeReader.Read(master.Host, master.InstallPath).Running)
             {
-                progress.Note($"{master.Host.ComputerName}'s compute node runs");
+                progress.Note($"{master.Host.ComputerName}'s compute node runs (the switch did not happen or was undone)");
                 return;
             }
+            // Its service port closes, so keepalived moves the VIP to the old master once that serves.
+            if (ComputeNodeReader.Read(slave.Host, slave.InstallPath).Running)
+            {
+                progress.Report($"{slave.Host.ComputerName}: stopping the upgraded compute node");
+                StopServiceStage.Service(() => ComputeNodeService.Stop(slave.Host, slave.InstallPath, slave.Options.StopTimeout, s => progress.Report(s), cancellationToken));
+            }
             progress.Report($"{master.Host.ComputerName}: starting the compute node");
-            ComputeNodeService.Start(master.Host, master.InstallPath, master.Options.StartTimeout, s => progress.Report(s), cancellationToken);
+            StopServiceStage.Service(() => ComputeNodeService.Start(master.Host, master.InstallPath, master.Options.StartTimeout, s => progress.Report(s), cancellationToken));
+            progress.Note($"{master.Host.ComputerName} serves again on its old install");
         }
     }
 
