@@ -145,7 +145,7 @@ Describe 'Update-HotDbMasterSlave.ps1 on ms1/ms2' -Tag Ha, Upgrade, Lab, MasterS
         finally { $probed = Stop-VipProbe $probe; Clear-HotDbLabComponentFault -HostName ms2 }
         $run.ExitCode | Should -Be 1 -Because $run.Log
         $run.Log | Should -Match 'StartNewVersion: Failed'
-        $run.Log | Should -Not -Match 'Switch: Succeeded'
+        $run.Log | Should -Not -Match '\bSwitch: Succeeded|\[Switch\] Succeeded'
         $probed.Probes | Should -BeGreaterThan 0
         $probed.Failures | Should -Be 0 -Because "the master is never interrupted ($($probed.LastError))"
         Get-Versions | Should -Be '2.4.9,2.4.9'
