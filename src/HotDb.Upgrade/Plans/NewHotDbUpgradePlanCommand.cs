@@ -3,6 +3,7 @@ using System.Linq;
 using System.Management.Automation;
 using HotDb.Upgrade.ComputeNode;
 using HotDb.Upgrade.Plans;
+using HotDb.Upgrade.Plans.MasterSlave;
 using HotDb.Upgrade.Plans.SingleNode;
 using HotDb.Upgrade.Remote;
 using HotDb.Upgrade.Stages;
@@ -17,9 +18,12 @@ namespace HotDb.Upgrade.Commands
     [OutputType(typeof(UpgradePlan))]
     public sealed class NewHotDbUpgradePlanCommand : ComputeNodeCmdlet
     {
-        /// <summary>The estate's mode; SingleNode is the manual's single-node upgrade.</summary>
+        /// <summary>
+        /// The estate's mode: SingleNode (the manual's 3.2, one session), MasterSlaveOffline (3.3, service stopped) or
+        /// MasterSlaveOnline (3.4, without stopping the service); the master/slave modes take the pair's two sessions.
+        /// </summary>
         [Parameter]
-        [ValidateSet(SingleNodePlan.Mode)]
+        [ValidateSet(SingleNodePlan.Mode, MasterSlavePlan.OfflineMode, MasterSlavePlan.OnlineMode)]
         public string Mode { get; set; } = SingleNodePlan.Mode;
 
         /// <summary>The local compute node package, hotdb-server-&lt;version&gt;-ga-&lt;yyyymmdd&gt;.tar.gz.</summary>
@@ -82,15 +86,21 @@ namespace HotDb.Upgrade.Commands
         [ValidateRange(1, 86400)]
         public int StopTimeout { get; set; } = (int)ComputeNodeService.DefaultStopTimeout.TotalSeconds;
 
+        /// <summary>keepalived.conf on both hosts of a master/slave pair.</summary>
+        [Parameter]
+        [ValidatePattern("^/.+")]
+        public string KeepalivedConfigPath { get; set; } = Topology.HaEnvironmentReader.DefaultKeepalivedConfigPath;
+
         /// <summary>Allow the same or an older version deliberately.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
         protected override void ProcessRecord()
         {
-            if (Session.Length != 1)
-                ThrowHotDbError(new ArgumentException($"A {Mode} plan upgrades one host; {Session.Length} sessions were given."), "SessionCountMismatch",
-                    ErrorCategory.InvalidArgument, Session, "Give -Session the one compute node's session.");
+            var pair = Mode != SingleNodePlan.Mode;
+            if (Session.Length != (pair ? 2 : 1))
+                ThrowHotDbError(new ArgumentException($"A {Mode} plan upgrades {(pair ? "two hosts" : "one host")}; {Session.Length} sessions were given."), "SessionCountMismatch",
+                    ErrorCategory.InvalidArgument, Session, pair ? "Give -Session the sessions of both compute nodes of the pair (any order)." : "Give -Session the one compute node's session.");
             if (JdkPackage != null && JavaBin != null)
                 ThrowHotDbError(new ArgumentException("Give -JdkPackage or -JavaBin, not both."), "JdkTwice", ErrorCategory.InvalidArgument, JavaBin,
                     "Use -JdkPackage to install a JDK 8, or -JavaBin to use one already on the host.");
@@ -119,7 +129,9 @@ namespace HotDb.Upgrade.Commands
             };
             TryHost(session, () =>
             {
-                var plan = SingleNodePlan.Build(session, options, Cancellation.Token);
+                var plan = pair
+                    ? MasterSlavePlan.Build(Mode, Session[0], Session[1], new MasterSlavePlanOptions { Node = options, KeepalivedConfigPath = KeepalivedConfigPath }, Cancellation.Token)
+                    : SingleNodePlan.Build(session, options, Cancellation.Token);
                 PlanCmdletSupport.RunWithProgress(this, plan, runner => runner.Check(Cancellation.Token));
                 foreach (var failed in plan.Checks.Where(c => c.Status == StageStatus.Failed))
                     WriteHotDbError(new InvalidOperationException($"{failed.Host}: the check {failed.Step} failed: {failed.Error} Nothing was changed."),

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using HotDb.Upgrade.Plans;
+using HotDb.Upgrade.Plans.MasterSlave;
 using HotDb.Upgrade.Plans.SingleNode;
 using HotDb.Upgrade.Remote;
 
@@ -48,11 +49,18 @@ namespace HotDb.Upgrade.Commands
                 if (missing.Count > 0)
                     ThrowHotDbError(new ArgumentException($"The journal's plan runs on {string.Join(", ", journal.Hosts)}; no session was given for {string.Join(", ", missing)}."),
                         "PlanHostMissing", ErrorCategory.InvalidArgument, path, "Open a session to each host the journal names (New-HotDbSession) and give them all to -Session.");
-                if (journal.Mode != SingleNodePlan.Mode)
+                UpgradePlan plan;
+                if (journal.Mode == SingleNodePlan.Mode)
+                    plan = SingleNodePlan.Rebuild(journal, Session.First(s => string.Equals(s.ComputerName, journal.Hosts[0], StringComparison.OrdinalIgnoreCase)),
+                        ConfigDbCredential.GetNetworkCredential());
+                else if (journal.Mode == MasterSlavePlan.OfflineMode || journal.Mode == MasterSlavePlan.OnlineMode)
+                    plan = MasterSlavePlan.Rebuild(journal, Session, ConfigDbCredential.GetNetworkCredential());
+                else
+                {
                     ThrowHotDbError(new NotSupportedException($"Plans of mode {journal.Mode} cannot be resumed by this module version."), "PlanModeUnsupported",
                         ErrorCategory.NotImplemented, path, "Resume it with the module version that wrote it.");
-                var session = Session.First(s => string.Equals(s.ComputerName, journal.Hosts[0], StringComparison.OrdinalIgnoreCase));
-                var plan = SingleNodePlan.Rebuild(journal, session, ConfigDbCredential.GetNetworkCredential());
+                    return;
+                }
                 var left = journal.Finished ? "nothing (it ended " + journal.Status + ")"
                     : string.Join(", ", journal.Steps.Where(s => s.Status != "Succeeded" && s.Status != "Skipped").Select(s => s.Name));
                 if (!ShouldProcess(string.Join(", ", journal.Hosts), $"Resume the {journal.Mode} upgrade {journal.FromVersion} -> {journal.ToVersion} ({journal.Status}) from {path}; left: {left}"))

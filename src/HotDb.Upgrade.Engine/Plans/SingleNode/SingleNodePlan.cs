@@ -43,7 +43,7 @@ namespace HotDb.Upgrade.Plans.SingleNode
         /// the stop (stopping a stopped node changes nothing) and the license copy (a plain overwrite). Every other
         /// state-changing stage is rolled back instead (its rollback copes with a partial run).
         /// </summary>
-        private static readonly HashSet<string> SafeToRerun = new HashSet<string>(StringComparer.Ordinal) { "UploadPackage", "StopService", "InstallLicense" };
+        internal static readonly HashSet<string> SafeToRerun = new HashSet<string>(StringComparer.Ordinal) { "UploadPackage", "StopService", "InstallLicense" };
 
         /// <summary>Reads the node (nothing changes) and builds the plan.</summary>
         public static UpgradePlan Build(IRemoteHost host, SingleNodePlanOptions options, CancellationToken cancellationToken = default)
@@ -63,6 +63,18 @@ namespace HotDb.Upgrade.Plans.SingleNode
         {
             if (journal.Mode != Mode) throw new PlanJournalException($"The journal is of a {journal.Mode} plan, not {Mode}.", "Resume it with the command that rebuilds that plan.");
             var p = journal.Parameters;
+            var options = OptionsOf(p, configDbCredential);
+            if (!journal.State.TryGetValue(NodeState.KeyOf(host.ComputerName), out var state))
+                throw new PlanJournalException($"The journal holds no state for {host.ComputerName}; it was written for {string.Join(", ", journal.Hosts)}.",
+                    "Give a -Session to the host the interrupted run upgraded.");
+            var context = new ComputeNodeUpgradeContext(host, options.Node, NodeState.Before(host, options.Node.InstallPath, state),
+                DateTime.Parse(state["startedUtc"]!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind));
+            return Assemble(context, options, p["configDbDatabase"]);
+        }
+
+        /// <summary>The options a plan's journal parameters describe, with the ConfigDB login given again (the journal keeps no secret).</summary>
+        internal static SingleNodePlanOptions OptionsOf(IReadOnlyDictionary<string, string?> p, NetworkCredential configDbCredential)
+        {
             var options = new SingleNodePlanOptions
             {
                 Node = new ComputeNodeUpgradeOptions
@@ -88,23 +100,14 @@ namespace HotDb.Upgrade.Plans.SingleNode
             if (!string.Equals(p["configDbUser"], configDbCredential.UserName, StringComparison.Ordinal))
                 throw new PlanJournalException($"The run used the ConfigDB login '{p["configDbUser"]}', not '{configDbCredential.UserName}'.",
                     "Give -ConfigDbCredential of the login the interrupted run used.");
-            if (!journal.State.TryGetValue(NodeState.KeyOf(host.ComputerName), out var state))
-                throw new PlanJournalException($"The journal holds no state for {host.ComputerName}; it was written for {string.Join(", ", journal.Hosts)}.",
-                    "Give a -Session to the host the interrupted run upgraded.");
-            var context = new ComputeNodeUpgradeContext(host, options.Node, NodeState.Before(host, options.Node.InstallPath, state),
-                DateTime.Parse(state["startedUtc"]!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind));
-            return Assemble(context, options, p["configDbDatabase"]);
+            return options;
         }
 
         internal static UpgradePlan Assemble(ComputeNodeUpgradeContext context, SingleNodePlanOptions options, string? database = null)
         {
             var host = context.Host;
             var name = host.ComputerName;
-            var servers = options.ConfigDbServers.Count > 0 ? options.ConfigDbServers
-                : context.Before.ConfigDbServer is { } fromXml ? new[] { fromXml }
-                : throw new ArgumentException($"{name}: server.xml names no usable ConfigDB url ('{context.Before.ConfigDbUrl}'); give the ConfigDB's host:port.");
-            database ??= context.Before.ConfigDbDatabase ?? UpgradeScriptCatalog.DatabaseOf(ConfigDbKind.ComputeNode);
-            var target = new ConfigDbTarget(servers.Select(s => ConfigDbEndpoint.Parse(s, 3306)), ConfigDbKind.ComputeNode, database, options.ConfigDbCredential, host);
+            var target = TargetOf(context, options, database);
             var configDb = new ConfigDbPart(target, host, options.ScriptsPath, options.BackupDirectory, context);
 
             PlanStep Step(UpgradeStage<ComputeNodeUpgradeContext> stage) => new StageStep<ComputeNodeUpgradeContext>(stage, context, name, SafeToRerun.Contains(stage.Name));
@@ -124,7 +127,33 @@ namespace HotDb.Upgrade.Plans.SingleNode
                 }
             }
             var o = context.Options;
-            var parameters = new Dictionary<string, string?>
+            var parameters = ParametersOf(context, options, target);
+            return new UpgradePlan(Mode, Path.GetFileName(o.PackagePath), context.FromVersion?.ToString(), context.ToVersion?.ToString(), new[]
+            {
+                new PlanPhase("Checks", checks),
+                new PlanPhase("Stage", upload),
+                new PlanPhase("Upgrade", upgrade),
+            }, new IPlanState[] { new NodeState(context), configDb }, parameters)
+            {
+                InstallPath = context.InstallPath,
+            };
+        }
+
+        /// <summary>The node's ConfigDB: the given servers, else server.xml's url; the database from the journal, else server.xml's.</summary>
+        internal static ConfigDbTarget TargetOf(ComputeNodeUpgradeContext context, SingleNodePlanOptions options, string? database)
+        {
+            var servers = options.ConfigDbServers.Count > 0 ? options.ConfigDbServers
+                : context.Before.ConfigDbServer is { } fromXml ? new[] { fromXml }
+                : throw new ArgumentException($"{context.Host.ComputerName}: server.xml names no usable ConfigDB url ('{context.Before.ConfigDbUrl}'); give the ConfigDB's host:port.");
+            database ??= context.Before.ConfigDbDatabase ?? UpgradeScriptCatalog.DatabaseOf(ConfigDbKind.ComputeNode);
+            return new ConfigDbTarget(servers.Select(s => ConfigDbEndpoint.Parse(s, 3306)), ConfigDbKind.ComputeNode, database, options.ConfigDbCredential, context.Host);
+        }
+
+        /// <summary>What rebuilds the options in a later process (<see cref="OptionsOf"/>); never a secret.</summary>
+        internal static Dictionary<string, string?> ParametersOf(ComputeNodeUpgradeContext context, SingleNodePlanOptions options, ConfigDbTarget target)
+        {
+            var o = context.Options;
+            return new Dictionary<string, string?>
             {
                 ["installPath"] = context.InstallPath,
                 ["package"] = o.PackagePath,
@@ -143,15 +172,6 @@ namespace HotDb.Upgrade.Plans.SingleNode
                 ["configDbDatabase"] = target.Database,
                 ["configDbUser"] = target.UserName,
                 ["backupDirectory"] = options.BackupDirectory,
-            };
-            return new UpgradePlan(Mode, Path.GetFileName(o.PackagePath), context.FromVersion?.ToString(), context.ToVersion?.ToString(), new[]
-            {
-                new PlanPhase("Checks", checks),
-                new PlanPhase("Stage", upload),
-                new PlanPhase("Upgrade", upgrade),
-            }, new IPlanState[] { new NodeState(context), configDb }, parameters)
-            {
-                InstallPath = context.InstallPath,
             };
         }
     }

@@ -1,0 +1,175 @@
+# Master/slave upgrades with Update-HotDbMasterSlave.ps1 on the lab (tests/lab): ms1 (keepalived master) and ms2
+# (backup) with real sshd and keepalived, the simulated compute node at 2.4.9 and a real MariaDB ConfigDB. A client
+# probe queries through the VIP every 50 ms during each run. The Its run in order on one pair: each starts from where
+# the previous one left it. Run under flock /tmp/hotdb-lab.flock (one lab per machine).
+BeforeDiscovery {
+    $labModule = Join-Path $PSScriptRoot '../lab/HotDbLab.psm1'
+    $simModule = Join-Path $PSScriptRoot '../lab/sim/HotDbLabSim.psm1'
+    $script:labSkip = -not (Test-Path $labModule) -or -not (Test-Path $simModule)
+    if (-not $script:labSkip) { Import-Module $labModule -Force; $script:labSkip = [bool](Get-HotDbLabSupport) }
+}
+
+BeforeAll {
+    Import-Module $env:HOTDB_UPGRADE_MODULE -Force
+    $labModule = Join-Path $PSScriptRoot '../lab/HotDbLab.psm1'
+    $simModule = Join-Path $PSScriptRoot '../lab/sim/HotDbLabSim.psm1'
+    if (-not (Test-Path $labModule) -or -not (Test-Path $simModule)) { return }
+    Import-Module $labModule -Force
+    if (Get-HotDbLabSupport) { return }
+    Import-Module $simModule -Force
+    Import-Module (Join-Path $PSScriptRoot '../lab/sim/SimFixture.psm1') -Force
+
+    Register-HotDbLabSim
+    # 2.4.9 -> 2.5.1 only adds tables, columns and rows (allowed online); 2.5.1 -> 2.5.4 modifies columns (offline only).
+    $topology = @{
+        Defaults = @{ HotDbSize = '128M' }
+        Groups   = @{ ms = @{ Mode = 'MasterSlave'; Vip = '198.18.0.140'; VirtualRouterId = 89 } }
+        Hosts    = @(
+            @{ Name = 'configdb'; Address = '198.18.0.10'; Roles = @('configdb') }
+            @{ Name = 'ms1'; Address = '198.18.0.31'; Roles = @('computenode', 'keepalived'); Group = 'ms'; Keepalived = 'master'; Options = @{ HotDbVersion = '2.4.9' } }
+            @{ Name = 'ms2'; Address = '198.18.0.32'; Roles = @('computenode', 'keepalived'); Group = 'ms'; Keepalived = 'backup'; Options = @{ HotDbVersion = '2.4.9' } }
+        )
+    }
+    $script:lab = @(Start-HotDbLab -Topology $topology -WaitSeconds 1200)
+    $script:packages = Join-Path (Split-Path (Split-Path ($lab | Where-Object Name -EQ 'ms1').StateFolder)) 'packages'
+
+    function script:Get-TestPackage([string] $Pattern) { (Get-ChildItem $packages -Filter $Pattern | Select-Object -First 1).FullName }
+    function script:Get-LabHost([string] $Name) { $lab | Where-Object Name -EQ $Name }
+    function script:Connect-LabHost([string] $Name) {
+        $labHost = Get-LabHost $Name
+        New-HotDbSession -ComputerName $labHost.Address -Credential ([pscredential]::new('root', [securestring]::new())) -KeyFile $labHost.RootKeyPath -KnownHostsPath $labHost.KnownHostsPath
+    }
+
+    $script:dbSecret = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(18)).Replace('+', 'x').Replace('/', 'y')
+    $grant = Invoke-HotDbLabHostCommand -HostName configdb -Command 'mysql' -InputText "CREATE USER 'upgrader'@'%' IDENTIFIED BY '$dbSecret'; GRANT ALL ON *.* TO 'upgrader'@'%' WITH GRANT OPTION;"
+    if ($grant.ExitCode -ne 0) { throw "creating the upgrader login failed: $($grant.Error)" }
+    $script:scripts = Get-Item (Join-Path $packages 'configdb-upgrade')
+    $script:runbook = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks/Update-HotDbMasterSlave.ps1'
+    # ms2 first: the runbook must read the roles from the pair, not take them from the order.
+    function script:Invoke-Runbook([string] $Mode, [string] $Package, [hashtable] $Extra = @{}) {
+        $ms1Host = Get-LabHost 'ms1'
+        $log = Join-Path $TestDrive "ms-$Mode-$([guid]::NewGuid().ToString('N').Substring(0, 6)).log"
+        & $runbook -Mode $Mode -ComputerName (Get-LabHost 'ms2').Address, $ms1Host.Address -Credential ([pscredential]::new('root', [securestring]::new())) `
+            -KeyFile $ms1Host.RootKeyPath -KnownHostsPath $ms1Host.KnownHostsPath -Package $Package -ScriptsPath $scripts.FullName `
+            -ConfigDbCredential ([pscredential]::new('upgrader', (ConvertTo-SecureString $dbSecret -AsPlainText -Force))) `
+            -LogPath $log -StartTimeout 120 -StopTimeout 60 -InformationAction SilentlyContinue @Extra
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Log = (Get-Content $log -Raw) }
+    }
+
+    # A client through the VIP: a new connection and SELECT 1 every 50 ms on the service port (root/root is the
+    # simulated node's own user); it records the failed probes and the longest time without an answer.
+    Import-SimMySqlConnector
+    function script:Start-VipProbe {
+        $state = [hashtable]::Synchronized(@{ Stop = $false; Probes = 0; Failures = 0; LongestOutageMs = 0.0; LastError = $null })
+        $job = Start-ThreadJob -ArgumentList $state -ScriptBlock {
+            param($state)
+            $builder = [MySqlConnector.MySqlConnectionStringBuilder]::new()
+            $builder.Server = '198.18.0.140'; $builder.Port = 3323; $builder.UserID = 'root'; $builder.Password = 'root'
+            $builder.Pooling = $false; $builder.ConnectionTimeout = 2; $builder.DefaultCommandTimeout = 2
+            $lastAnswer = [Diagnostics.Stopwatch]::StartNew()
+            while (-not $state.Stop) {
+                $connection = [MySqlConnector.MySqlConnection]::new($builder.ConnectionString)
+                try {
+                    $connection.Open()
+                    $command = $connection.CreateCommand(); $command.CommandText = 'SELECT 1'; [void]$command.ExecuteScalar()
+                    $state.LongestOutageMs = [Math]::Max($state.LongestOutageMs, $lastAnswer.Elapsed.TotalMilliseconds)
+                    $lastAnswer.Restart()
+                }
+                catch { $state.Failures++; $state.LastError = $_.Exception.Message }
+                finally { $connection.Dispose(); $state.Probes++ }
+                Start-Sleep -Milliseconds 50
+            }
+            $state.LongestOutageMs = [Math]::Max($state.LongestOutageMs, $lastAnswer.Elapsed.TotalMilliseconds)
+        }
+        [pscustomobject]@{ Job = $job; State = $state }
+    }
+    function script:Stop-VipProbe($Probe) {
+        $Probe.State.Stop = $true
+        $null = $Probe.Job | Wait-Job -Timeout 30
+        $Probe.Job | Remove-Job -Force
+        $s = $Probe.State
+        Write-Host ("VIP probe: {0} probes, {1} failed, longest outage {2:0} ms{3}" -f $s.Probes, $s.Failures, $s.LongestOutageMs, $(if ($s.LastError) { "; last error: $($s.LastError)" }))
+        $s
+    }
+
+    $script:ms1 = Connect-LabHost 'ms1'
+    $script:ms2 = Connect-LabHost 'ms2'
+    function script:Get-FailedCheck { @(Test-HotDbHaSwitch -Session $ms1, $ms2 | Where-Object Status -EQ 'Failed' | ForEach-Object { "$($_.Id) $($_.Host): $($_.Actual)" }) }
+    function script:Get-Versions { (Get-HotDbComputeNode -Session $ms1, $ms2 | Sort-Object ComputerName | ForEach-Object { "$($_.Version)" }) -join ',' }
+    # Roles agree: the VIP holder serves and server.xml calls it master; the other is backup pointing at it.
+    function script:Assert-ConsistentRoles {
+        $pair = Get-HotDbHaEnvironment -Session $ms1, $ms2
+        $pair.Master.Holds([Net.IPAddress]::Parse('198.18.0.140')) | Should -BeTrue
+        $pair.Master.ServerPortOpen | Should -BeTrue
+        $pair.Master.ConfiguredRole.ToString() | Should -Be 'Master'
+        $pair.Backup.ConfiguredRole.ToString() | Should -Be 'Backup'
+        $pair.Backup.ServerPortOpen | Should -BeFalse
+        $pair.Backup.HaNodeHost | Should -Be "$($pair.Master.ComputerName):$($pair.Master.ManagerPort)"
+        $pair
+    }
+}
+
+AfterAll {
+    Get-HotDbSession | Remove-HotDbSession
+    if ($script:lab) {
+        Clear-HotDbLabFault -ErrorAction SilentlyContinue
+        Stop-HotDbLab
+        Unregister-HotDbLabSim
+    }
+}
+
+Describe 'Update-HotDbMasterSlave.ps1 on ms1/ms2' -Tag Ha, Upgrade, Lab, MasterSlave -Skip:$labSkip {
+    It 'starts from a healthy pair at 2.4.9 with ms1 master' {
+        Wait-SimCondition { (Get-FailedCheck).Count -eq 0 } 60 | Should -BeTrue -Because "$(Get-FailedCheck)"
+        Get-Versions | Should -Be '2.4.9,2.4.9'
+    }
+
+    It 'New-HotDbUpgradePlan refuses a master/slave mode with one session' {
+        { New-HotDbUpgradePlan -Mode MasterSlaveOnline -Session $ms1 -Package (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz') -ScriptsPath $scripts.FullName `
+                -ConfigDbCredential ([pscredential]::new('upgrader', (ConvertTo-SecureString $dbSecret -AsPlainText -Force))) } |
+            Should -Throw -ErrorId 'SessionCountMismatch*'
+    }
+
+    It 'refuses an online upgrade whose SQL modifies columns, naming the check and the offline mode' {
+        $run = Invoke-Runbook Online (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz')
+        $run.ExitCode | Should -Be 3 -Because $run.Log
+        $run.Log | Should -Match 'Check CheckOnlineSql: Failed'
+        $run.Log | Should -Match '-Mode Offline'
+        Get-Versions | Should -Be '2.4.9,2.4.9'
+    }
+
+    It 'rolls the slave back when its new version fails to start, the master serving throughout (exit 1)' {
+        Set-HotDbLabComponentFault -HostName ms2 -Component hotdb-server -Fault StartFailure -Message 'injected by the lab test: new version start failure'
+        $probe = Start-VipProbe
+        try { $run = Invoke-Runbook Online (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz') }
+        finally { $probed = Stop-VipProbe $probe; Clear-HotDbLabComponentFault -HostName ms2 }
+        $run.ExitCode | Should -Be 1 -Because $run.Log
+        $run.Log | Should -Match 'StartNewVersion: Failed'
+        $run.Log | Should -Not -Match '\bSwitch: Succeeded|\[Switch\] Succeeded'
+        $probed.Probes | Should -BeGreaterThan 0
+        $probed.Failures | Should -Be 0 -Because "the master is never interrupted ($($probed.LastError))"
+        Get-Versions | Should -Be '2.4.9,2.4.9'
+        (Get-HotDbHaEnvironment -Session $ms1, $ms2).Master.ComputerName | Should -Be '198.18.0.31'
+        Wait-SimCondition { (Get-FailedCheck).Count -eq 0 } 60 | Should -BeTrue -Because "$(Get-FailedCheck)"
+    }
+
+    It 'upgrades online to 2.5.1: slave first, switch, old master as backup, reconstruction' {
+        $probe = Start-VipProbe
+        try { $run = Invoke-Runbook Online (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz') }
+        finally { $probed = Stop-VipProbe $probe }
+        $run.ExitCode | Should -Be 0 -Because $run.Log
+        $run.Log | Should -Not -Match $dbSecret
+        $probed.Probes | Should -BeGreaterThan 0
+        Get-Versions | Should -Be '2.5.1,2.5.1'
+        (Assert-ConsistentRoles).Master.ComputerName | Should -Be '198.18.0.32'
+        Get-FailedCheck | Should -BeNullOrEmpty
+    }
+
+    It 'upgrades offline to 2.5.4 with the service stopped' {
+        $run = Invoke-Runbook Offline (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz')
+        $run.ExitCode | Should -Be 0 -Because $run.Log
+        Get-Versions | Should -Be '2.5.4,2.5.4'
+        $null = Assert-ConsistentRoles
+        Wait-SimCondition { (Get-FailedCheck).Count -eq 0 } 60 | Should -BeTrue -Because "$(Get-FailedCheck)"
+    }
+}
