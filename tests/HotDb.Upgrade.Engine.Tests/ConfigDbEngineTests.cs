@@ -195,8 +195,8 @@ namespace HotDb.Upgrade.Tests
 
     public class MasterDiscoveryTests
     {
-        private static ConfigDbServer Server(string host, bool readOnly = false, bool replica = false, string? role = null) =>
-            new ConfigDbServer(new ConfigDbEndpoint(host, 3306), "8.0.36", readOnly, replica, role, true);
+        private static ConfigDbServer Server(string host, bool readOnly = false, bool replica = false, string? role = null, string? source = null) =>
+            new ConfigDbServer(new ConfigDbEndpoint(host, 3306), "8.0.36", readOnly, replica, role, true, source == null ? null : ConfigDbEndpoint.Parse(source, 3306));
 
         [Fact]
         public void PicksTheWritableServerOfMasterSlave()
@@ -217,16 +217,35 @@ namespace HotDb.Upgrade.Tests
         [Fact]
         public void PicksTheNonReplicaAmongWritableServers()
         {
-            var chosen = MasterDiscovery.Choose(new[] { Server("misconfigured", replica: true), Server("master") }, out _);
+            var chosen = MasterDiscovery.Choose(new[] { Server("misconfigured", replica: true, source: "elsewhere"), Server("master") }, out _);
             Assert.Equal("master", chosen!.Endpoint.Host);
         }
 
         [Fact]
         public void MasterMasterUsesTheConfiguredMaster()
         {
-            var chosen = MasterDiscovery.Choose(new[] { Server("m1", replica: true), Server("m2", replica: true) }, out var reason);
+            var chosen = MasterDiscovery.Choose(new[] { Server("m1", replica: true, source: "m2:3306"), Server("m2", replica: true, source: "m1") }, out var reason);
             Assert.Equal("m1", chosen!.Endpoint.Host);
             Assert.Contains("master-master", reason);
+        }
+
+        [Fact]
+        public void AWritableReplicaOfAnotherConfigDbIsNeverTheMaster()
+        {
+            // A DR centre's ConfigDB: writable, replicating from the master centre's, which was not given.
+            var replica = Server("drconfigdb", replica: true, source: "198.18.0.10:3306");
+            Assert.True(MasterDiscovery.ReplicatesFromOutside(replica, new[] { replica }));
+            Assert.Null(MasterDiscovery.Choose(new[] { replica }, out _));
+            // One master-master server given alone replicates from outside too: both must be given.
+            Assert.Null(MasterDiscovery.Choose(new[] { Server("m1", replica: true, source: "m2") }, out _));
+        }
+
+        [Fact]
+        public void AReplicaStatusWithoutSourceCountsAsOutside()
+        {
+            var replica = Server("r", replica: true);
+            Assert.True(MasterDiscovery.ReplicatesFromOutside(replica, new[] { replica, Server("m") }));
+            Assert.False(MasterDiscovery.ReplicatesFromOutside(Server("m"), new[] { replica, Server("m") }));
         }
 
         [Fact]

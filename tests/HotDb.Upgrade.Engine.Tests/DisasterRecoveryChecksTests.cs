@@ -153,5 +153,24 @@ namespace HotDb.Upgrade.Tests
             Assert.True(state.UsesGtid);
             Assert.Equal(157, state.ExecutedSourceLogPosition);
         }
+
+        [Fact]
+        public void The_DR_centre_alone_passes_when_standing_by_and_fed_by_the_master_ConfigDB()
+        {
+            var checks = DisasterRecoveryChecks.RunForDrCentre(DrCentre(), Replicating(), "10.0.0.10");
+            Assert.Equal(new[] { "DR2", "DR2", "DR3", "DR4" }, checks.Select(c => c.Id));
+            Assert.Empty(Failed(checks));
+        }
+
+        [Fact]
+        public void The_DR_centre_alone_fails_on_stopped_replication_another_source_or_a_serving_DR_node()
+        {
+            var stopped = Replicating();
+            stopped.SqlRunning = "No";
+            Assert.Equal(new[] { "DR3 10.0.1.60:3306" }, Failed(DisasterRecoveryChecks.RunForDrCentre(DrCentre(), stopped, "10.0.0.10")));
+            Assert.Equal(new[] { "DR4 dr1" }, Failed(DisasterRecoveryChecks.RunForDrCentre(DrCentre(), Replicating(), "10.0.0.99")));
+            var switched = new[] { Node("dr1", "10.0.1.61", dr: true, serving: true), Node("dr2", "10.0.1.62", dr: true, serving: false) };
+            Assert.Equal(new[] { "DR2 dr1", "DR4 dr1" }, Failed(DisasterRecoveryChecks.RunForDrCentre(switched, Replicating(), "10.0.0.10")));
+        }
     }
 }

@@ -63,6 +63,8 @@ namespace HotDb.Upgrade.ConfigDb
         RestoreFailed,
         VerificationFailed,
         LedgerMismatch,
+        /// <summary>The server replicates from another ConfigDB (e.g. a DR centre's replica): never upgraded directly.</summary>
+        IsReplica,
     }
 
     /// <summary>A ConfigDB error that says what went wrong and what to do next.</summary>
@@ -96,6 +98,7 @@ namespace HotDb.Upgrade.ConfigDb
                     case ConfigDbFailure.BackupNotFound: return "ObjectNotFound";
                     case ConfigDbFailure.BackupOutdated: return "InvalidData";
                     case ConfigDbFailure.LedgerMismatch: return "InvalidData";
+                    case ConfigDbFailure.IsReplica: return "InvalidOperation";
                     case ConfigDbFailure.VerificationFailed: return "InvalidResult";
                     default: return "OperationStopped";
                 }

@@ -9,8 +9,10 @@ namespace HotDb.Upgrade.ConfigDb
     /// <summary>What one ConfigDB server said about itself.</summary>
     public sealed class ConfigDbServer
     {
-        internal ConfigDbServer(ConfigDbEndpoint endpoint, string version, bool readOnly, bool isReplica, string? groupRole, bool binaryLog)
+        internal ConfigDbServer(ConfigDbEndpoint endpoint, string version, bool readOnly, bool isReplica, string? groupRole, bool binaryLog,
+            ConfigDbEndpoint? replicationSource = null)
         {
+            ReplicationSource = replicationSource;
             Endpoint = endpoint;
             Version = version;
             ReadOnly = readOnly;
@@ -29,6 +31,8 @@ namespace HotDb.Upgrade.ConfigDb
         /// <summary>PRIMARY or SECONDARY when the server is a Group Replication member; otherwise null.</summary>
         public string? GroupRole { get; }
         public bool BinaryLog { get; }
+        /// <summary>The server it replicates from (Master_Host/Source_Host and port); null when it is no replica.</summary>
+        public ConfigDbEndpoint? ReplicationSource { get; }
         /// <summary>Why this server was chosen as the master (set on the chosen one).</summary>
         public string? Reason { get; internal set; }
 
@@ -65,6 +69,14 @@ namespace HotDb.Upgrade.ConfigDb
                     "Check the host names and ports, that MySQL/MariaDB runs there, and that no firewall is in the way.", target);
             }
             var chosen = Choose(servers, out var reason);
+            var replicas = servers.Where(s => s.ReadOnly && s.IsReplica || ReplicatesFromOutside(s, servers)).ToList();
+            // A DR centre's ConfigDB is a replica of the master centre's, often writable: upgrade SQL there would break replication.
+            if (chosen is null && replicas.Count > 0)
+                throw new ConfigDbException(ConfigDbFailure.IsReplica,
+                    $"The ConfigDB {string.Join(", ", replicas.Select(r => $"{r.Endpoint} replicates from {r.ReplicationSource?.ToString() ?? "another server"}{(r.ReadOnly ? " (read_only)" : "")}"))}: " +
+                    "a replica is never backed up for, nor changed by, an upgrade. Nothing was changed.",
+                    "Upgrade the master centre's ConfigDB (the replication source); a DR centre's replica receives the upgrade SQL by replication. " +
+                    "For a master-master ConfigDB give both servers.", target);
             if (chosen is null)
                 throw new ConfigDbException(ConfigDbFailure.NoWritableMaster,
                     $"No ConfigDB server is a writable master: {string.Join("; ", servers.Select(Summary))}.",
@@ -83,7 +95,9 @@ namespace HotDb.Upgrade.ConfigDb
                 reason = "the Group Replication PRIMARY";
                 return primary;
             }
-            var writable = servers.Where(s => !s.ReadOnly && !string.Equals(s.GroupRole, "SECONDARY", StringComparison.OrdinalIgnoreCase)).ToList();
+            // A server replicating from one not given (a DR replica) is never the master, even when writable.
+            var writable = servers.Where(s => !s.ReadOnly && !string.Equals(s.GroupRole, "SECONDARY", StringComparison.OrdinalIgnoreCase)
+                && !ReplicatesFromOutside(s, servers)).ToList();
             if (writable.Count == 0)
             {
                 reason = "";
@@ -105,6 +119,30 @@ namespace HotDb.Upgrade.ConfigDb
             return writable[0];
         }
 
+        /// <summary>True when the server replicates from a server that is not among those given (master-master replicates inside).</summary>
+        internal static bool ReplicatesFromOutside(ConfigDbServer server, IReadOnlyList<ConfigDbServer> servers)
+        {
+            if (!server.IsReplica) return false;
+            var source = server.ReplicationSource;
+            if (source == null) return true;
+            return !servers.Any(s => !ReferenceEquals(s, server) && s.Endpoint.Port == source.Port && SameHost(s.Endpoint.Host, source.Host));
+        }
+
+        private static bool SameHost(string a, string b)
+        {
+            if (string.Equals(a, b, StringComparison.OrdinalIgnoreCase)) return true;
+            try
+            {
+                var left = System.Net.Dns.GetHostAddresses(a);
+                var right = System.Net.Dns.GetHostAddresses(b);
+                return left.Any(l => right.Any(r => r.Equals(l)));
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
+            }
+        }
+
         private static string Summary(ConfigDbServer s) =>
             $"{s.Endpoint} read_only={(s.ReadOnly ? 1 : 0)}{(s.IsReplica ? " replica" : "")}{(s.GroupRole != null ? " " + s.GroupRole : "")}";
 
@@ -122,10 +160,11 @@ namespace HotDb.Upgrade.ConfigDb
             }
             var superReadOnly = TryScalar(connection, "SELECT @@super_read_only");
             if (superReadOnly != null && Convert.ToInt64(superReadOnly, CultureInfo.InvariantCulture) != 0) readOnly = true;
-            var isReplica = HasRows(connection, "SHOW REPLICA STATUS") ?? HasRows(connection, "SHOW SLAVE STATUS") ?? false;
+            var source = ReplicationSourceOf(connection, "SHOW REPLICA STATUS") ?? ReplicationSourceOf(connection, "SHOW SLAVE STATUS");
+            var isReplica = source is { } s && s.Row;
             var role = TryScalar(connection,
                 "SELECT MEMBER_ROLE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid") as string;
-            return new ConfigDbServer(endpoint, version, readOnly, isReplica, role, binaryLog);
+            return new ConfigDbServer(endpoint, version, readOnly, isReplica, role, binaryLog, isReplica ? source!.Value.Source : null);
         }
 
         // Statements a flavour or version lacks (or a privilege the login lacks) answer null, not an error.
@@ -145,13 +184,26 @@ namespace HotDb.Upgrade.ConfigDb
             }
         }
 
-        private static bool? HasRows(MySqlConnection connection, string sql)
+        /// <summary>Whether the status has a row and the source it names; null when the statement is unknown or not allowed.</summary>
+        private static (bool Row, ConfigDbEndpoint? Source)? ReplicationSourceOf(MySqlConnection connection, string sql)
         {
             try
             {
                 using (var command = new MySqlCommand(sql, connection))
                 using (var reader = command.ExecuteReader())
-                    return reader.Read();
+                {
+                    if (!reader.Read()) return (false, null);
+                    string? Column(string modern, string classic)
+                    {
+                        for (var i = 0; i < reader.FieldCount; i++)
+                            if ((reader.GetName(i) == modern || reader.GetName(i) == classic) && !reader.IsDBNull(i))
+                                return Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture);
+                        return null;
+                    }
+                    var host = Column("Source_Host", "Master_Host");
+                    var port = int.TryParse(Column("Source_Port", "Master_Port"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) && p > 0 && p < 65536 ? p : 3306;
+                    return (true, string.IsNullOrWhiteSpace(host) ? null : new ConfigDbEndpoint(host!, port));
+                }
             }
             catch (MySqlException)
             {

@@ -27,6 +27,30 @@ namespace HotDb.Upgrade.Topology
             return checks;
         }
 
+        /// <summary>
+        /// DR2..DR4 seen from the DR centre alone, for the DR centre's own upgrade (the master centre was upgraded and
+        /// checked before, while it served): its nodes on standby, replication running and caught up, fed by
+        /// <paramref name="masterConfigDbHost"/> and no DR node serving.
+        /// </summary>
+        public static IReadOnlyList<ClusterCheck> RunForDrCentre(IReadOnlyList<ComputeNodeInfo> drCentre, ConfigDbReplicationState replication, string masterConfigDbHost)
+        {
+            if (drCentre is null) throw new ArgumentNullException(nameof(drCentre));
+            if (replication is null) throw new ArgumentNullException(nameof(replication));
+            var checks = drCentre.Select(DrCentreNode).ToList();
+            checks.Add(Replication(replication));
+            var problems = new List<string>();
+            var drServing = drCentre.Where(n => n.Installed && n.ServerPortOpen).Select(n => n.ComputerName).ToList();
+            if (drServing.Count > 0) problems.Add($"DR-centre {string.Join(", ", drServing)} serve{(drServing.Count == 1 ? "s" : "")}");
+            if (replication.Problem != null || !replication.IsReplica) problems.Add("the DR ConfigDB's replication source is unknown");
+            else if (!SameHost(replication.SourceHost, masterConfigDbHost))
+                problems.Add($"the DR ConfigDB replicates from {replication.SourceHost}, not from the master centre's ConfigDB {masterConfigDbHost}");
+            checks.Add(ClusterCheck.Result("DR4", "No IDC switch in effect", drCentre.FirstOrDefault()?.ComputerName ?? replication.ReplicaServer, problems.Count == 0,
+                $"no DR-centre node serves, the DR ConfigDB replicates from the master centre's ConfigDB ({masterConfigDbHost})",
+                problems.Count == 0 ? $"no DR-centre node serves; the DR ConfigDB replicates from {replication.SourceHost}" : string.Join("; ", problems),
+                "Repair the failed IDC and switch back before the upgrade (manual 3.7): the master centre must serve and feed the DR centre."));
+            return checks;
+        }
+
         internal static ClusterCheck MasterCentreNode(ComputeNodeInfo node)
         {
             const string id = "DR1", name = "Master-centre compute node serving";
@@ -103,7 +127,7 @@ namespace HotDb.Upgrade.Topology
                 "Repair the failed IDC and switch back before the upgrade (manual 3.7): the master centre must serve and feed the DR centre.");
         }
 
-        private static bool SameHost(string? a, string b)
+        internal static bool SameHost(string? a, string b)
         {
             if (a == null) return false;
             if (string.Equals(a, b, StringComparison.OrdinalIgnoreCase)) return true;

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Management.Automation;
 using HotDb.Upgrade.ComputeNode;
 using HotDb.Upgrade.Plans;
+using HotDb.Upgrade.Plans.DisasterRecovery;
 using HotDb.Upgrade.Plans.MasterSlave;
 using HotDb.Upgrade.Plans.SingleNode;
 using HotDb.Upgrade.Remote;
@@ -21,9 +22,10 @@ namespace HotDb.Upgrade.Commands
         /// <summary>
         /// The estate's mode: SingleNode (the manual's 3.2, one session), MasterSlaveOffline (3.3, service stopped) or
         /// MasterSlaveOnline (3.4, without stopping the service); the master/slave modes take the pair's two sessions.
+        /// DisasterRecovery (3.7.2) upgrades the DR centre's nodes (one or more sessions) without any ConfigDB SQL.
         /// </summary>
         [Parameter]
-        [ValidateSet(SingleNodePlan.Mode, MasterSlavePlan.OfflineMode, MasterSlavePlan.OnlineMode)]
+        [ValidateSet(SingleNodePlan.Mode, MasterSlavePlan.OfflineMode, MasterSlavePlan.OnlineMode, DisasterRecoveryPlan.Mode)]
         public string Mode { get; set; } = SingleNodePlan.Mode;
 
         /// <summary>The local compute node package, hotdb-server-&lt;version&gt;-ga-&lt;yyyymmdd&gt;.tar.gz.</summary>
@@ -31,10 +33,20 @@ namespace HotDb.Upgrade.Commands
         [ValidateNotNullOrEmpty]
         public string Package { get; set; } = "";
 
-        /// <summary>The local folder of ConfigDB upgrade scripts (hotdb_config_&lt;version&gt;.sql).</summary>
-        [Parameter(Mandatory = true)]
+        /// <summary>The local folder of ConfigDB upgrade scripts (hotdb_config_&lt;version&gt;.sql); every mode but DisasterRecovery needs it.</summary>
+        [Parameter]
         [ValidateNotNullOrEmpty]
-        public string ScriptsPath { get; set; } = "";
+        public string? ScriptsPath { get; set; }
+
+        /// <summary>DisasterRecovery: the master centre's ConfigDB (host or host:port), the replication source the DR ConfigDB is compared with.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? MasterConfigDb { get; set; }
+
+        /// <summary>DisasterRecovery: seconds the DR ConfigDB may take to show the master centre's upgrade.</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int ReplicationTimeout { get; set; } = 300;
 
         /// <summary>The ConfigDB's servers, host or host:port; default: the url in the node's server.xml.</summary>
         [Parameter]
@@ -97,8 +109,15 @@ namespace HotDb.Upgrade.Commands
 
         protected override void ProcessRecord()
         {
-            var pair = Mode != SingleNodePlan.Mode;
-            if (Session.Length != (pair ? 2 : 1))
+            var dr = Mode == DisasterRecoveryPlan.Mode;
+            if (dr && MasterConfigDb == null)
+                ThrowHotDbError(new ArgumentException("A DisasterRecovery plan compares the DR ConfigDB with the master centre's: -MasterConfigDb is required."), "MasterConfigDbRequired",
+                    ErrorCategory.InvalidArgument, Mode, "Give -MasterConfigDb the master centre's ConfigDB host:port (the url in a master-centre node's server.xml).");
+            if (!dr && ScriptsPath == null)
+                ThrowHotDbError(new ArgumentException($"A {Mode} plan upgrades the ConfigDB: -ScriptsPath is required."), "ScriptsPathRequired",
+                    ErrorCategory.InvalidArgument, Mode, "Give -ScriptsPath the folder of the vendor's ConfigDB upgrade scripts.");
+            var pair = Mode == MasterSlavePlan.OfflineMode || Mode == MasterSlavePlan.OnlineMode;
+            if (dr ? Session.Length == 0 : Session.Length != (pair ? 2 : 1))
                 ThrowHotDbError(new ArgumentException($"A {Mode} plan upgrades {(pair ? "two hosts" : "one host")}; {Session.Length} sessions were given."), "SessionCountMismatch",
                     ErrorCategory.InvalidArgument, Session, pair ? "Give -Session the sessions of both compute nodes of the pair (any order)." : "Give -Session the one compute node's session.");
             if (JdkPackage != null && JavaBin != null)
@@ -122,14 +141,19 @@ namespace HotDb.Upgrade.Commands
                     StartTimeout = TimeSpan.FromSeconds(StartTimeout),
                     StopTimeout = TimeSpan.FromSeconds(StopTimeout),
                 },
-                ScriptsPath = Local(ScriptsPath),
+                ScriptsPath = ScriptsPath == null ? "" : Local(ScriptsPath),
                 ConfigDbServers = ConfigDb ?? Array.Empty<string>(),
                 ConfigDbCredential = ConfigDbCredential.GetNetworkCredential(),
                 BackupDirectory = BackupDirectory,
             };
             TryHost(session, () =>
             {
-                var plan = pair
+                var plan = dr
+                    ? DisasterRecoveryPlan.Build(Session, new DisasterRecoveryPlanOptions
+                    {
+                        Node = options, MasterConfigDbServers = MasterConfigDb!, ReplicationTimeout = TimeSpan.FromSeconds(ReplicationTimeout),
+                    }, Cancellation.Token)
+                    : pair
                     ? MasterSlavePlan.Build(Mode, Session[0], Session[1], new MasterSlavePlanOptions { Node = options, KeepalivedConfigPath = KeepalivedConfigPath }, Cancellation.Token)
                     : SingleNodePlan.Build(session, options, Cancellation.Token);
                 PlanCmdletSupport.RunWithProgress(this, plan, runner => runner.Check(Cancellation.Token));

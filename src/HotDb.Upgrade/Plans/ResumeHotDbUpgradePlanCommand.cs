@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using HotDb.Upgrade.Plans;
+using HotDb.Upgrade.Plans.DisasterRecovery;
 using HotDb.Upgrade.Plans.MasterSlave;
 using HotDb.Upgrade.Plans.SingleNode;
 using HotDb.Upgrade.Remote;
@@ -55,6 +56,8 @@ namespace HotDb.Upgrade.Commands
                         ConfigDbCredential.GetNetworkCredential());
                 else if (journal.Mode == MasterSlavePlan.OfflineMode || journal.Mode == MasterSlavePlan.OnlineMode)
                     plan = MasterSlavePlan.Rebuild(journal, Session, ConfigDbCredential.GetNetworkCredential());
+                else if (journal.Mode == DisasterRecoveryPlan.Mode)
+                    plan = DisasterRecoveryPlan.Rebuild(journal, Session, ConfigDbCredential.GetNetworkCredential());
                 else
                 {
                     ThrowHotDbError(new NotSupportedException($"Plans of mode {journal.Mode} cannot be resumed by this module version."), "PlanModeUnsupported",
