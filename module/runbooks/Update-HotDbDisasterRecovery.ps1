@@ -1,0 +1,205 @@
+<#
+.SYNOPSIS
+    Upgrades a HotDB estate in disaster-recovery mode, the manual's section 3.7: the master centre first in its own
+    mode, then the DR centre's compute nodes without any ConfigDB SQL.
+.DESCRIPTION
+    1. Opens SSH sessions to both IDCs' compute nodes and runs Test-HotDbDisasterRecovery (DR1..DR4): master-centre
+       nodes serving, DR-centre nodes stopped or with the manager port only, ConfigDB replication master centre to DR
+       centre running (IO and SQL threads, no lag, GTID), no IDC switch in effect. Any failure refuses the upgrade
+       with both IDCs untouched (exit code 3).
+    2. Upgrades the master centre with its own runbook, in this log: Update-HotDbSingleNode.ps1 (-MasterCentreMode
+       SingleNode) or Update-HotDbMasterSlave.ps1 (MasterSlaveOffline or MasterSlaveOnline). Its ConfigDB is backed
+       up and upgraded there, and rolled back there on failure; the DR centre is then not touched.
+    3. Verifies the master centre: every node at the package's version, and the DR checks again.
+    4. Upgrades the DR centre with the DisasterRecovery plan (New-HotDbUpgradePlan -Mode DisasterRecovery): its
+       checks, the upload, a wait until the DR ConfigDB shows the master centre's upgrade (upgrade ledger and table
+       checksums equal, -ReplicationTimeout), then each DR node's upgrade, each ending in its previous state (manager
+       port only, or stopped); no ConfigDB backup or SQL, as the DR ConfigDB receives the upgrade by replication.
+    -WhatIf prints both plans (the DR plan's checks run against the DR centre as it is) and changes nothing. The
+    journals sit beside the log: <journal>.master.journal.json and <journal>.dr.journal.json. With -Resume a run whose
+    control machine died continues: the master centre's journal is resumed, then the DR centre's (or its plan is
+    built when the run died before it). The exit code is 0 on success, 1 on a failure that was rolled back (a DR
+    failure leaves the master centre upgraded), 2 when a hand is needed, 3 for bad input or a refusal before any change.
+    Multi-node (cluster) master centres are not supported yet.
+.EXAMPLE
+    ./Update-HotDbDisasterRecovery.ps1 -MasterCentreMode MasterSlaveOffline -ComputerName hotdb-01, hotdb-02 -DrComputerName hotdb-dr1, hotdb-dr2 `
+        -Credential $root -KeyFile ~/.ssh/id_ed25519 -Package ./hotdb-server-2.5.4-ga-20190812.tar.gz -ScriptsPath ./upgrade-sql `
+        -ConfigDbCredential $configDbLogin -LogPath ./dr.log
+.EXAMPLE
+    ./Update-HotDbDisasterRecovery.ps1 -MasterCentreMode MasterSlaveOffline -ComputerName hotdb-01, hotdb-02 -DrComputerName hotdb-dr1, hotdb-dr2 `
+        -Credential $root -KeyFile ~/.ssh/id_ed25519 -ConfigDbCredential $configDbLogin -Package ./hotdb-server-2.5.4-ga-20190812.tar.gz -Resume -LogPath ./dr.log
+#>
+[CmdletBinding(SupportsShouldProcess)]
+param(
+    # How the master centre's compute nodes are deployed: one node, or a master/slave pair upgraded offline or online.
+    [Parameter(Mandatory)] [ValidateSet('SingleNode', 'MasterSlaveOffline', 'MasterSlaveOnline')] [string] $MasterCentreMode,
+    # The master centre's compute node hosts (one, or both of the pair in any order).
+    [Parameter(Mandatory)] [ValidateCount(1, 2)] [string[]] $ComputerName,
+    # The DR centre's compute node hosts.
+    [Parameter(Mandatory)] [string[]] $DrComputerName,
+    [ValidateRange(1, 65535)] [int] $Port = 22,
+    # SSH login (root, or a sudo user with -Elevation Sudo); with -KeyFile its password is the key's passphrase.
+    [Parameter(Mandatory)] [pscredential] $Credential,
+    [string] $KeyFile,
+    [string] $KnownHostsPath,
+    [ValidateSet('None', 'Sudo')] [string] $Elevation = 'None',
+    [pscredential] $SudoCredential,
+    # The compute node package, hotdb-server-<version>-ga-<date>.tar.gz.
+    [string] $Package,
+    # The folder of ConfigDB upgrade scripts (hotdb_config_<version>.sql), for the master centre's ConfigDB.
+    [string] $ScriptsPath,
+    # The ConfigDB login: dumps and alters the master centre's ConfigDB, only reads the DR centre's.
+    [Parameter(Mandatory)] [pscredential] $ConfigDbCredential,
+    # host:port of the master centre's ConfigDB; default: the url in its nodes' server.xml.
+    [string] $ConfigDb,
+    # host:port of the DR centre's ConfigDB; default: the url in its nodes' server.xml.
+    [string] $DrConfigDb,
+    [string] $InstallPath = '/usr/local/hotdb/hotdb-server',
+    [string] $JdkPackage,
+    [string] $JavaBin,
+    [string] $JdkRoot = '/usr/local/jdk8',
+    [string] $LicenseFile,
+    # Folder on the master centre's host for the ConfigDB dump.
+    [string] $BackupDirectory,
+    [int] $StartTimeout = 180,
+    [int] $StopTimeout = 120,
+    [string] $KeepalivedConfigPath = '/etc/keepalived/keepalived.conf',
+    # Seconds the DR ConfigDB may take to show the master centre's upgrade.
+    [ValidateRange(1, 86400)] [int] $ReplicationTimeout = 300,
+    # Continue the run the journals describe instead of starting one.
+    [switch] $Resume,
+    # The base of the plans' journals; default: the log's path with .journal.json.
+    [string] $JournalPath,
+    # The log file; default: ./Update-HotDbDisasterRecovery-<host>-<yyyyMMdd-HHmmss>.log
+    [string] $LogPath
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+if (-not (Get-Module HotDb.Upgrade)) { Import-Module (Join-Path $PSScriptRoot '../HotDb.Upgrade.psd1') }
+. (Join-Path $PSScriptRoot 'HotDbRunbook.Support.ps1')
+$whatIf = [bool]$WhatIfPreference
+$resumeWithoutJournal = $Resume -and -not $JournalPath -and -not $LogPath
+$run = Initialize-RunbookLog -LogPath $LogPath -JournalPath $JournalPath -DefaultName "Update-HotDbDisasterRecovery-$($ComputerName[0])" -BoundParameters $PSBoundParameters
+$LogPath = $run.LogPath
+$JournalPath = $run.JournalPath
+$masterJournal = $JournalPath -replace '(\.journal\.json)?$', '.master.journal.json'
+$drJournal = $JournalPath -replace '(\.journal\.json)?$', '.dr.journal.json'
+
+$exitCode = 3
+$sessions = [System.Collections.Generic.List[object]]::new()
+$drSessions = [System.Collections.Generic.List[object]]::new()
+$started = $false
+try {
+    if ($resumeWithoutJournal) { throw 'With -Resume give -JournalPath (or the -LogPath of the interrupted run, whose journals are beside it).' }
+    if (-not $Resume -and (-not $Package -or -not $ScriptsPath)) { throw 'Give -Package and -ScriptsPath (only -Resume may go without them).' }
+    $both = @($ComputerName | Where-Object { $_ -in $DrComputerName })
+    if ($both) { throw "$($both -join ', ') given as both master centre (-ComputerName) and DR centre (-DrComputerName)." }
+    $connection = @{ Port = $Port; Credential = $Credential; KeyFile = $KeyFile; KnownHostsPath = $KnownHostsPath; Elevation = $Elevation; SudoCredential = $SudoCredential }
+    foreach ($session in New-RunbookSession -ComputerName $ComputerName @connection) { $sessions.Add($session) }
+    foreach ($session in New-RunbookSession -ComputerName $DrComputerName @connection) { $drSessions.Add($session) }
+    # Set once this run changed the master centre: a DR refusal after that is no refusal of the run.
+    $masterChanged = $false
+
+    if (-not ($Resume -and (Test-Path $drJournal))) {
+        if (-not $Resume -or -not (Test-Path $masterJournal)) {
+            Write-Log "DR estate upgrade: master centre $($ComputerName -join ', ') ($MasterCentreMode), then DR centre $($DrComputerName -join ', ')$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
+            $checks = @(Invoke-Logged { Test-HotDbDisasterRecovery -Session $sessions.ToArray() -DrSession $drSessions.ToArray() -InstallPath $InstallPath -ErrorAction Continue })
+            foreach ($check in $checks) { Write-Log ('Check {0} {1}: {2} - {3}' -f $check.Id, $check.Host, $check.Status, $check.Actual) }
+            $failed = @($checks | Where-Object { "$($_.Status)" -eq 'Failed' })
+            if (-not $checks -or $failed) {
+                throw "the DR checks refused the upgrade ($(@($failed | ForEach-Object { "$($_.Id) $($_.Host)" }) -join ', ')$(if ($failed) { ': ' + $failed[0].Remedy })); neither IDC was changed"
+            }
+        }
+        # The master centre's own runbook, in this log, with its own journal; it owns that rollback.
+        $child = @{ ComputerName = $ComputerName; Port = $Port; Credential = $Credential; Elevation = $Elevation; ConfigDbCredential = $ConfigDbCredential; LogPath = $LogPath; JournalPath = $masterJournal }
+        Add-BoundParameter $child $PSBoundParameters 'KeyFile', 'KnownHostsPath', 'SudoCredential', 'InformationAction'
+        if ($Resume -and (Test-Path $masterJournal)) { $child.Resume = $true }
+        else {
+            $child += @{ Package = $Package; ScriptsPath = $ScriptsPath; InstallPath = $InstallPath; JdkRoot = $JdkRoot; StartTimeout = $StartTimeout; StopTimeout = $StopTimeout }
+            Add-BoundParameter $child $PSBoundParameters 'JdkPackage', 'JavaBin', 'LicenseFile', 'BackupDirectory', 'ConfigDb'
+        }
+        if ($MasterCentreMode -eq 'SingleNode') {
+            if ($ComputerName.Count -ne 1) { throw "A SingleNode master centre is one host; $($ComputerName.Count) were given." }
+            $child.ComputerName = $ComputerName[0]
+            $runbook = Join-Path $PSScriptRoot 'Update-HotDbSingleNode.ps1'
+        }
+        else {
+            if (-not $child.ContainsKey('Resume')) { $child.Mode = $MasterCentreMode -replace '^MasterSlave', ''; $child.KeepalivedConfigPath = $KeepalivedConfigPath }
+            $runbook = Join-Path $PSScriptRoot 'Update-HotDbMasterSlave.ps1'
+        }
+        Write-Log "Master centre: $(Split-Path $runbook -Leaf)$(if ($child.ContainsKey('Resume')) { ' -Resume' }), journal $masterJournal"
+        & $runbook @child -WhatIf:$whatIf
+        $masterExit = $LASTEXITCODE
+        if ($masterExit -ne 0) {
+            $exitCode = $masterExit
+            Write-Log "The master centre's upgrade ended with exit code $masterExit; the DR centre was not changed." 'ERROR'
+            return
+        }
+        $masterChanged = -not $whatIf
+        if (-not $whatIf) {
+            # 3.7: the DR centre only after the master centre is known good.
+            $target = if ($Package) { (Get-HotDbPackage -Path $Package).Version } else { $null }
+            $nodes = @(Get-HotDbComputeNode -Session $sessions.ToArray() -InstallPath $InstallPath)
+            foreach ($node in $nodes) { Write-Log "Master centre: $($node.ComputerName) runs HotDB Server $($node.Version) (service port open: $($node.ServerPortOpen))" }
+            $stale = @($nodes | Where-Object { -not $_.Version -or ($target -and "$($_.Version)" -ne "$target") })
+            $checks = @(Invoke-Logged { Test-HotDbDisasterRecovery -Session $sessions.ToArray() -DrSession $drSessions.ToArray() -InstallPath $InstallPath -ErrorAction Continue })
+            $failed = @($checks | Where-Object { "$($_.Status)" -eq 'Failed' -and $_.Id -in 'DR1', 'DR2', 'DR4' })
+            foreach ($check in $failed) { Write-Log ('Check {0} {1}: {2} - {3}' -f $check.Id, $check.Host, $check.Status, $check.Actual) 'ERROR' }
+            if ($stale -or $failed -or -not $checks) {
+                $exitCode = 2
+                Write-Log "The master centre was upgraded but does not verify$(if ($stale) { " ($(@($stale | ForEach-Object { "$($_.ComputerName) runs $($_.Version)" }) -join ', '), not $target)" }); the DR centre was not changed. Fix it, then run with -Resume." 'ERROR'
+                return
+            }
+            Write-Log "Master centre verified at $target; DR centre next."
+        }
+    }
+
+    if ($Resume -and (Test-Path $drJournal)) {
+        Write-Log "Resuming the DR centre's upgrade of $($DrComputerName -join ', ') from the journal $drJournal$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
+        $started = $true
+        $result = Invoke-Logged { Resume-HotDbUpgradePlan -JournalPath $drJournal -Session $drSessions.ToArray() -ConfigDbCredential $ConfigDbCredential -Confirm:$false -WhatIf:$whatIf -ErrorAction Continue }
+    }
+    else {
+        if (-not $Package) { throw 'The DR centre has no journal yet: give -Package to build its plan.' }
+        $masterConfigDb = if ($ConfigDb) { $ConfigDb } else { @(Get-HotDbComputeNode -Session $sessions.ToArray() -InstallPath $InstallPath | Where-Object ConfigDbServer | Select-Object -First 1 -ExpandProperty ConfigDbServer) }
+        if (-not $masterConfigDb) { throw "No master-centre server.xml names its ConfigDB; give -ConfigDb." }
+        $planParameters = @{
+            Mode = 'DisasterRecovery'; Session = $drSessions.ToArray(); InstallPath = $InstallPath; Package = $Package; MasterConfigDb = $masterConfigDb
+            ConfigDbCredential = $ConfigDbCredential; JdkRoot = $JdkRoot; StartTimeout = $StartTimeout; StopTimeout = $StopTimeout; ReplicationTimeout = $ReplicationTimeout
+        }
+        Add-BoundParameter $planParameters $PSBoundParameters 'JdkPackage', 'JavaBin', 'LicenseFile'
+        if ($DrConfigDb) { $planParameters.ConfigDb = $DrConfigDb }
+        Write-Log "DR centre: $($DrComputerName -join ', ') without ConfigDB SQL; its ConfigDB must show the upgrade of $masterConfigDb"
+        $plan = Invoke-Logged { New-HotDbUpgradePlan @planParameters -ErrorAction Continue }
+        if (-not $plan) { throw 'no DR-centre plan could be built; see the errors above' }
+        Write-RunbookPlan -Plan $plan -JournalPath $drJournal -Unchanged "$($DrComputerName -join ' and ') were not changed$(if ($started) { ' (the master centre is upgraded)' })"
+        if ($whatIf) {
+            Write-Log 'WhatIf: nothing was changed.'
+            $exitCode = 0
+            return
+        }
+        $started = $true
+        $result = Invoke-Logged { Invoke-HotDbUpgradePlan -Plan $plan -JournalPath $drJournal -Confirm:$false -ErrorAction Continue }
+    }
+    $exitCode = Get-RunbookExitCode -Result $result -JournalPath $drJournal
+    # A refused DR plan after the master centre's upgrade is no refusal of the run: the master centre changed.
+    if ($exitCode -eq 3 -and $masterChanged) { $exitCode = 2 }
+    if ($exitCode -eq 0 -and -not $whatIf) {
+        Write-ComputeNodeState -Session $sessions.ToArray() -InstallPath $InstallPath -Prefix 'Success (master centre): '
+        Write-ComputeNodeState -Session $drSessions.ToArray() -InstallPath $InstallPath -Prefix 'Success (DR centre): '
+        Write-Log "Journals $masterJournal, $drJournal"
+    }
+    elseif ($exitCode -eq 1) {
+        Write-Log 'The DR centre was rolled back to its old version; the master centre stays upgraded (the manual upgrades it first).' 'ROLLBACK'
+        Write-ComputeNodeState -Session $drSessions.ToArray() -InstallPath $InstallPath -Level 'ROLLBACK'
+    }
+}
+catch {
+    $exitCode = Get-RunbookFailureExitCode -ErrorRecord $_ -Started ($started -or $masterChanged) -JournalPath $JournalPath -Subject 'The DR estate'
+}
+finally {
+    foreach ($session in @($sessions) + @($drSessions)) { $session | Remove-HotDbSession -Confirm:$false -WhatIf:$false }
+    Write-Log "Log: $LogPath; exit code $exitCode"
+}
+exit $exitCode
