@@ -83,13 +83,16 @@ $resumeWithoutJournal = $Resume -and -not $JournalPath -and -not $LogPath
 $run = Initialize-RunbookLog -LogPath $LogPath -JournalPath $JournalPath -DefaultName "Update-HotDbDisasterRecovery-$($ComputerName[0])" -BoundParameters $PSBoundParameters
 $LogPath = $run.LogPath
 $JournalPath = $run.JournalPath
-$masterJournal = $JournalPath -replace '(\.journal\.json)?$', '.master.journal.json'
-$drJournal = $JournalPath -replace '(\.journal\.json)?$', '.dr.journal.json'
+$journalBase = if ($JournalPath.EndsWith('.journal.json')) { $JournalPath.Substring(0, $JournalPath.Length - '.journal.json'.Length) } else { $JournalPath }
+$masterJournal = "$journalBase.master.journal.json"
+$drJournal = "$journalBase.dr.journal.json"
 
 $exitCode = 3
 $sessions = [System.Collections.Generic.List[object]]::new()
 $drSessions = [System.Collections.Generic.List[object]]::new()
 $started = $false
+# Set once this run changed the master centre: a DR refusal after that is no refusal of the run.
+$masterChanged = $false
 try {
     if ($resumeWithoutJournal) { throw 'With -Resume give -JournalPath (or the -LogPath of the interrupted run, whose journals are beside it).' }
     if (-not $Resume -and (-not $Package -or -not $ScriptsPath)) { throw 'Give -Package and -ScriptsPath (only -Resume may go without them).' }
@@ -98,8 +101,6 @@ try {
     $connection = @{ Port = $Port; Credential = $Credential; KeyFile = $KeyFile; KnownHostsPath = $KnownHostsPath; Elevation = $Elevation; SudoCredential = $SudoCredential }
     foreach ($session in New-RunbookSession -ComputerName $ComputerName @connection) { $sessions.Add($session) }
     foreach ($session in New-RunbookSession -ComputerName $DrComputerName @connection) { $drSessions.Add($session) }
-    # Set once this run changed the master centre: a DR refusal after that is no refusal of the run.
-    $masterChanged = $false
 
     if (-not ($Resume -and (Test-Path $drJournal))) {
         if (-not $Resume -or -not (Test-Path $masterJournal)) {
@@ -173,7 +174,7 @@ try {
         Write-Log "DR centre: $($DrComputerName -join ', ') without ConfigDB SQL; its ConfigDB must show the upgrade of $masterConfigDb"
         $plan = Invoke-Logged { New-HotDbUpgradePlan @planParameters -ErrorAction Continue }
         if (-not $plan) { throw 'no DR-centre plan could be built; see the errors above' }
-        Write-RunbookPlan -Plan $plan -JournalPath $drJournal -Unchanged "$($DrComputerName -join ' and ') were not changed$(if ($started) { ' (the master centre is upgraded)' })"
+        Write-RunbookPlan -Plan $plan -JournalPath $drJournal -Unchanged "$($DrComputerName -join ' and ') were not changed$(if ($masterChanged) { ' (the master centre is upgraded)' })"
         if ($whatIf) {
             Write-Log 'WhatIf: nothing was changed.'
             $exitCode = 0

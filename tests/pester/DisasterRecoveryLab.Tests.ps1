@@ -45,7 +45,7 @@ BeforeAll {
     }
     # Every transaction the DR ConfigDB ever logged, by domain-server: the module must never add one of server_id 2.
     function script:Get-DrGtidState { (Invoke-OnHost drconfigdb 'mariadb -N -e "SELECT @@gtid_binlog_state"').Trim() }
-    function script:Get-DrServerIds { (Invoke-OnHost drconfigdb 'cd /var/lib/mysql && mariadb-binlog mysql-bin.[0-9]* | grep " GTID [0-9]" | grep -o "server id [0-9]*" | sort -u') -split "`n" | Where-Object { $_ } }
+    function script:Get-DrServerIds { (Invoke-OnHost drconfigdb 'cd /var/lib/mysql && mariadb-binlog mysql-bin.[0-9]* | grep -E "GTID [0-9]+-[0-9]+-[0-9]+" | grep -o "server id [0-9]*" | sort -u') -split "`n" | Where-Object { $_ } }
     function script:Get-Replication { Invoke-OnHost drconfigdb 'mariadb -e "SHOW SLAVE STATUS\G" | grep -E "Slave_(IO|SQL)_Running:"' }
     function script:Get-Listings { @('ms1', 'ms2', 'dr1', 'dr2') | ForEach-Object { Get-LabFileListing $_ } }
     function script:Get-Versions([object[]] $Session) { (Get-HotDbComputeNode -Session $Session | Sort-Object ComputerName | ForEach-Object { "$($_.Version)" }) -join ',' }
@@ -70,7 +70,7 @@ Describe 'DR estate upgrade ms1/ms2 then dr1/dr2 with Update-HotDbDisasterRecove
         $backupError.Exception.Message | Should -Match '198\.18\.0\.60:3306 replicates from 198\.18\.0\.10:3306'
         $backupError.ErrorDetails.RecommendedAction | Should -Match "master centre's ConfigDB"
         { Invoke-HotDbConfigDbUpgrade -Path (Get-LabScriptsPath) -ConfigDb $replica -From 2.5.3 -To 2.5.4 -Confirm:$false -ErrorAction Stop } |
-            Should -Throw -ErrorId 'ConfigDbIsReplica'
+            Should -Throw -ErrorId 'ConfigDbIsReplica,HotDb.Upgrade.Commands.InvokeHotDbConfigDbUpgradeCommand'
         Get-DrGtidState | Should -Be $before
         Invoke-OnHost drconfigdb "mariadb -N -e `"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'hotdb_upgrade_ledger'`"" | Should -Match '^0'
     }
@@ -116,6 +116,7 @@ Describe 'DR estate upgrade ms1/ms2 then dr1/dr2 with Update-HotDbDisasterRecove
         $run.ExitCode | Should -Be 0 -Because $run.Log
         $run.Log | Should -Match 'Master centre verified at 2\.5\.4'
         $run.Log | Should -Match 'WaitForReplicatedUpgrade: Succeeded'
+        $run.Log | Should -Match 'Step +\d+ 198\.18\.0\.62 KeepStopped: Succeeded'
         $run.Log | Should -Not -Match 'Step +\d+ 198\.18\.0\.6[12] \w*ConfigDb'
 
         Get-Versions $ms1, $ms2, $dr1, $dr2 | Should -Be '2.5.4,2.5.4,2.5.4,2.5.4'
