@@ -9,56 +9,79 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module $env:HOTDB_UPGRADE_MODULE -Force
-    Import-Module (Join-Path $PSScriptRoot 'fixtures/LabFixture.psm1') -Force
-    if (Get-LabFixtureSkipReason) { return }
-    $script:lab = Start-LabFixture -Topology @{
-        Defaults = @{ HotDbSize = '128M' }
-        Groups   = @{
-            ms = @{ Mode = 'MasterSlave'; Vip = '198.18.0.140'; VirtualRouterId = 89 }
-            dr = @{ Mode = 'MasterSlave'; Vip = '198.18.0.150'; VirtualRouterId = 90; Idc = 'dr' }
-        }
-        Hosts    = @(
-            @{ Name = 'configdb'; Address = '198.18.0.10'; Roles = @('configdb') }
-            @{ Name = 'ms1'; Address = '198.18.0.31'; Roles = @('computenode', 'keepalived'); Group = 'ms'; Keepalived = 'master' }
-            @{ Name = 'ms2'; Address = '198.18.0.32'; Roles = @('computenode', 'keepalived'); Group = 'ms'; Keepalived = 'backup' }
-            @{ Name = 'drconfigdb'; Address = '198.18.0.60'; Roles = @('drconfigdb') }
-            @{ Name = 'dr1'; Address = '198.18.0.61'; Roles = @('computenode', 'keepalived'); Group = 'dr'; Keepalived = 'master' }
-            @{ Name = 'dr2'; Address = '198.18.0.62'; Roles = @('computenode', 'keepalived'); Group = 'dr'; Keepalived = 'backup' }
-        )
-    }
-    $script:login = New-LabConfigDbLogin
-    $script:package = Get-LabPackage 'hotdb-server-2.5.4-*.tar.gz'
-    $script:ms1 = Connect-LabHost 'ms1'
-    $script:ms2 = Connect-LabHost 'ms2'
-    $script:dr1 = Connect-LabHost 'dr1'
-    $script:dr2 = Connect-LabHost 'dr2'
     $script:runbook = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks/Update-HotDbDisasterRecovery.ps1'
-    $script:database = (Get-HotDbComputeNode -Session $ms1).ConfigDbDatabase
+}
 
-    function script:Invoke-Runbook([hashtable] $Extra = @{}) {
-        $log = Join-Path $TestDrive "dr-$([guid]::NewGuid().ToString('N').Substring(0, 6)).log"
-        $connection = Get-LabRunbookConnection
-        & $runbook -MasterCentreMode MasterSlaveOffline -ComputerName '198.18.0.32', '198.18.0.31' -DrComputerName '198.18.0.61', '198.18.0.62' @connection `
-            -Package $package -ScriptsPath (Get-LabScriptsPath) -ConfigDbCredential $login -LogPath $log -StartTimeout 120 -StopTimeout 60 `
-            -ReplicationTimeout 120 -InformationAction SilentlyContinue @Extra
-        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Log = (Get-Content $log -Raw) }
-    }
-    # Every transaction the DR ConfigDB ever logged, by domain-server: the module must never add one of server_id 2.
-    function script:Get-DrGtidState { (Invoke-OnHost drconfigdb 'mariadb -N -e "SELECT @@gtid_binlog_state"').Trim() }
-    function script:Get-DrServerIds { (Invoke-OnHost drconfigdb 'cd /var/lib/mysql && mariadb-binlog mysql-bin.[0-9]* | grep -E "GTID [0-9]+-[0-9]+-[0-9]+" | grep -o "server id [0-9]*" | sort -u') -split "`n" | Where-Object { $_ } }
-    function script:Get-Replication { Invoke-OnHost drconfigdb 'mariadb -e "SHOW SLAVE STATUS\G" | grep -E "Slave_(IO|SQL)_Running:"' }
-    function script:Get-Listings { @('ms1', 'ms2', 'dr1', 'dr2') | ForEach-Object { Get-LabFileListing $_ } }
-    function script:Get-Versions([object[]] $Session) { (Get-HotDbComputeNode -Session $Session | Sort-Object ComputerName | ForEach-Object { "$($_.Version)" }) -join ',' }
-    function script:Wait-Replicated {
-        Wait-SimCondition {
-            ((Get-LabConfigDbChecksum $database -HostName drconfigdb) -join "`n") -eq ((Get-LabConfigDbChecksum $database) -join "`n") -and ((Get-Replication) -join "`n") -notmatch ': No'
-        } 60 | Should -BeTrue
+Describe 'Update-HotDbDisasterRecovery.ps1 refuses bad input before any session' -Tag DisasterRecovery, Runbook {
+    It 'refuses <Case> with exit code 3' -ForEach @(
+        @{ Case = 'a host given to both IDCs'; Extra = @{ ComputerName = 'ms1'; DrComputerName = 'dr1', 'ms1'; Package = 'p.tar.gz'; ScriptsPath = '.' }; Message = 'ms1 given as both master centre' }
+        @{ Case = 'a run without -Package'; Extra = @{ ComputerName = 'ms1'; DrComputerName = 'dr1'; ScriptsPath = '.' }; Message = 'Give -Package and -ScriptsPath' }
+        @{ Case = '-Resume without a journal or log'; Extra = @{ ComputerName = 'ms1'; DrComputerName = 'dr1'; Resume = $true }; Message = 'With -Resume give -JournalPath' }
+    ) {
+        $log = Join-Path $TestDrive "$([guid]::NewGuid().ToString('N')).log"
+        $logArgument = if ($Extra.ContainsKey('Resume')) { @{} } else { @{ LogPath = $log } }
+        Push-Location $TestDrive
+        try {
+            & $runbook -MasterCentreMode SingleNode -Credential ([pscredential]::new('root', [securestring]::new())) `
+                -ConfigDbCredential ([pscredential]::new('upgrader', [securestring]::new())) -InformationAction SilentlyContinue @Extra @logArgument
+            $LASTEXITCODE | Should -Be 3
+            $text = Get-Content (Get-ChildItem $TestDrive -Filter *.log | Sort-Object LastWriteTime | Select-Object -Last 1).FullName -Raw
+            $text | Should -Match ([regex]::Escape($Message))
+            $text | Should -Not -Match 'SSH session'
+        }
+        finally { Pop-Location }
     }
 }
 
-AfterAll { Stop-LabFixture }
-
 Describe 'DR estate upgrade ms1/ms2 then dr1/dr2 with Update-HotDbDisasterRecovery.ps1' -Tag Lab, DisasterRecovery, Upgrade -Skip:$labSkip {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'fixtures/LabFixture.psm1') -Force
+        $script:lab = Start-LabFixture -Topology @{
+            Defaults = @{ HotDbSize = '128M' }
+            Groups   = @{
+                ms = @{ Mode = 'MasterSlave'; Vip = '198.18.0.140'; VirtualRouterId = 89 }
+                dr = @{ Mode = 'MasterSlave'; Vip = '198.18.0.150'; VirtualRouterId = 90; Idc = 'dr' }
+            }
+            Hosts    = @(
+                @{ Name = 'configdb'; Address = '198.18.0.10'; Roles = @('configdb') }
+                @{ Name = 'ms1'; Address = '198.18.0.31'; Roles = @('computenode', 'keepalived'); Group = 'ms'; Keepalived = 'master' }
+                @{ Name = 'ms2'; Address = '198.18.0.32'; Roles = @('computenode', 'keepalived'); Group = 'ms'; Keepalived = 'backup' }
+                @{ Name = 'drconfigdb'; Address = '198.18.0.60'; Roles = @('drconfigdb') }
+                @{ Name = 'dr1'; Address = '198.18.0.61'; Roles = @('computenode', 'keepalived'); Group = 'dr'; Keepalived = 'master' }
+                @{ Name = 'dr2'; Address = '198.18.0.62'; Roles = @('computenode', 'keepalived'); Group = 'dr'; Keepalived = 'backup' }
+            )
+        }
+        $script:login = New-LabConfigDbLogin
+        $script:package = Get-LabPackage 'hotdb-server-2.5.4-*.tar.gz'
+        $script:ms1 = Connect-LabHost 'ms1'
+        $script:ms2 = Connect-LabHost 'ms2'
+        $script:dr1 = Connect-LabHost 'dr1'
+        $script:dr2 = Connect-LabHost 'dr2'
+        $script:database = (Get-HotDbComputeNode -Session $ms1).ConfigDbDatabase
+
+        function script:Invoke-Runbook([hashtable] $Extra = @{}) {
+            $log = Join-Path $TestDrive "dr-$([guid]::NewGuid().ToString('N').Substring(0, 6)).log"
+            $connection = Get-LabRunbookConnection
+            & $runbook -MasterCentreMode MasterSlaveOffline -ComputerName '198.18.0.32', '198.18.0.31' -DrComputerName '198.18.0.61', '198.18.0.62' @connection `
+                -Package $package -ScriptsPath (Get-LabScriptsPath) -ConfigDbCredential $login -LogPath $log -StartTimeout 120 -StopTimeout 60 `
+                -ReplicationTimeout 120 -InformationAction SilentlyContinue @Extra
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Log = (Get-Content $log -Raw) }
+        }
+        # Every transaction the DR ConfigDB ever logged, by domain-server: the module must never add one of server_id 2.
+        function script:Get-DrGtidState { (Invoke-OnHost drconfigdb 'mariadb -N -e "SELECT @@gtid_binlog_state"').Trim() }
+        function script:Get-DrServerIds { (Invoke-OnHost drconfigdb 'cd /var/lib/mysql && mariadb-binlog mysql-bin.[0-9]* | grep -E "GTID [0-9]+-[0-9]+-[0-9]+" | grep -o "server id [0-9]*" | sort -u') -split "`n" | Where-Object { $_ } }
+        function script:Get-Replication { Invoke-OnHost drconfigdb 'mariadb -e "SHOW SLAVE STATUS\G" | grep -E "Slave_(IO|SQL)_Running:"' }
+        function script:Get-Listings { @('ms1', 'ms2', 'dr1', 'dr2') | ForEach-Object { Get-LabFileListing $_ } }
+        function script:Get-Versions([object[]] $Session) { (Get-HotDbComputeNode -Session $Session | Sort-Object ComputerName | ForEach-Object { "$($_.Version)" }) -join ',' }
+        function script:Wait-Replicated {
+            Wait-SimCondition {
+                ((Get-LabConfigDbChecksum $database -HostName drconfigdb) -join "`n") -eq ((Get-LabConfigDbChecksum $database) -join "`n") -and ((Get-Replication) -join "`n") -notmatch ': No'
+            } 60 | Should -BeTrue
+        }
+    }
+
+    AfterAll { Stop-LabFixture }
+
     It 'refuses upgrade SQL and backups on the writable DR ConfigDB replica, naming the master centre as the remedy' {
         Wait-Replicated
         Invoke-OnHost drconfigdb 'mariadb -N -e "SELECT @@read_only"' | Should -Match '^0'
