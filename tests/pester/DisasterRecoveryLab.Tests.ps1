@@ -94,6 +94,10 @@ Describe 'DR estate upgrade ms1/ms2 then dr1/dr2 with Update-HotDbDisasterRecove
         $backupError.ErrorDetails.RecommendedAction | Should -Match "master centre's ConfigDB"
         { Invoke-HotDbConfigDbUpgrade -Path (Get-LabScriptsPath) -ConfigDb $replica -From 2.5.3 -To 2.5.4 -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'ConfigDbIsReplica,HotDb.Upgrade.Commands.InvokeHotDbConfigDbUpgradeCommand'
+        # A single-node plan on a DR node would upgrade the ConfigDB its server.xml names, the replica: refused in the checks.
+        $plan = New-HotDbUpgradePlan -Session $dr1 -Package $package -ScriptsPath (Get-LabScriptsPath) -ConfigDbCredential $login -ErrorAction SilentlyContinue
+        $plan.ChecksPassed | Should -BeFalse
+        "$(($plan.Checks | Where-Object Step -EQ 'CheckConfigDb').Error)" | Should -Match 'replicates from 198\.18\.0\.10:3306'
         Get-DrGtidState | Should -Be $before
         Invoke-OnHost drconfigdb "mariadb -N -e `"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'hotdb_upgrade_ledger'`"" | Should -Match '^0'
     }
