@@ -161,4 +161,23 @@ Describe 'DR estate upgrade ms1/ms2 then dr1/dr2 with Update-HotDbDisasterRecove
             Should -Be (Invoke-OnHost configdb 'mariadb -N -e "SELECT COUNT(*) FROM hotdb_upgrade_ledger.history WHERE success = 1"')
         Wait-SimCondition { -not @(Test-HotDbDisasterRecovery -Session $ms1, $ms2 -DrSession $dr1, $dr2 | Where-Object Status -EQ 'Failed') } 30 | Should -BeTrue
     }
+
+    It 'rolls a failed DR node back with every DR node in its previous state and the DR ConfigDB untouched' {
+        # Reinstalling 2.5.4 (-Force): dr2 (stopped) first, then dr1, whose new start fails once.
+        $listing = Get-LabFileListing dr2 -Path /usr/local/hotdb/hotdb-server
+        $plan = New-HotDbUpgradePlan -Mode DisasterRecovery -Session $dr2, $dr1 -Package $package -MasterConfigDb 198.18.0.10:3306 -ConfigDbCredential $login -Force -StartTimeout 60
+        $plan.ChecksPassed | Should -BeTrue -Because "$($plan.Checks | Where-Object Status -EQ 'Failed' | ForEach-Object Error)"
+        Set-HotDbLabComponentFault -HostName dr1 -Component hotdb-server -Fault StartFailure
+        $result = Invoke-HotDbUpgradePlan -Plan $plan -JournalPath (Join-Path $TestDrive 'dr-fail.journal.json') -Confirm:$false -ErrorAction SilentlyContinue
+        "$($result.Status)" | Should -Be 'RolledBack'
+        $result.FailedStep | Should -Match 'StartNewVersion'
+        $dr1Node = Get-HotDbComputeNode -Session $dr1
+        $dr1Node.Running | Should -BeTrue
+        $dr1Node.ManagerPortOpen | Should -BeTrue
+        $dr1Node.ServerPortOpen | Should -BeFalse
+        (Get-HotDbComputeNode -Session $dr2).Running | Should -BeFalse
+        Get-LabFileListing dr2 -Path /usr/local/hotdb/hotdb-server | Should -Be $listing
+        Get-DrGtidState | Should -Not -Match '(^|,)\d+-2-'
+        Get-Replication | Should -Not -Match ': No'
+    }
 }
