@@ -76,7 +76,7 @@ namespace HotDb.Upgrade.ConfigDb
                     $"The ConfigDB {string.Join(", ", replicas.Select(r => $"{r.Endpoint} replicates from {r.ReplicationSource?.ToString() ?? "another server"}{(r.ReadOnly ? " (read_only)" : "")}"))}: " +
                     "a replica is never backed up for, nor changed by, an upgrade. Nothing was changed.",
                     "Upgrade the master centre's ConfigDB (the replication source); a DR centre's replica receives the upgrade SQL by replication. " +
-                    "For a master-master ConfigDB give both servers.", target);
+                    "For a master-master ConfigDB give both servers; on a replica promoted to master, clear its old source first (RESET SLAVE ALL).", target);
             if (chosen is null)
                 throw new ConfigDbException(ConfigDbFailure.NoWritableMaster,
                     $"No ConfigDB server is a writable master: {string.Join("; ", servers.Select(Summary))}.",
