@@ -46,9 +46,9 @@ BeforeAll {
     $script:scripts = Get-Item (Join-Path $packages 'configdb-upgrade')
     $script:runbook = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks/Update-HotDbMasterSlave.ps1'
     # ms2 first: the runbook must read the roles from the pair, not take them from the order.
-    function script:Invoke-Runbook([string] $Mode, [string] $Package, [hashtable] $Extra = @{}) {
+    function script:Invoke-Runbook([string] $Mode, [string] $Package, [hashtable] $Extra = @{}, [string] $LogPath) {
         $ms1Host = Get-LabHost 'ms1'
-        $log = Join-Path $TestDrive "ms-$Mode-$([guid]::NewGuid().ToString('N').Substring(0, 6)).log"
+        $log = if ($LogPath) { $LogPath } else { Join-Path $TestDrive "ms-$Mode-$([guid]::NewGuid().ToString('N').Substring(0, 6)).log" }
         & $runbook -Mode $Mode -ComputerName (Get-LabHost 'ms2').Address, $ms1Host.Address -Credential ([pscredential]::new('root', [securestring]::new())) `
             -KeyFile $ms1Host.RootKeyPath -KnownHostsPath $ms1Host.KnownHostsPath -Package $Package -ScriptsPath $scripts.FullName `
             -ConfigDbCredential ([pscredential]::new('upgrader', (ConvertTo-SecureString $dbSecret -AsPlainText -Force))) `
@@ -107,6 +107,42 @@ BeforeAll {
         $pair.Backup.HaNodeHost | Should -Be "$($pair.Master.ComputerName):$($pair.Master.ManagerPort)"
         $pair
     }
+
+    # What a refusal must leave alone on both hosts: the HA files, the install folders, the long-lived processes,
+    # the listening ports and the addresses (the VIP).
+    function script:Get-PairSnapshot {
+        foreach ($name in 'ms1', 'ms2') {
+            $read = Invoke-HotDbLabHostCommand -HostName $name -Command ("sha256sum /usr/local/hotdb/hotdb-server/conf/server.xml /etc/keepalived/keepalived.conf; " +
+                "ls -1a /usr/local/hotdb /usr/local/hotdb/hotdb-server; ps -eo pid=,comm= | grep -vwE 'ps|bash|sh|sshd|sleep|awk|grep|sort|sftp-server' | sort -n; " +
+                "ss -ltnH | awk '{print `$4}' | sort; ip -o -4 addr show eth0 | awk '{print `$4}' | sort")
+            "== $name`n$($read.Output)"
+        }
+    }
+    # One fault per HA check, each making only that check fail (files edited without a keepalived reload).
+    $script:keepalivedConf = '/etc/keepalived/keepalived.conf'
+    $script:serverXml = '/usr/local/hotdb/hotdb-server/conf/server.xml'
+    function script:Invoke-OnHost([string] $Name, [string] $Command) {
+        $run = Invoke-HotDbLabHostCommand -HostName $Name -Command $Command
+        if ($run.ExitCode -ne 0) { throw "${Name}: '$Command' failed: $($run.Error)" }
+    }
+    function script:Set-HaCheckFault([string] $Check) {
+        switch ($Check) {
+            'HA1' { $null = Stop-HotDbComputeNode -Session $ms2 -Confirm:$false }
+            'HA2' { Invoke-OnHost ms2 "cp -p $serverXml /tmp/fault.bak && sed -i 's#198.18.0.31:3325#198.18.0.99:3325#' $serverXml" }
+            'HA3' { Invoke-OnHost ms2 "cp -p $keepalivedConf /tmp/fault.bak && sed -i '/priority 95/i\    nopreempt' $keepalivedConf" }
+            'HA5' { $null = Invoke-HotDbLabFault -HostName ms2 -Fault KillProcess -ProcessName keepalived }
+            'HA6' { foreach ($name in 'ms1', 'ms2') { Invoke-OnHost $name "cp -p $keepalivedConf /tmp/fault.bak && sed -i 's#198.18.0.140/24#198.18.0.141/24#' $keepalivedConf" } }
+        }
+    }
+    function script:Clear-HaCheckFault([string] $Check) {
+        switch ($Check) {
+            'HA1' { $null = Start-HotDbComputeNode -Session $ms2 -Confirm:$false }
+            'HA2' { Invoke-OnHost ms2 "cp -p /tmp/fault.bak $serverXml" }
+            'HA3' { Invoke-OnHost ms2 "cp -p /tmp/fault.bak $keepalivedConf" }
+            'HA5' { Clear-HotDbLabFault -HostName ms2 }
+            'HA6' { foreach ($name in 'ms1', 'ms2') { Invoke-OnHost $name "cp -p /tmp/fault.bak $keepalivedConf" } }
+        }
+    }
 }
 
 AfterAll {
@@ -136,6 +172,63 @@ Describe 'Update-HotDbMasterSlave.ps1 on ms1/ms2' -Tag Ha, Upgrade, Lab, MasterS
         $run.Log | Should -Match 'Check CheckOnlineSql: Failed'
         $run.Log | Should -Match '-Mode Offline'
         Get-Versions | Should -Be '2.4.9,2.4.9'
+    }
+
+    # HA4 is not here: the plan does not run reload @@config, so it cannot refuse on it (Test-HotDbHaSwitch -Reload does).
+    It 'refuses an online upgrade when only <Check> fails, naming it, with nothing changed' -ForEach @(
+        @{ Check = 'HA1'; FailsOn = '198.18.0.32' }
+        @{ Check = 'HA2'; FailsOn = '198.18.0.32' }
+        @{ Check = 'HA3'; FailsOn = '198.18.0.32' }
+        @{ Check = 'HA5'; FailsOn = '198.18.0.32' }
+        @{ Check = 'HA6'; FailsOn = '198.18.0.31' }
+    ) {
+        Set-HaCheckFault $Check
+        try {
+            $failed = @(Test-HotDbHaSwitch -Session $ms1, $ms2 | Where-Object Status -EQ 'Failed')
+            $failed.Id | Should -Be @($Check) -Because ($failed | Out-String)
+            $failed.Host | Should -Be $FailsOn
+            $before = Get-PairSnapshot
+            $run = Invoke-Runbook Online (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz')
+            $after = Get-PairSnapshot
+        }
+        finally { Clear-HaCheckFault $Check }
+        $run.ExitCode | Should -Be 3 -Because $run.Log
+        $run.Log | Should -Match "Check CheckHaSwitch: Failed - .*\b$Check\b"
+        $run.Log | Should -Match '-Mode Offline'
+        ($after -join "`n") | Should -Be ($before -join "`n")
+        Wait-SimCondition { (Get-FailedCheck).Count -eq 0 } 60 | Should -BeTrue -Because "$(Get-FailedCheck)"
+    }
+
+    It 'rolls back when the VIP cannot move to the slave (its keepalived killed during the run): old master restarted (exit 1)' {
+        # Killed once the checks passed (the journal exists): HA5 must not refuse the run first.
+        $log = Join-Path $TestDrive 'ms-keepalived-down.log'
+        $journal = [IO.Path]::ChangeExtension($log, '.journal.json')
+        $killer = Start-ThreadJob -ArgumentList (Join-Path $PSScriptRoot '../lab/HotDbLab.psm1'), $journal -ScriptBlock {
+            param($labModule, $journal)
+            Import-Module $labModule
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            while (-not (Test-Path $journal)) { if ($watch.Elapsed.TotalSeconds -gt 600) { return 'no journal' }; Start-Sleep -Milliseconds 100 }
+            $null = Invoke-HotDbLabFault -HostName ms2 -Fault KillProcess -ProcessName keepalived
+            'killed'
+        }
+        $probe = Start-VipProbe
+        try { $run = Invoke-Runbook Online (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz') -LogPath $log }
+        finally {
+            $probed = Stop-VipProbe $probe
+            $killed = $killer | Wait-Job -Timeout 60 | Receive-Job
+            $killer | Remove-Job -Force
+            Clear-HotDbLabFault -HostName ms2
+        }
+        $killed | Should -Be 'killed'
+        $run.ExitCode | Should -Be 1 -Because $run.Log
+        $run.Log | Should -Match 'Switch: Failed - The switch from 198\.18\.0\.31 to 198\.18\.0\.32 failed'
+        $run.Log | Should -Match 'keepalived does not run'
+        $probed.Probes | Should -BeGreaterThan 0
+        Get-Versions | Should -Be '2.4.9,2.4.9'
+        $pair = Get-HotDbHaEnvironment -Session $ms1, $ms2
+        $pair.Master.ComputerName | Should -Be '198.18.0.31'
+        $pair.Master.ServerPortOpen | Should -BeTrue
+        Wait-SimCondition { (Get-FailedCheck).Count -eq 0 } 60 | Should -BeTrue -Because "$(Get-FailedCheck)"
     }
 
     It 'rolls the slave back when its new version fails to start, the master serving throughout (exit 1)' {
