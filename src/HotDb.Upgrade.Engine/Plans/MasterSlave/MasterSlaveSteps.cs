@@ -276,13 +276,21 @@ namespace HotDb.Upgrade.Plans.MasterSlave
         // Nothing to undo here: the edited server.xml belongs to the new install, which KeepOldInstall's rollback sets aside.
     }
 
-    /// <summary>The manual's HA environment reconstruction around the new master (HaReconstruction), planned from a fresh read.</summary>
+    /// <summary>
+    /// The manual's HA environment reconstruction around the new master (HaReconstruction), planned from a fresh read.
+    /// The files it wrote and their backups go to the journal, so a resumed run can still restore them.
+    /// </summary>
     internal sealed class ReconstructionStep : PlanStep
     {
         private readonly PairHosts _pair;
+        private readonly ReconstructionState _state;
         private HaReconstruction? _operation;
 
-        public ReconstructionStep(PairHosts pair) => _pair = pair;
+        public ReconstructionStep(PairHosts pair, ReconstructionState state)
+        {
+            _pair = pair;
+            _state = state;
+        }
 
         public override string Name => "Reconstruct";
         public override string Host => _pair.Pair.Backup;
@@ -303,16 +311,78 @@ namespace HotDb.Upgrade.Plans.MasterSlave
                     throw new StageFailedException($"After the reconstruction the HA checks fail: {PairHosts.Failures(result.Checks)}.", "Run Test-HotDbHaSwitch and fix what it reports.");
             }
             catch (HaOperationException e) { throw new StageFailedException(e.Message, e.RecommendedAction, e); }
+            finally
+            {
+                // A failure part-way restored its files already (WrittenFiles is empty then).
+                _state.Written.Clear();
+                if (_operation != null) _state.Written.AddRange(_operation.WrittenFiles);
+            }
         }
 
         public override void Rollback(IStageProgress progress, CancellationToken cancellationToken)
         {
-            if (_operation == null)
+            if (_operation != null)
             {
-                progress.Note("no reconstruction of this process to undo (the files' backups are kept beside them)");
+                _operation.Rollback(progress, cancellationToken);
+                _state.Written.Clear();
                 return;
             }
-            _operation.Rollback(progress, cancellationToken);
+            if (_state.Written.Count == 0)
+            {
+                progress.Note("no file of the reconstruction to restore");
+                return;
+            }
+            // A resumed run: the process that wrote the files is gone; the journal kept their backups.
+            var problems = new List<string>();
+            var reload = new List<IRemoteHost>();
+            for (var i = _state.Written.Count - 1; i >= 0; i--)
+            {
+                var (computerName, path, backup) = _state.Written[i];
+                var host = string.Equals(computerName, _pair.Master.Host.ComputerName, StringComparison.OrdinalIgnoreCase) ? _pair.Master.Host : _pair.Slave.Host;
+                try
+                {
+                    HaFileText.Restore(host, path, backup);
+                    progress.Note($"{computerName}: {path} restored from {backup}");
+                    if (path == _pair.Options.KeepalivedConfigPath && !reload.Contains(host)) reload.Add(host);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException)) { problems.Add($"{computerName}: restoring {path} from {backup}: {e.Message}"); }
+            }
+            foreach (var host in reload)
+            {
+                try
+                {
+                    if (!KeepalivedService.IsRunning(host, cancellationToken)) continue;
+                    KeepalivedService.Run(host, "reload", cancellationToken);
+                    progress.Note($"{host.ComputerName}: service keepalived reload");
+                }
+                catch (IOException e) { problems.Add(e.Message); }
+            }
+            _state.Written.Clear();
+            if (problems.Count > 0)
+                throw new StageFailedException($"Undoing the HA reconstruction failed: {string.Join("; ", problems)}.",
+                    "Restore the named files from their backups by hand, run service keepalived reload there, then check the pair with Test-HotDbHaSwitch.");
+        }
+    }
+
+    /// <summary>The reconstruction's written files and their backups (one per line: host, path, backup, tab-separated).</summary>
+    internal sealed class ReconstructionState : IPlanState
+    {
+        public const string StateKey = "reconstruction";
+
+        public List<(string ComputerName, string Path, string BackupPath)> Written { get; } = new List<(string, string, string)>();
+
+        public string Key => StateKey;
+
+        public IDictionary<string, string?> Save() => new Dictionary<string, string?>
+        {
+            ["written"] = string.Join("\n", Written.Select(w => w.ComputerName + "\t" + w.Path + "\t" + w.BackupPath)),
+        };
+
+        public void Load(IReadOnlyDictionary<string, string?> values)
+        {
+            Written.Clear();
+            if (!values.TryGetValue("written", out var text) || string.IsNullOrEmpty(text)) return;
+            foreach (var parts in text!.Split('\n').Select(l => l.Split('\t')).Where(p => p.Length == 3)) Written.Add((parts[0], parts[1], parts[2]));
         }
     }
 
