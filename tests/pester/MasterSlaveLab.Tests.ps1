@@ -118,6 +118,53 @@ BeforeAll {
             "== $name`n$($read.Output)"
         }
     }
+    # The runbook in its own process, so that the plan runner's test hook can kill it like a dying admin machine
+    # (HOTDB_UPGRADE_KILL_AFTER_STEP / _IN_STEP); its parameters and the ConfigDB secret reach it in its environment.
+    $script:driver = Join-Path $TestDrive 'run-ms-runbook.ps1'
+    Set-Content -Path $driver -Value @'
+Import-Module $env:HOTDB_UPGRADE_MODULE
+$parameters = @{}
+foreach ($p in ($env:HOTDB_TEST_RUNBOOK_ARGS | ConvertFrom-Json).psobject.Properties) { $parameters[$p.Name] = if ($p.Value -is [array]) { [string[]]$p.Value } else { $p.Value } }
+$db = [pscredential]::new('upgrader', (ConvertTo-SecureString $env:HOTDB_TEST_CONFIGDB_SECRET -AsPlainText -Force))
+& $env:HOTDB_TEST_RUNBOOK @parameters -Credential ([pscredential]::new('root', [securestring]::new())) -ConfigDbCredential $db -InformationAction SilentlyContinue
+exit $LASTEXITCODE
+'@
+    function script:Invoke-RunbookProcess([hashtable] $Parameters, [string] $LogPath, [string] $KillAfter, [string] $KillIn) {
+        $ms1Host = Get-LabHost 'ms1'
+        $base = @{ ComputerName = @((Get-LabHost 'ms2').Address, $ms1Host.Address); KeyFile = $ms1Host.RootKeyPath; KnownHostsPath = $ms1Host.KnownHostsPath; LogPath = $LogPath }
+        $env:HOTDB_TEST_RUNBOOK_ARGS = ($base + $Parameters) | ConvertTo-Json -Compress
+        $env:HOTDB_TEST_RUNBOOK = $runbook
+        $env:HOTDB_TEST_CONFIGDB_SECRET = $dbSecret
+        $env:HOTDB_UPGRADE_KILL_AFTER_STEP = $KillAfter
+        $env:HOTDB_UPGRADE_KILL_IN_STEP = $KillIn
+        try {
+            Push-Location (Join-Path $PSScriptRoot '../..')
+            & dotnet pwsh -NoProfile -NonInteractive -File $driver 2>&1 | Out-Null
+            $LASTEXITCODE
+        }
+        finally {
+            Pop-Location
+            Remove-Item Env:HOTDB_TEST_RUNBOOK_ARGS, Env:HOTDB_TEST_RUNBOOK, Env:HOTDB_TEST_CONFIGDB_SECRET, Env:HOTDB_UPGRADE_KILL_AFTER_STEP, Env:HOTDB_UPGRADE_KILL_IN_STEP -ErrorAction SilentlyContinue
+        }
+    }
+    function script:Get-JournalStep([string] $Journal, [string] $HostAddress, [string] $Name) {
+        (Get-Content $Journal -Raw | ConvertFrom-Json).steps | Where-Object { $_.host -eq $HostAddress -and $_.name -eq $Name }
+    }
+    # Clients through the VIP get answers now (a short probe).
+    function script:Assert-VipServes {
+        $probe = Start-VipProbe
+        Start-Sleep -Seconds 3
+        $served = Stop-VipProbe $probe
+        $served.Probes | Should -BeGreaterThan 0
+        $served.Failures | Should -Be 0 -Because "the VIP must serve ($($served.LastError))"
+    }
+    # The pair as before an upgrade: 2.4.9 on both, ms1 master holding the VIP and serving, every HA check passing.
+    function script:Assert-BackAsBefore {
+        Get-Versions | Should -Be '2.4.9,2.4.9'
+        Wait-SimCondition { (Get-FailedCheck).Count -eq 0 } 60 | Should -BeTrue -Because "$(Get-FailedCheck)"
+        (Assert-ConsistentRoles).Master.ComputerName | Should -Be '198.18.0.31'
+        Assert-VipServes
+    }
     # One fault per HA check, each making only that check fail (files edited without a keepalived reload).
     $script:keepalivedConf = '/etc/keepalived/keepalived.conf'
     $script:serverXml = '/usr/local/hotdb/hotdb-server/conf/server.xml'
@@ -195,19 +242,24 @@ Describe 'Update-HotDbMasterSlave.ps1 on ms1/ms2' -Tag Ha, Upgrade, Lab, MasterS
         $run.ExitCode | Should -Be 3 -Because $run.Log
         $run.Log | Should -Match "Check CheckHaSwitch: Failed - .*\b$Check\b"
         $run.Log | Should -Match '-Mode Offline'
+        ($before -join "`n") | Should -Match 'keepalived\.conf[\s\S]*== ms2[\s\S]*keepalived\.conf'
         ($after -join "`n") | Should -Be ($before -join "`n")
         Wait-SimCondition { (Get-FailedCheck).Count -eq 0 } 60 | Should -BeTrue -Because "$(Get-FailedCheck)"
     }
 
     It 'rolls back when the VIP cannot move to the slave (its keepalived killed during the run): old master restarted (exit 1)' {
-        # Killed once the checks passed (the journal exists): HA5 must not refuse the run first.
+        # Killed once the checks passed: HA5 must not refuse the run first.
         $log = Join-Path $TestDrive 'ms-keepalived-down.log'
         $journal = [IO.Path]::ChangeExtension($log, '.journal.json')
         $killer = Start-ThreadJob -ArgumentList (Join-Path $PSScriptRoot '../lab/HotDbLab.psm1'), $journal -ScriptBlock {
             param($labModule, $journal)
             Import-Module $labModule
             $watch = [Diagnostics.Stopwatch]::StartNew()
-            while (-not (Test-Path $journal)) { if ($watch.Elapsed.TotalSeconds -gt 600) { return 'no journal' }; Start-Sleep -Milliseconds 100 }
+            # The runner runs the checks again under the journal: wait for the first step that changes something.
+            while (-not ((Test-Path $journal) -and ((Get-Content $journal -Raw | ConvertFrom-Json).steps | Where-Object { $_.name -eq 'BackupConfigDb' -and $_.status -ne 'NotRun' }))) {
+                if ($watch.Elapsed.TotalSeconds -gt 600) { return 'the run never reached BackupConfigDb' }
+                Start-Sleep -Milliseconds 100
+            }
             $null = Invoke-HotDbLabFault -HostName ms2 -Fault KillProcess -ProcessName keepalived
             'killed'
         }
@@ -244,6 +296,52 @@ Describe 'Update-HotDbMasterSlave.ps1 on ms1/ms2' -Tag Ha, Upgrade, Lab, MasterS
         Get-Versions | Should -Be '2.4.9,2.4.9'
         (Get-HotDbHaEnvironment -Session $ms1, $ms2).Master.ComputerName | Should -Be '198.18.0.31'
         Wait-SimCondition { (Get-FailedCheck).Count -eq 0 } 60 | Should -BeTrue -Because "$(Get-FailedCheck)"
+    }
+
+    It 'switches back when the old master''s new version fails to start after the switch (exit 1), the VIP serving again' {
+        # The old master's next start is its new version's: the switch only stops it.
+        Set-HotDbLabComponentFault -HostName ms1 -Component hotdb-server -Fault StartFailure -Message 'injected by the lab test: old master new version start failure'
+        $probe = Start-VipProbe
+        try { $run = Invoke-Runbook Online (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz') }
+        finally { $null = Stop-VipProbe $probe; Clear-HotDbLabComponentFault -HostName ms1 }
+        $run.ExitCode | Should -Be 1 -Because $run.Log
+        $run.Log | Should -Match '198\.18\.0\.31 StartNewVersion: Failed'
+        $run.Log | Should -Match '198\.18\.0\.31 Switch: RolledBack'
+        $run.Log | Should -Match 'ROLLED BACK after .*StartNewVersion'
+        Assert-BackAsBefore
+    }
+
+    It 'resumes a run killed in the slave''s KeepOldInstall (before the switch): rolled back, the master serving throughout' {
+        $log = Join-Path $TestDrive 'ms-kill-before-switch.log'
+        $journal = [IO.Path]::ChangeExtension($log, '.journal.json')
+        $probe = Start-VipProbe
+        try {
+            $killed = Invoke-RunbookProcess @{ Mode = 'Online'; Package = (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz'); ScriptsPath = $scripts.FullName; StartTimeout = 120; StopTimeout = 60 } -LogPath $log -KillIn KeepOldInstall
+            (Get-JournalStep $journal '198.18.0.32' 'KeepOldInstall').status | Should -Be 'Running'
+            (Get-JournalStep $journal '198.18.0.32' 'StopService').status | Should -Be 'Succeeded'
+            $resumed = Invoke-RunbookProcess @{ Resume = $true; JournalPath = $journal } -LogPath $log
+        }
+        finally { $probed = Stop-VipProbe $probe }
+        $killed | Should -Not -Be 0
+        $resumed | Should -Be 1 -Because (Get-Content $log -Raw)
+        (Get-Content $journal -Raw | ConvertFrom-Json).status | Should -Be 'RolledBack'
+        $probed.Failures | Should -Be 0 -Because "the master is never interrupted ($($probed.LastError))"
+        Assert-BackAsBefore
+    }
+
+    It 'resumes a run killed after the switch; the old master''s new version then fails and the resumed run switches back (exit 1)' {
+        $log = Join-Path $TestDrive 'ms-kill-after-switch.log'
+        $journal = [IO.Path]::ChangeExtension($log, '.journal.json')
+        $killed = Invoke-RunbookProcess @{ Mode = 'Online'; Package = (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz'); ScriptsPath = $scripts.FullName; StartTimeout = 120; StopTimeout = 60 } -LogPath $log -KillAfter Switch
+        $killed | Should -Not -Be 0
+        (Get-JournalStep $journal '198.18.0.31' 'Switch').status | Should -Be 'Succeeded'
+        (Get-HotDbHaEnvironment -Session $ms1, $ms2).Master.ComputerName | Should -Be '198.18.0.32'
+        Set-HotDbLabComponentFault -HostName ms1 -Component hotdb-server -Fault StartFailure -Message 'injected by the lab test: old master new version start failure after resume'
+        try { $resumed = Invoke-RunbookProcess @{ Resume = $true; JournalPath = $journal } -LogPath $log }
+        finally { Clear-HotDbLabComponentFault -HostName ms1 }
+        $resumed | Should -Be 1 -Because (Get-Content $log -Raw)
+        (Get-JournalStep $journal '198.18.0.31' 'Switch').status | Should -Be 'RolledBack'
+        Assert-BackAsBefore
     }
 
     It 'upgrades online to 2.5.1: slave first, switch, old master as backup, reconstruction' {

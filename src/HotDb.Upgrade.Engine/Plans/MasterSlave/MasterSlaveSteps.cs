@@ -192,7 +192,8 @@ namespace HotDb.Upgrade.Plans.MasterSlave
     /// <summary>
     /// The switch (HaSwitchover) from a fresh read: the master stops, the upgraded slave takes the VIP and the service
     /// port. A failed switch starts the old master again itself. The rollback switches back once the old master's old
-    /// install is in place again: it stops the upgraded slave, then starts the old master.
+    /// install is in place again: it stops the upgraded slave and its keepalived, starts the old master, waits for the
+    /// VIP on it and starts the slave's keepalived again.
     /// </summary>
     internal sealed class SwitchStep : PlanStep
     {
@@ -226,15 +227,41 @@ namespace HotDb.Upgrade.Plans.MasterSlave
                 progress.Note($"{master.Host.ComputerName}'s compute node runs (the switch did not happen or was undone)");
                 return;
             }
-            // Its service port closes, so keepalived moves the VIP to the old master once that serves.
             if (ComputeNodeReader.Read(slave.Host, slave.InstallPath).Running)
             {
                 progress.Report($"{slave.Host.ComputerName}: stopping the upgraded compute node");
                 StopServiceStage.Service(() => ComputeNodeService.Stop(slave.Host, slave.InstallPath, slave.Options.StopTimeout, s => progress.Report(s), cancellationToken));
             }
+            // The old master's keepalived has nopreempt: it never takes the VIP from a running keepalived, even one whose
+            // node stopped. The slave's keepalived stops until the old master holds the VIP again.
+            var slaveKeepalived = Keepalived(slave.Host, false, progress, cancellationToken);
+            if (_pair.Pair.MasterKeepalived) Keepalived(master.Host, true, progress, cancellationToken);
             progress.Report($"{master.Host.ComputerName}: starting the compute node");
             StopServiceStage.Service(() => ComputeNodeService.Start(master.Host, master.InstallPath, master.Options.StartTimeout, s => progress.Report(s), cancellationToken));
-            progress.Note($"{master.Host.ComputerName} serves again on its old install");
+            if (_pair.Vip is { } vip && _pair.Pair.MasterKeepalived)
+            {
+                var watch = Stopwatch.StartNew();
+                while (!_pair.ReadNode(master.Host, cancellationToken).Holds(vip))
+                {
+                    if (watch.Elapsed > _pair.Options.SettleTimeout)
+                        throw new StageFailedException($"{master.Host.ComputerName} serves again on its old install but does not hold the VIP {vip} {watch.Elapsed.TotalSeconds:0} s later{(slaveKeepalived ? $"; keepalived on {slave.Host.ComputerName} stays stopped" : "")}.",
+                            $"Check keepalived on {master.Host.ComputerName} (its log, its track scripts) until it holds the VIP, then start keepalived on {slave.Host.ComputerName} and run Test-HotDbHaSwitch.");
+                    progress.Report($"waiting for VIP {vip} on {master.Host.ComputerName} ({watch.Elapsed.TotalSeconds:0} s)");
+                    if (cancellationToken.WaitHandle.WaitOne(500)) cancellationToken.ThrowIfCancellationRequested();
+                }
+            }
+            if (slaveKeepalived) Keepalived(slave.Host, true, progress, cancellationToken);
+            progress.Note($"{master.Host.ComputerName} serves again on its old install{(_pair.Vip is { } held ? $" and holds the VIP {held}" : "")}");
+        }
+
+        /// <summary>Starts or stops keepalived on a host when it is not so already; true when it changed it.</summary>
+        private static bool Keepalived(IRemoteHost host, bool start, IStageProgress progress, CancellationToken cancellationToken)
+        {
+            if (KeepalivedService.IsRunning(host, cancellationToken) == start) return false;
+            try { KeepalivedService.Run(host, start ? "start" : "stop", cancellationToken); }
+            catch (IOException e) { throw new StageFailedException(e.Message, $"Check keepalived on {host.ComputerName} (service keepalived status, its log).", e); }
+            progress.Note($"{host.ComputerName}: keepalived {(start ? "started" : "stopped")}");
+            return true;
         }
     }
 
