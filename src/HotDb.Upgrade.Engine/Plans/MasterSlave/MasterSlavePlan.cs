@@ -34,9 +34,10 @@ namespace HotDb.Upgrade.Plans.MasterSlave
     /// server.xml turned to backup before it starts; the HA reconstruction; the HA checks.
     /// The runner's reverse rollback is the only way back. Online, before the switch it restores the slave's old
     /// install and starts it as backup, then restores the ConfigDB: the master serves throughout. After the switch it
-    /// undoes a reconstruction that ran (from its file backups), restores the old master's old install, stops the
-    /// upgraded slave and starts the old master (the switch's rollback: the service is down in between, never served
-    /// by two nodes), restores and starts the slave's old install as backup, then restores the ConfigDB.
+    /// undoes a reconstruction that ran (from its file backups, journaled for a resumed run), restores the old master's
+    /// old install, stops the upgraded slave and its keepalived and starts the old master until it holds the VIP (the
+    /// switch's rollback: the service is down in between, never served by two nodes), restores and starts the slave's
+    /// old install as backup, then restores the ConfigDB.
     /// </summary>
     public static class MasterSlavePlan
     {
