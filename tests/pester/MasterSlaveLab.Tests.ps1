@@ -54,15 +54,15 @@ BeforeAll {
         $pair
     }
 
-    # What a refusal must leave alone on both hosts: the HA files, the install folders, the long-lived processes,
-    # the listening ports and the addresses (the VIP).
+    # What a refusal must leave alone on both hosts: the HA files, the install folders, the long-lived processes
+    # (daemons and keepalived's own, not the check scripts it spawns), the listening ports and the addresses (the VIP).
     function script:Get-PairSnapshot {
         foreach ($name in 'ms1', 'ms2') {
             "== $name"
             Get-LabFileListing $name
             Get-LabFileListing $name '/etc/keepalived'
             Invoke-OnHost $name ("sha256sum /usr/local/hotdb/hotdb-server/conf/server.xml /etc/keepalived/keepalived.conf; " +
-                "ps -eo pid=,comm= | grep -vwE 'ps|bash|sh|sshd|sleep|awk|grep|sort|sftp-server' | sort -n; " +
+                "ps -eo pid=,ppid=,comm= | awk '`$2 == 1 || `$3 == `"keepalived`"' | sort -n; " +
                 "ss -ltnH | awk '{print `$4}' | sort; ip -o -4 addr show eth0 | awk '{print `$4}' | sort")
         }
     }
