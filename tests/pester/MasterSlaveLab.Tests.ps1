@@ -211,7 +211,7 @@ Describe 'Update-HotDbMasterSlave.ps1 on ms1/ms2' -Tag Ha, Upgrade, Lab, MasterS
         $killed | Should -Be 'killed'
         $run.ExitCode | Should -Be 1 -Because $run.Log
         $run.Log | Should -Match 'Switch: Failed - The switch from 198\.18\.0\.31 to 198\.18\.0\.32 failed'
-        $run.Log | Should -Match 'keepalived does not run'
+        $run.Log | Should -Match 'keepalived does not run\. 198\.18\.0\.31''s compute node was started again'
         $probed.Probes | Should -BeGreaterThan 0
         Get-Versions | Should -Be '2.4.9,2.4.9'
         $pair = Get-HotDbHaEnvironment -Session $ms1, $ms2
