@@ -234,7 +234,7 @@ Describe 'Backup-HotDbConfigDb and Restore-HotDbConfigDb' -Tag ConfigDb {
             $read[0].Server.Endpoint.ToString() | Should -Be $db.Endpoint
             $read[0].ConfigDb | Should -Be $configDb
         }
-        $view = Get-HotDbConfigDbBackup -Path $backup.Path | Out-String
+        $view = Get-HotDbConfigDbBackup -Path $backup.Path | Out-String -Width 120
         $view | Should -Match ('Directory: ' + [regex]::Escape($backup.ComputerName + ':' + (Split-Path $backup.Path)))
         $view | Should -Match ('Database\s+Version\s+Server\s+Size\s+Name')
         $view | Should -Match ([regex]::Escape((Split-Path $backup.Path -Leaf)))
