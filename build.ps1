@@ -31,6 +31,9 @@ param(
     # Pester tag filter, e.g. -Tag Ssh to run only the SSH suites.
     [string[]] $Tag,
 
+    # Pester files to run instead of every suite, e.g. -TestPath tests/pester/HaLab.Tests.ps1 (with -SkipUnit).
+    [string[]] $TestPath,
+
     # Skip the xunit suites (for quick Pester iterations).
     [switch] $SkipUnit,
 
@@ -159,6 +162,7 @@ function Invoke-PesterTest {
     $runner = Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1'
     $arguments = @('pwsh', '-NoProfile', '-NonInteractive', '-File', $runner, '-SummaryPath', $summary)
     if ($Tag) { $arguments += @('-Tag', ($Tag -join ',')) }
+    if ($TestPath) { $arguments += @('-Path', ((($TestPath -split ',') | ForEach-Object { (Resolve-Path $_).Path }) -join ',')) }
     & dotnet @arguments | Out-Host
     if (-not (Test-Path $summary)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     Get-Content $summary -Raw | ConvertFrom-Json

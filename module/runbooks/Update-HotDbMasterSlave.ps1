@@ -68,49 +68,19 @@ param(
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 if (-not (Get-Module HotDb.Upgrade)) { Import-Module (Join-Path $PSScriptRoot '../HotDb.Upgrade.psd1') }
+. (Join-Path $PSScriptRoot 'HotDbRunbook.Support.ps1')
 $whatIf = [bool]$WhatIfPreference
-# The log lines go to the console too, unless the caller chose an -InformationAction.
-$showInformation = -not $PSBoundParameters.ContainsKey('InformationAction')
 $resumeWithoutJournal = $Resume -and -not $JournalPath -and -not $LogPath
-if (-not $LogPath) { $LogPath = Join-Path (Get-Location) ("Update-HotDbMasterSlave-{0}-{1:yyyyMMdd-HHmmss}.log" -f ($ComputerName -join '-'), (Get-Date)) }
-$LogPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($LogPath)
-if (-not $JournalPath) { $JournalPath = [IO.Path]::ChangeExtension($LogPath, '.journal.json') }
-$JournalPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($JournalPath)
-if (-not (Test-Path $LogPath)) { New-Item -ItemType File -Path $LogPath -Force -WhatIf:$false | Out-Null }
-if ($IsLinux -or $IsMacOS) { & chmod 600 $LogPath }
-
-function Write-Log([string] $Message, [string] $Level = 'INFO') {
-    $line = '{0:yyyy-MM-dd HH:mm:ss} [{1}] {2}' -f (Get-Date), $Level, $Message
-    Add-Content -Path $LogPath -Value $line -WhatIf:$false
-    if ($showInformation) { Write-Information $line -InformationAction Continue } else { Write-Information $line }
-}
-
-# Runs a module command, logging its verbose stream (step notes) and errors, and returning its output objects.
-function Invoke-Logged([scriptblock] $Command) {
-    $VerbosePreference = 'Continue'
-    & $Command 4>&1 2>&1 | ForEach-Object {
-        if ($_ -is [System.Management.Automation.VerboseRecord]) { Write-Log $_.Message 'STEP' }
-        elseif ($_ -is [System.Management.Automation.ErrorRecord]) {
-            Write-Log "$($_.Exception.Message)$(if ($_.ErrorDetails.RecommendedAction) { ' Recommended: ' + $_.ErrorDetails.RecommendedAction })" 'ERROR'
-        }
-        else { $_ }
-    }
-}
+$run = Initialize-RunbookLog -LogPath $LogPath -JournalPath $JournalPath -DefaultName "Update-HotDbMasterSlave-$($ComputerName -join '-')" -BoundParameters $PSBoundParameters
+$LogPath = $run.LogPath
+$JournalPath = $run.JournalPath
 
 $exitCode = 3
 $sessions = [System.Collections.Generic.List[object]]::new()
 $started = $false
 try {
     if ($resumeWithoutJournal) { throw 'With -Resume give -JournalPath (or the -LogPath of the interrupted run, whose journal is beside it).' }
-    foreach ($name in $ComputerName) {
-        $connect = @{ ComputerName = $name; Port = $Port; Credential = $Credential; Elevation = $Elevation }
-        if ($KeyFile) { $connect.KeyFile = $KeyFile }
-        if ($KnownHostsPath) { $connect.KnownHostsPath = $KnownHostsPath }
-        if ($SudoCredential) { $connect.SudoCredential = $SudoCredential }
-        $session = New-HotDbSession @connect -WhatIf:$false -Confirm:$false
-        $sessions.Add($session)
-        Write-Log "SSH session $($session.UserName)@$($session.ComputerName):$($session.Port), host key $($session.HostKeyFingerprint)"
-    }
+    foreach ($session in New-RunbookSession -ComputerName $ComputerName -Port $Port -Credential $Credential -KeyFile $KeyFile -KnownHostsPath $KnownHostsPath -Elevation $Elevation -SudoCredential $SudoCredential) { $sessions.Add($session) }
 
     if ($Resume) {
         Write-Log "Resuming the master/slave upgrade of $($ComputerName -join ', ') from the journal $JournalPath$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
@@ -123,19 +93,11 @@ try {
             Mode = "MasterSlave$Mode"; Session = $sessions.ToArray(); KeepalivedConfigPath = $KeepalivedConfigPath; InstallPath = $InstallPath; Package = $Package; ScriptsPath = $ScriptsPath
             ConfigDbCredential = $ConfigDbCredential; JdkRoot = $JdkRoot; StartTimeout = $StartTimeout; StopTimeout = $StopTimeout
         }
-        foreach ($name in 'JdkPackage', 'JavaBin', 'LicenseFile', 'BackupDirectory', 'ConfigDb') { if ($PSBoundParameters.ContainsKey($name)) { $planParameters[$name] = $PSBoundParameters[$name] } }
+        Add-BoundParameter $planParameters $PSBoundParameters 'JdkPackage', 'JavaBin', 'LicenseFile', 'BackupDirectory', 'ConfigDb'
         $plan = Invoke-Logged { New-HotDbUpgradePlan @planParameters -ErrorAction Continue }
         if (-not $plan) { throw 'no plan could be built; see the errors above' }
-        Write-Log "Plan: $($plan.Mode) $($plan.FromVersion) -> $($plan.ToVersion) on $($plan.Hosts -join ', '); journal $JournalPath" 'PLAN'
-        $index = 0
-        foreach ($phase in $plan.Phases) {
-            foreach ($step in $phase.Steps) { $index++; Write-Log ('  {0,2}. [{1}] {2}: {3}' -f $index, $phase.Name, $step.Name, $step.Describe()) 'PLAN' }
-        }
-        foreach ($check in $plan.Checks) { Write-Log ('Check {0}: {1}{2}' -f $check.Step, $check.Status, $(if ($check.Error) { ' - ' + $check.Error })) }
-        if (-not $plan.ChecksPassed) {
-            $hint = if ($Mode -eq 'Online' -and ($plan.Checks | Where-Object { "$($_.Status)" -eq 'Failed' -and $_.Step -in 'CheckHaSwitch', 'CheckOnlineSql' })) { ' (an upgrade with the service stopped, -Mode Offline, does not need the failed online check)' }
-            throw "the checks refused the upgrade$hint; $($ComputerName -join ' and ') were not changed"
-        }
+        $hint = if ($Mode -eq 'Online' -and ($plan.Checks | Where-Object { "$($_.Status)" -eq 'Failed' -and $_.Step -in 'CheckHaSwitch', 'CheckOnlineSql' })) { ' (an upgrade with the service stopped, -Mode Offline, does not need the failed online check)' }
+        Write-RunbookPlan -Plan $plan -JournalPath $JournalPath -Unchanged "$($ComputerName -join ' and ') were not changed" -RefusalHint $hint
         if ($whatIf) {
             Write-Log 'WhatIf: nothing was changed.'
             $exitCode = 0
@@ -144,36 +106,15 @@ try {
         $started = $true
         $result = Invoke-Logged { Invoke-HotDbUpgradePlan -Plan $plan -JournalPath $JournalPath -Confirm:$false -ErrorAction Continue }
     }
-    if (-not $result) { throw 'the plan runner returned no result; see the errors above' }
-    foreach ($step in $result.Steps) {
-        Write-Log ('Step {0,2} {1} {2}: {3}{4}{5}' -f $step.Index, $step.Host, $step.Step, $step.Status, $(if ($step.Error) { ' - ' + $step.Error }), $(if ($step.RollbackError) { '; rollback failed - ' + $step.RollbackError }))
-    }
-    $exitCode = switch ("$($result.Status)") { 'Succeeded' { 0 } 'Planned' { 0 } 'RolledBack' { 1 } 'RollbackFailed' { 2 } default { 3 } }
+    $exitCode = Get-RunbookExitCode -Result $result -JournalPath $JournalPath
     if ($exitCode -eq 0 -and -not $whatIf) {
-        foreach ($node in Get-HotDbComputeNode -Session $sessions.ToArray() -InstallPath $result.InstallPath -ErrorAction SilentlyContinue) {
-            Write-Log "Success: $($node.ComputerName) runs HotDB Server $($node.Version) (service port open: $($node.ServerPortOpen), manager port open: $($node.ManagerPortOpen))"
-        }
+        Write-ComputeNodeState -Session $sessions.ToArray() -InstallPath $result.InstallPath -Prefix 'Success: '
         Write-Log "Journal $JournalPath"
     }
-    elseif ($exitCode -eq 1) {
-        Write-Log "ROLLED BACK after $($result.FailedStep): $($result.Error)" 'ERROR'
-        foreach ($node in Get-HotDbComputeNode -Session $sessions.ToArray() -InstallPath $result.InstallPath -ErrorAction SilentlyContinue) {
-            Write-Log "$($node.ComputerName): HotDB Server $($node.Version), running: $($node.Running) (service port open: $($node.ServerPortOpen), manager port open: $($node.ManagerPortOpen))" 'ROLLBACK'
-        }
-    }
-    elseif ($exitCode -eq 2) {
-        Write-Log "ROLLBACK INCOMPLETE after $($result.FailedStep): $($result.Error). $($result.RecommendedAction) Journal: $JournalPath" 'ERROR'
-    }
-    elseif ($exitCode -eq 3) {
-        Write-Log "REFUSED at $($result.FailedStep): $($result.Error) Nothing was changed." 'ERROR'
-    }
+    elseif ($exitCode -eq 1) { Write-ComputeNodeState -Session $sessions.ToArray() -InstallPath $result.InstallPath -Level 'ROLLBACK' }
 }
 catch {
-    # A journal the plan runner refuses stops everything before the first step; any other failure once the run has
-    # started leaves the host in a state only the journal and the log describe.
-    $refused = -not $started -or "$($_.FullyQualifiedErrorId)" -like 'PlanJournalUnusable*'
-    $exitCode = if ($refused) { 3 } else { 2 }
-    Write-Log "FAILED$(if ($refused) { ' before any change' }): $($_.Exception.Message)$(if (-not $refused) { " The pair needs a hand; resume with -Resume -JournalPath $JournalPath." })" 'ERROR'
+    $exitCode = Get-RunbookFailureExitCode -ErrorRecord $_ -Started $started -JournalPath $JournalPath -Subject 'The pair'
 }
 finally {
     foreach ($session in $sessions) { $session | Remove-HotDbSession -Confirm:$false -WhatIf:$false }

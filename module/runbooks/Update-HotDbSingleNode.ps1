@@ -63,46 +63,19 @@ param(
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 if (-not (Get-Module HotDb.Upgrade)) { Import-Module (Join-Path $PSScriptRoot '../HotDb.Upgrade.psd1') }
+. (Join-Path $PSScriptRoot 'HotDbRunbook.Support.ps1')
 $whatIf = [bool]$WhatIfPreference
-# The log lines go to the console too, unless the caller chose an -InformationAction.
-$showInformation = -not $PSBoundParameters.ContainsKey('InformationAction')
 $resumeWithoutJournal = $Resume -and -not $JournalPath -and -not $LogPath
-if (-not $LogPath) { $LogPath = Join-Path (Get-Location) ("Update-HotDbSingleNode-{0}-{1:yyyyMMdd-HHmmss}.log" -f $ComputerName, (Get-Date)) }
-$LogPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($LogPath)
-if (-not $JournalPath) { $JournalPath = [IO.Path]::ChangeExtension($LogPath, '.journal.json') }
-$JournalPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($JournalPath)
-if (-not (Test-Path $LogPath)) { New-Item -ItemType File -Path $LogPath -Force -WhatIf:$false | Out-Null }
-if ($IsLinux -or $IsMacOS) { & chmod 600 $LogPath }
-
-function Write-Log([string] $Message, [string] $Level = 'INFO') {
-    $line = '{0:yyyy-MM-dd HH:mm:ss} [{1}] {2}' -f (Get-Date), $Level, $Message
-    Add-Content -Path $LogPath -Value $line -WhatIf:$false
-    if ($showInformation) { Write-Information $line -InformationAction Continue } else { Write-Information $line }
-}
-
-# Runs a module command, logging its verbose stream (step notes) and errors, and returning its output objects.
-function Invoke-Logged([scriptblock] $Command) {
-    $VerbosePreference = 'Continue'
-    & $Command 4>&1 2>&1 | ForEach-Object {
-        if ($_ -is [System.Management.Automation.VerboseRecord]) { Write-Log $_.Message 'STEP' }
-        elseif ($_ -is [System.Management.Automation.ErrorRecord]) {
-            Write-Log "$($_.Exception.Message)$(if ($_.ErrorDetails.RecommendedAction) { ' Recommended: ' + $_.ErrorDetails.RecommendedAction })" 'ERROR'
-        }
-        else { $_ }
-    }
-}
+$run = Initialize-RunbookLog -LogPath $LogPath -JournalPath $JournalPath -DefaultName "Update-HotDbSingleNode-$ComputerName" -BoundParameters $PSBoundParameters
+$LogPath = $run.LogPath
+$JournalPath = $run.JournalPath
 
 $exitCode = 3
 $session = $null
 $started = $false
 try {
     if ($resumeWithoutJournal) { throw 'With -Resume give -JournalPath (or the -LogPath of the interrupted run, whose journal is beside it).' }
-    $connect = @{ ComputerName = $ComputerName; Port = $Port; Credential = $Credential; Elevation = $Elevation }
-    if ($KeyFile) { $connect.KeyFile = $KeyFile }
-    if ($KnownHostsPath) { $connect.KnownHostsPath = $KnownHostsPath }
-    if ($SudoCredential) { $connect.SudoCredential = $SudoCredential }
-    $session = New-HotDbSession @connect -WhatIf:$false -Confirm:$false
-    Write-Log "SSH session $($session.UserName)@$($session.ComputerName):$($session.Port), host key $($session.HostKeyFingerprint)"
+    $session = New-RunbookSession -ComputerName $ComputerName -Port $Port -Credential $Credential -KeyFile $KeyFile -KnownHostsPath $KnownHostsPath -Elevation $Elevation -SudoCredential $SudoCredential
 
     if ($Resume) {
         Write-Log "Resuming the single-node upgrade of $ComputerName from the journal $JournalPath$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
@@ -115,16 +88,10 @@ try {
             Mode = 'SingleNode'; Session = $session; InstallPath = $InstallPath; Package = $Package; ScriptsPath = $ScriptsPath
             ConfigDbCredential = $ConfigDbCredential; JdkRoot = $JdkRoot; StartTimeout = $StartTimeout; StopTimeout = $StopTimeout
         }
-        foreach ($name in 'JdkPackage', 'JavaBin', 'LicenseFile', 'BackupDirectory', 'ConfigDb') { if ($PSBoundParameters.ContainsKey($name)) { $planParameters[$name] = $PSBoundParameters[$name] } }
+        Add-BoundParameter $planParameters $PSBoundParameters 'JdkPackage', 'JavaBin', 'LicenseFile', 'BackupDirectory', 'ConfigDb'
         $plan = Invoke-Logged { New-HotDbUpgradePlan @planParameters -ErrorAction Continue }
         if (-not $plan) { throw 'no plan could be built; see the errors above' }
-        Write-Log "Plan: $($plan.Mode) $($plan.FromVersion) -> $($plan.ToVersion) on $($plan.Hosts -join ', '); journal $JournalPath" 'PLAN'
-        $index = 0
-        foreach ($phase in $plan.Phases) {
-            foreach ($step in $phase.Steps) { $index++; Write-Log ('  {0,2}. [{1}] {2}: {3}' -f $index, $phase.Name, $step.Name, $step.Describe()) 'PLAN' }
-        }
-        foreach ($check in $plan.Checks) { Write-Log ('Check {0}: {1}{2}' -f $check.Step, $check.Status, $(if ($check.Error) { ' - ' + $check.Error })) }
-        if (-not $plan.ChecksPassed) { throw "the checks refused the upgrade; $ComputerName was not changed" }
+        Write-RunbookPlan -Plan $plan -JournalPath $JournalPath -Unchanged "$ComputerName was not changed"
         if ($whatIf) {
             Write-Log 'WhatIf: nothing was changed.'
             $exitCode = 0
@@ -133,33 +100,18 @@ try {
         $started = $true
         $result = Invoke-Logged { Invoke-HotDbUpgradePlan -Plan $plan -JournalPath $JournalPath -Confirm:$false -ErrorAction Continue }
     }
-    if (-not $result) { throw 'the plan runner returned no result; see the errors above' }
-    foreach ($step in $result.Steps) {
-        Write-Log ('Step {0,2} {1} {2}: {3}{4}{5}' -f $step.Index, $step.Host, $step.Step, $step.Status, $(if ($step.Error) { ' - ' + $step.Error }), $(if ($step.RollbackError) { '; rollback failed - ' + $step.RollbackError }))
-    }
-    $exitCode = switch ("$($result.Status)") { 'Succeeded' { 0 } 'Planned' { 0 } 'RolledBack' { 1 } 'RollbackFailed' { 2 } default { 3 } }
+    $exitCode = Get-RunbookExitCode -Result $result -JournalPath $JournalPath
     if ($exitCode -eq 0 -and -not $whatIf) {
         $after = Get-HotDbComputeNode -Session $session -InstallPath $result.InstallPath -ErrorAction SilentlyContinue
         Write-Log "Success: $ComputerName runs HotDB Server $($after.Version) (running: $($after.Running)); journal $JournalPath"
     }
     elseif ($exitCode -eq 1) {
         $after = Get-HotDbComputeNode -Session $session -InstallPath $result.InstallPath -ErrorAction SilentlyContinue
-        Write-Log "ROLLED BACK after $($result.FailedStep): $($result.Error)" 'ERROR'
         if ($after -and $after.Running) { Write-Log "HotDB Server $($after.Version) is running again (service port open: $($after.ServerPortOpen), manager port open: $($after.ManagerPortOpen))" 'ROLLBACK' }
-    }
-    elseif ($exitCode -eq 2) {
-        Write-Log "ROLLBACK INCOMPLETE after $($result.FailedStep): $($result.Error). $($result.RecommendedAction) Journal: $JournalPath" 'ERROR'
-    }
-    elseif ($exitCode -eq 3) {
-        Write-Log "REFUSED at $($result.FailedStep): $($result.Error) Nothing was changed." 'ERROR'
     }
 }
 catch {
-    # A journal the plan runner refuses stops everything before the first step; any other failure once the run has
-    # started leaves the host in a state only the journal and the log describe.
-    $refused = -not $started -or "$($_.FullyQualifiedErrorId)" -like 'PlanJournalUnusable*'
-    $exitCode = if ($refused) { 3 } else { 2 }
-    Write-Log "FAILED$(if ($refused) { ' before any change' }): $($_.Exception.Message)$(if (-not $refused) { " The host needs a hand; resume with -Resume -JournalPath $JournalPath." })" 'ERROR'
+    $exitCode = Get-RunbookFailureExitCode -ErrorRecord $_ -Started $started -JournalPath $JournalPath -Subject 'The host'
 }
 finally {
     if ($session) { $session | Remove-HotDbSession -Confirm:$false -WhatIf:$false }

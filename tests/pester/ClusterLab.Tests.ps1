@@ -3,23 +3,15 @@
 # configdb) and the simulated compute node. The module reads them over SSH and the manager ports; each fault is made
 # and undone through the lab, and must fail its own check and no other. Run under flock /tmp/hotdb-lab.flock.
 BeforeDiscovery {
-    $labModule = Join-Path $PSScriptRoot '../lab/HotDbLab.psm1'
-    $simModule = Join-Path $PSScriptRoot '../lab/sim/HotDbLabSim.psm1'
-    $script:labSkip = -not (Test-Path $labModule) -or -not (Test-Path $simModule)
-    if (-not $script:labSkip) { Import-Module $labModule -Force; $script:labSkip = [bool](Get-HotDbLabSupport) }
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/LabFixture.psm1') -Force
+    $script:labSkip = [bool](Get-LabFixtureSkipReason)
 }
 
 BeforeAll {
     Import-Module $env:HOTDB_UPGRADE_MODULE -Force
-    $labModule = Join-Path $PSScriptRoot '../lab/HotDbLab.psm1'
-    $simModule = Join-Path $PSScriptRoot '../lab/sim/HotDbLabSim.psm1'
-    if (-not (Test-Path $labModule) -or -not (Test-Path $simModule)) { return }
-    Import-Module $labModule -Force
-    if (Get-HotDbLabSupport) { return }
-    Import-Module $simModule -Force
-    Import-Module (Join-Path $PSScriptRoot '../lab/sim/SimFixture.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/LabFixture.psm1') -Force
+    if (Get-LabFixtureSkipReason) { return }
 
-    Register-HotDbLabSim
     # The cluster, and a DR estate: the ms pair is the master centre, dr1/dr2 the DR centre reading drconfigdb.
     $topology = @{
         Defaults = @{ HotDbSize = '64M' }
@@ -40,18 +32,8 @@ BeforeAll {
             @{ Name = 'dr2'; Address = '198.18.0.62'; Roles = @('computenode', 'keepalived'); Group = 'dr'; Keepalived = 'backup' }
         )
     }
-    $script:lab = @(Start-HotDbLab -Topology $topology -WaitSeconds 1200)
+    $script:lab = Start-LabFixture -Topology $topology
 
-    function script:Get-LabHost([string] $Name) { $lab | Where-Object Name -EQ $Name }
-    function script:Connect-LabHost([string] $Name) {
-        $labHost = Get-LabHost $Name
-        New-HotDbSession -ComputerName $labHost.Address -Credential ([pscredential]::new('root', [securestring]::new())) -KeyFile $labHost.RootKeyPath -KnownHostsPath $labHost.KnownHostsPath
-    }
-    function script:Invoke-OnHost([string] $Name, [string] $Command) {
-        $result = Invoke-HotDbLabHostCommand -HostName $Name -Command $Command
-        if ($result.ExitCode -ne 0) { throw "on ${Name}: $Command failed: $($result.Error)" }
-        $result.Output
-    }
 
     $script:mn1 = Connect-LabHost 'mn1'
     $script:mn2 = Connect-LabHost 'mn2'
@@ -62,7 +44,7 @@ BeforeAll {
     $script:dr2 = Connect-LabHost 'dr2'
     # root/root is the simulated node's own SUPER user on the manager port.
     $script:managerLogin = [pscredential]::new('root', (ConvertTo-SecureString 'root' -AsPlainText -Force))
-    $script:packages = Join-Path (Split-Path (Split-Path (Get-LabHost configdb).StateFolder)) 'packages'
+    $script:packages = Get-LabPackagePath
     $script:next = 'hotdb-server-2.5.4-ga-20190812.tar.gz'
 
     function script:Test-Cluster([string] $Package = $next, [switch] $Online, [string] $ScriptsPath, [switch] $Quiet) {
@@ -75,14 +57,7 @@ BeforeAll {
     function script:Test-Estate([switch] $Quiet) { Test-HotDbDisasterRecovery -Session $ms1, $ms2 -DrSession $dr1, $dr2 -Quiet:$Quiet }
 }
 
-AfterAll {
-    Get-HotDbSession | Remove-HotDbSession
-    if ($script:lab) {
-        Clear-HotDbLabFault -ErrorAction SilentlyContinue
-        Stop-HotDbLab
-        Unregister-HotDbLabSim
-    }
-}
+AfterAll { Stop-LabFixture }
 
 Describe 'Get-HotDbCluster on mn1..mn3' -Tag Cluster, Lab -Skip:$labSkip {
     BeforeAll { Wait-SimCondition { Test-Cluster -Quiet } 30 | Should -BeTrue -Because "$(Get-FailedCheck (Test-Cluster))" }

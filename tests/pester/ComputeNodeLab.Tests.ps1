@@ -2,22 +2,15 @@
 # simulated HotDB compute node (tests/lab/sim) and a real MariaDB ConfigDB on the configdb host. Everything the
 # module does goes over SSH to 198.18.0.0/24; the checks read the hosts through the lab (nsenter) and MariaDB.
 BeforeDiscovery {
-    $labModule = Join-Path $PSScriptRoot '../lab/HotDbLab.psm1'
-    $simModule = Join-Path $PSScriptRoot '../lab/sim/HotDbLabSim.psm1'
-    $script:labSkip = -not (Test-Path $labModule) -or -not (Test-Path $simModule)
-    if (-not $script:labSkip) { Import-Module $labModule -Force; $script:labSkip = [bool](Get-HotDbLabSupport) }
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/LabFixture.psm1') -Force
+    $script:labSkip = [bool](Get-LabFixtureSkipReason)
 }
 
 BeforeAll {
     Import-Module $env:HOTDB_UPGRADE_MODULE -Force
-    $labModule = Join-Path $PSScriptRoot '../lab/HotDbLab.psm1'
-    $simModule = Join-Path $PSScriptRoot '../lab/sim/HotDbLabSim.psm1'
-    if (-not (Test-Path $labModule) -or -not (Test-Path $simModule)) { return }
-    Import-Module $labModule -Force
-    if (Get-HotDbLabSupport) { return }
-    Import-Module $simModule -Force
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/LabFixture.psm1') -Force
+    if (Get-LabFixtureSkipReason) { return }
 
-    Register-HotDbLabSim
     # sn1 starts at 2.4.9, sn2 at 2.5.3 (with NDB SQL directories); /usr/local/hotdb is a 256 MiB tmpfs for FillDisk.
     $topology = @{
         Defaults = @{ HotDbSize = '256M' }
@@ -28,39 +21,19 @@ BeforeAll {
             @{ Name = 'sn2'; Address = '198.18.0.22'; Roles = @('computenode'); Group = 'sn2'; Options = @{ HotDbVersion = '2.5.3' } }
         )
     }
-    $script:lab = @(Start-HotDbLab -Topology $topology -WaitSeconds 1200)
-    $script:state = Split-Path (Split-Path ($lab | Where-Object Name -EQ 'sn1').StateFolder)
-    $script:packages = Join-Path $state 'packages'
-
-    function script:Get-TestPackage([string] $Pattern) { (Get-ChildItem $packages -Filter $Pattern | Select-Object -First 1).FullName }
-    function script:Get-LabHost([string] $Name) { $lab | Where-Object Name -EQ $Name }
-    function script:Connect-LabHost([string] $Name) {
-        $labHost = Get-LabHost $Name
-        New-HotDbSession -ComputerName $labHost.Address -Credential ([pscredential]::new('root', [securestring]::new())) -KeyFile $labHost.RootKeyPath -KnownHostsPath $labHost.KnownHostsPath
-    }
-    function script:Invoke-OnHost([string] $Name, [string] $Command) {
-        $result = Invoke-HotDbLabHostCommand -HostName $Name -Command $Command
-        if ($result.ExitCode -ne 0) { throw "on ${Name}: $Command failed: $($result.Error)" }
-        $result.Output
-    }
-    # What -WhatIf and refusals must leave alone: every path, size, mode and mtime under /usr/local/hotdb.
-    function script:Get-HotDbListing([string] $Name) { Invoke-OnHost $Name "find /usr/local/hotdb -path '*/logs' -prune -o -printf '%p %s %m %T@\n' | sort" }
-    function script:Get-ConfigDbChecksum([string] $Group) {
-        Invoke-OnHost 'configdb' "for t in `$(mysql -N -e `"SELECT table_name FROM information_schema.tables WHERE table_schema = 'hotdb_config_$Group' ORDER BY 1`"); do mysql -N -e `"CHECKSUM TABLE hotdb_config_$Group.`$t EXTENDED`"; done"
-    }
-
+    $script:lab = Start-LabFixture -Topology $topology
+    $script:packages = Get-LabPackagePath
+    function script:Get-ConfigDbChecksum([string] $Group) { Get-LabConfigDbChecksum "hotdb_config_$Group" }
     # The runbook's ConfigDB login: a user allowed to dump, alter and keep the upgrade ledger.
-    $script:dbSecret = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(18)).Replace('+', 'x').Replace('/', 'y')
-    $grant = Invoke-HotDbLabHostCommand -HostName configdb -Command 'mysql' -InputText "CREATE USER 'upgrader'@'%' IDENTIFIED BY '$dbSecret'; GRANT ALL ON *.* TO 'upgrader'@'%' WITH GRANT OPTION;"
-    if ($grant.ExitCode -ne 0) { throw "creating the upgrader login failed: $($grant.Error)" }
-    $script:scripts = Get-Item (Join-Path $packages 'configdb-upgrade')
+    $script:configDbLogin = New-LabConfigDbLogin
+    $script:scripts = Get-Item (Get-LabScriptsPath)
     $script:runbook = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks/Update-HotDbSingleNode.ps1'
     function script:Invoke-Runbook([string] $Name, [string] $Package, [hashtable] $Extra = @{}) {
         $labHost = Get-LabHost $Name
         $log = Join-Path $TestDrive "$Name-$([guid]::NewGuid().ToString('N').Substring(0, 6)).log"
         & $runbook -ComputerName $labHost.Address -Credential ([pscredential]::new('root', [securestring]::new())) -KeyFile $labHost.RootKeyPath `
             -KnownHostsPath $labHost.KnownHostsPath -Package $Package -ScriptsPath $scripts.FullName `
-            -ConfigDbCredential ([pscredential]::new('upgrader', (ConvertTo-SecureString $dbSecret -AsPlainText -Force))) `
+            -ConfigDbCredential $configDbLogin `
             -LogPath $log -StartTimeout 120 -StopTimeout 60 -InformationAction SilentlyContinue @Extra
         [pscustomobject]@{ ExitCode = $LASTEXITCODE; Log = (Get-Content $log -Raw) }
     }
@@ -68,14 +41,7 @@ BeforeAll {
     $script:sn2 = Connect-LabHost 'sn2'
 }
 
-AfterAll {
-    Get-HotDbSession | Remove-HotDbSession
-    if ($script:lab) {
-        Clear-HotDbLabFault -ErrorAction SilentlyContinue
-        Stop-HotDbLab
-        Unregister-HotDbLabSim
-    }
-}
+AfterAll { Stop-LabFixture }
 
 Describe 'Compute node upgrade on the lab: sn1 from 2.4.9' -Tag Upgrade, Lab -Skip:$labSkip {
     It 'the lab node is 2.4.9, running as master' {
@@ -87,13 +53,13 @@ Describe 'Compute node upgrade on the lab: sn1 from 2.4.9' -Tag Upgrade, Lab -Sk
     }
 
     It 'runbook -WhatIf prints the plan and changes neither the host nor the ConfigDB' {
-        $listing = Get-HotDbListing 'sn1'
+        $listing = Get-LabFileListing 'sn1'
         $checksums = Get-ConfigDbChecksum 'sn'
-        $run = Invoke-Runbook 'sn1' (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz') @{ WhatIf = $true }
+        $run = Invoke-Runbook 'sn1' (Get-LabPackage 'hotdb-server-2.5.4-ga-*.tar.gz') @{ WhatIf = $true }
         $run.ExitCode | Should -Be 0 -Because $run.Log
         $run.Log | Should -Match '\[PLAN\] .*KeepOldInstall: Rename /usr/local/hotdb/hotdb-server to /usr/local/hotdb/hotdb_server_249'
         $run.Log | Should -Match 'hotdb_config_2\.5\.4\.sql'
-        Get-HotDbListing 'sn1' | Should -Be $listing
+        Get-LabFileListing 'sn1' | Should -Be $listing
         Get-ConfigDbChecksum 'sn' | Should -Be $checksums
     }
 
@@ -102,24 +68,24 @@ Describe 'Compute node upgrade on the lab: sn1 from 2.4.9' -Tag Upgrade, Lab -Sk
         @{ Case = 'a corrupt tarball'; Pattern = 'corrupt'; Message = 'not a usable tarball' }
         @{ Case = 'the installed version again'; Pattern = 'hotdb-server-2.4.9-ga-*.tar.gz'; Message = 'already installed' }
     ) {
-        $path = Get-TestPackage $Pattern
-        if ($Pattern -eq 'corrupt') {
+        if ($Pattern -ne 'corrupt') { $path = Get-LabPackage $Pattern }
+        else {
             $path = Join-Path (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'corrupt') -Force) 'hotdb-server-2.5.4-ga-20190812.tar.gz'
-            $bytes = [IO.File]::ReadAllBytes((Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz'))
+            $bytes = [IO.File]::ReadAllBytes((Get-LabPackage 'hotdb-server-2.5.4-ga-*.tar.gz'))
             [IO.File]::WriteAllBytes($path, $bytes[0..([int]($bytes.Length / 2))])
         }
-        $listing = Get-HotDbListing 'sn1'
+        $listing = Get-LabFileListing 'sn1'
         $result = Update-HotDbComputeNode -Session $sn1 -Package $path -ErrorVariable problems -ErrorAction SilentlyContinue
         $result.Status | Should -Be 'Refused'
         $problems[0].Exception.Message | Should -Match $Message
         $problems[0].Exception.Message | Should -Match 'Nothing was changed'
-        Get-HotDbListing 'sn1' | Should -Be $listing
+        Get-LabFileListing 'sn1' | Should -Be $listing
     }
 
     It 'new version fails to start: the runbook rolls the node back, restores the ConfigDB (checksums identical) and restarts 2.4.9' {
         $checksums = Get-ConfigDbChecksum 'sn'
         Set-HotDbLabComponentFault -HostName sn1 -Component hotdb-server -Fault StartFailure -Message 'injected by the lab test: new version start failure'
-        $run = Invoke-Runbook 'sn1' (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz')
+        $run = Invoke-Runbook 'sn1' (Get-LabPackage 'hotdb-server-2.5.4-ga-*.tar.gz')
         $run.ExitCode | Should -Be 1 -Because $run.Log
         $run.Log | Should -Match 'StartNewVersion: Failed'
         $run.Log | Should -Match 'ConfigDB restored and verified'
@@ -133,7 +99,7 @@ Describe 'Compute node upgrade on the lab: sn1 from 2.4.9' -Tag Upgrade, Lab -Sk
     }
 
     It 'disk full during extraction: rolled back, old version running, old directory restored' {
-        $package = Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz'
+        $package = Get-LabPackage 'hotdb-server-2.5.4-ga-*.tar.gz'
         $null = Send-HotDbFile -Session $sn1 -Path $package -Destination /usr/local/hotdb/Install_Package/
         # The stop hangs until released, so the disk fills after the checks and before the extraction.
         Set-HotDbLabComponentFault -HostName sn1 -Component hotdb-server -Fault HangOnStop
@@ -169,7 +135,7 @@ Describe 'Compute node upgrade on the lab: sn1 from 2.4.9' -Tag Upgrade, Lab -Sk
     It 'network cut during the upload: the upgrade gives up, the old version keeps running in its directory' {
         # A 48 MiB package (the 2.5.4 one with random padding) and a slow link, so the cut lands mid-transfer.
         $unpacked = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'big') -Force
-        & tar -xzf (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz') -C $unpacked
+        & tar -xzf (Get-LabPackage 'hotdb-server-2.5.4-ga-*.tar.gz') -C $unpacked
         & head -c 48M /dev/urandom > (Join-Path $unpacked 'hotdb-server/lib/padding.bin')
         $big = Join-Path (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'bigpackage') -Force) 'hotdb-server-2.5.4-ga-20190812.tar.gz'
         & tar -czf $big -C $unpacked hotdb-server
@@ -205,9 +171,9 @@ Describe 'Compute node upgrade on the lab: sn1 from 2.4.9' -Tag Upgrade, Lab -Sk
     }
 
     It 'upgrades 2.4.9 to 2.5.4 with the runbook: serving 2.5.4, user values kept, old install kept as hotdb_server_249' {
-        $run = Invoke-Runbook 'sn1' (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz')
+        $run = Invoke-Runbook 'sn1' (Get-LabPackage 'hotdb-server-2.5.4-ga-*.tar.gz')
         $run.ExitCode | Should -Be 0 -Because $run.Log
-        $run.Log | Should -Not -Match ([regex]::Escape($dbSecret))
+        $run.Log | Should -Not -Match ([regex]::Escape($configDbLogin.GetNetworkCredential().Password))
         $node = Get-HotDbComputeNode -Session $sn1
         $node.Version.ToString() | Should -Be '2.5.4'
         $node.Running | Should -BeTrue
@@ -226,7 +192,7 @@ Describe 'Compute node upgrade on the lab: sn2 from 2.5.3' -Tag Upgrade, Lab -Sk
     BeforeAll {
         # A JDK 7 repacked under the JDK 8 package's name and top directory: the wrong JDK.
         $fake = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'fakejdk') -Force
-        & tar -xzf (Get-TestPackage 'jdk-7u80-linux-x64.tar.gz') -C $fake
+        & tar -xzf (Get-LabPackage 'jdk-7u80-linux-x64.tar.gz') -C $fake
         Rename-Item (Join-Path $fake 'jdk1.7.0_80') 'jdk8u252-b09'
         $script:fakeJdk = Join-Path $fake 'OpenJDK8U-jdk_x64_linux_hotspot_8u252b09.tar.gz'
         # The lab hosts share the machine's root file system; only /usr/local/hotdb is the host's own.
@@ -235,16 +201,16 @@ Describe 'Compute node upgrade on the lab: sn2 from 2.5.3' -Tag Upgrade, Lab -Sk
     }
 
     It 'refuses a downgrade to 2.5.1 and changes nothing' {
-        $listing = Get-HotDbListing 'sn2'
-        $result = Update-HotDbComputeNode -Session $sn2 -Package (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz') -ErrorVariable problems -ErrorAction SilentlyContinue
+        $listing = Get-LabFileListing 'sn2'
+        $result = Update-HotDbComputeNode -Session $sn2 -Package (Get-LabPackage 'hotdb-server-2.5.1-ga-*.tar.gz') -ErrorVariable problems -ErrorAction SilentlyContinue
         $result.Status | Should -Be 'Refused'
         $problems[0].Exception.Message | Should -Match 'downgrade'
-        Get-HotDbListing 'sn2' | Should -Be $listing
+        Get-LabFileListing 'sn2' | Should -Be $listing
     }
 
     It 'wrong JDK: the runbook rolls back, the ConfigDB checksums are identical and 2.5.3 runs again' {
         $checksums = Get-ConfigDbChecksum 'sn2'
-        $run = Invoke-Runbook 'sn2' (Get-TestPackage 'hotdb-server-2.5.6-ga-*.tar.gz') @{ JdkPackage = $fakeJdk; JdkRoot = $jdkRoot }
+        $run = Invoke-Runbook 'sn2' (Get-LabPackage 'hotdb-server-2.5.6-ga-*.tar.gz') @{ JdkPackage = $fakeJdk; JdkRoot = $jdkRoot }
         $run.ExitCode | Should -Be 1 -Because $run.Log
         $run.Log | Should -Match 'InstallJdk: Failed - .*reports 1\.7\.0_80, not 1\.8\.0_252'
         Get-ConfigDbChecksum 'sn2' | Should -Be $checksums
@@ -257,8 +223,8 @@ Describe 'Compute node upgrade on the lab: sn2 from 2.5.3' -Tag Upgrade, Lab -Sk
     It 'upgrades 2.5.3 to 2.5.6 with the runbook: JDK 8 installed, license and NDB SQL carried' {
         $license = Join-Path $TestDrive 'license-lab'
         & dotnet (Get-HotDbLabSimDll) license --type PERPETUAL --nodes 128 --out $license | Out-Null
-        $run = Invoke-Runbook 'sn2' (Get-TestPackage 'hotdb-server-2.5.6-ga-*.tar.gz') @{
-            JdkPackage = (Get-TestPackage 'OpenJDK8U-jdk_x64_linux_hotspot_8u252b09.tar.gz'); LicenseFile = $license; JdkRoot = $jdkRoot }
+        $run = Invoke-Runbook 'sn2' (Get-LabPackage 'hotdb-server-2.5.6-ga-*.tar.gz') @{
+            JdkPackage = (Get-LabPackage 'OpenJDK8U-jdk_x64_linux_hotspot_8u252b09.tar.gz'); LicenseFile = $license; JdkRoot = $jdkRoot }
         $run.ExitCode | Should -Be 0 -Because $run.Log
         $node = Get-HotDbComputeNode -Session $sn2
         $node.Version.ToString() | Should -Be '2.5.6'

@@ -2,23 +2,15 @@
 # keepalived, the simulated compute node and a real MariaDB ConfigDB. The module reads the pair over SSH; each fault
 # is made and undone through the lab, and must fail its own check and no other.
 BeforeDiscovery {
-    $labModule = Join-Path $PSScriptRoot '../lab/HotDbLab.psm1'
-    $simModule = Join-Path $PSScriptRoot '../lab/sim/HotDbLabSim.psm1'
-    $script:labSkip = -not (Test-Path $labModule) -or -not (Test-Path $simModule)
-    if (-not $script:labSkip) { Import-Module $labModule -Force; $script:labSkip = [bool](Get-HotDbLabSupport) }
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/LabFixture.psm1') -Force
+    $script:labSkip = [bool](Get-LabFixtureSkipReason)
 }
 
 BeforeAll {
     Import-Module $env:HOTDB_UPGRADE_MODULE -Force
-    $labModule = Join-Path $PSScriptRoot '../lab/HotDbLab.psm1'
-    $simModule = Join-Path $PSScriptRoot '../lab/sim/HotDbLabSim.psm1'
-    if (-not (Test-Path $labModule) -or -not (Test-Path $simModule)) { return }
-    Import-Module $labModule -Force
-    if (Get-HotDbLabSupport) { return }
-    Import-Module $simModule -Force
-    Import-Module (Join-Path $PSScriptRoot '../lab/sim/SimFixture.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/LabFixture.psm1') -Force
+    if (Get-LabFixtureSkipReason) { return }
 
-    Register-HotDbLabSim
     # Only what a master/slave pair needs: its ConfigDB and the two keepalived hosts.
     $topology = @{
         Defaults = @{ HotDbSize = '64M' }
@@ -29,18 +21,8 @@ BeforeAll {
             @{ Name = 'ms2'; Address = '198.18.0.32'; Roles = @('computenode', 'keepalived'); Group = 'ms'; Keepalived = 'backup' }
         )
     }
-    $script:lab = @(Start-HotDbLab -Topology $topology -WaitSeconds 1200)
+    $script:lab = Start-LabFixture -Topology $topology
 
-    function script:Get-LabHost([string] $Name) { $lab | Where-Object Name -EQ $Name }
-    function script:Connect-LabHost([string] $Name) {
-        $labHost = Get-LabHost $Name
-        New-HotDbSession -ComputerName $labHost.Address -Credential ([pscredential]::new('root', [securestring]::new())) -KeyFile $labHost.RootKeyPath -KnownHostsPath $labHost.KnownHostsPath
-    }
-    function script:Invoke-OnHost([string] $Name, [string] $Command) {
-        $result = Invoke-HotDbLabHostCommand -HostName $Name -Command $Command
-        if ($result.ExitCode -ne 0) { throw "on ${Name}: $Command failed: $($result.Error)" }
-        $result.Output
-    }
     # A manager-port command sent from this machine, as an operator would (root/root is the simulated node's own user).
     function script:Invoke-ManagerCommand([string] $Name, [string] $Sql) {
         Import-SimMySqlConnector
@@ -66,14 +48,7 @@ BeforeAll {
     $script:serverXml = '/usr/local/hotdb/hotdb-server/conf/server.xml'
 }
 
-AfterAll {
-    Get-HotDbSession | Remove-HotDbSession
-    if ($script:lab) {
-        Clear-HotDbLabFault -ErrorAction SilentlyContinue
-        Stop-HotDbLab
-        Unregister-HotDbLabSim
-    }
-}
+AfterAll { Stop-LabFixture }
 
 Describe 'Get-HotDbHaEnvironment on ms1/ms2' -Tag Ha, Lab -Skip:$labSkip {
     It 'names ms1 master and VIP holder whatever the order of the sessions' {

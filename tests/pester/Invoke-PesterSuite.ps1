@@ -4,12 +4,14 @@
 #>
 param(
     [Parameter(Mandatory)] [string] $SummaryPath,
-    [string] $Tag
+    [string] $Tag,
+    # Test files or folders to run instead of the whole folder (build.ps1 -TestPath).
+    [string[]] $Path
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $env:HOTDB_UPGRADE_TOOLS 'pester/5.7.1/tools/Pester.psd1') -RequiredVersion 5.7.1
 $configuration = New-PesterConfiguration
-$configuration.Run.Path = $PSScriptRoot
+$configuration.Run.Path = if ($Path) { $Path -split "," } else { $PSScriptRoot }
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 if ($Tag) { $configuration.Filter.Tag = $Tag -split ',' }
