@@ -13,7 +13,9 @@ $ErrorActionPreference = 'Stop'
 
 $manifestPath = Join-Path $ModulePath 'HotDb.Upgrade.psd1'
 $manifest = Import-PowerShellDataFile $manifestPath
-$runbooks = @(Get-ChildItem (Join-Path $ModulePath 'runbooks') -Filter *.ps1 -ErrorAction SilentlyContinue | Sort-Object Name | ForEach-Object Name)
+# A runbook is named Verb-HotDb*.ps1; other scripts there (HotDbRunbook.Support.ps1) are their shared code.
+$runbooks = @(Get-ChildItem (Join-Path $ModulePath 'runbooks') -Filter *.ps1 -ErrorAction SilentlyContinue |
+    Where-Object Name -Match '^[A-Za-z]+-HotDb\w*\.ps1$' | Sort-Object Name | ForEach-Object Name)
 $notes = @(
     "HotDb.Upgrade $($manifest.ModuleVersion)."
     "Cmdlets ($($manifest.CmdletsToExport.Count)): $($manifest.CmdletsToExport -join ', ')."

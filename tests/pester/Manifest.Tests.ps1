@@ -33,7 +33,7 @@ Describe 'Module manifest' -Tag Module, Manifest {
         $notes | Should -Match ([regex]::Escape("HotDb.Upgrade $($manifest.Version)"))
         foreach ($cmdlet in $exported) { $notes | Should -Match "\b$([regex]::Escape($cmdlet))\b" }
         $named = [regex]::Matches($notes, '\b[A-Z][a-z]+-HotDb\w+\b') | ForEach-Object Value | Where-Object { $_ -notlike '*.ps1' }
-        $runbooks = @(Get-ChildItem (Join-Path $moduleFolder 'runbooks') -Filter *.ps1 | ForEach-Object Name)
+        $runbooks = @(Get-ChildItem (Join-Path $moduleFolder 'runbooks') -Filter *.ps1 | Where-Object Name -Match '^[A-Za-z]+-HotDb\w*\.ps1$' | ForEach-Object Name)
         foreach ($name in $named) { ($name -in $exported) -or ("$name.ps1" -in $runbooks) | Should -BeTrue -Because "$name is named in the notes" }
         foreach ($runbook in $runbooks) { $notes | Should -Match ([regex]::Escape($runbook)) }
     }
@@ -52,7 +52,7 @@ Describe 'Module manifest' -Tag Module, Manifest {
             @{ Phrase = 'management platform'; Ships = { $exported -like '*Management*' } }
             @{ Phrase = 'listener'; Ships = { $exported -like '*Listener*' } }
             @{ Phrase = 'HotDB Backup'; Ships = { $exported -like '*-HotDbBackup*' } }
-            @{ Phrase = 'runbooks'; Ships = { Get-ChildItem (Join-Path $moduleFolder 'runbooks') -Filter *.ps1 } }
+            @{ Phrase = 'runbooks'; Ships = { Get-ChildItem (Join-Path $moduleFolder 'runbooks') -Filter '*-HotDb*.ps1' } }
         )
         $description = $manifest.Description
         $checked = 0
