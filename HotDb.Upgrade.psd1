@@ -5,7 +5,7 @@
     Author               = 'HotDb.Upgrade contributors'
     CompanyName          = 'HotDb.Upgrade'
     Copyright            = '(c) HotDb.Upgrade contributors. MIT License.'
-    Description          = 'Safe, repeatable automation of the HotDB Server upgrade procedure: SSH sessions, verified ConfigDB backups and upgrade SQL, journaled single-node compute node upgrades with rollback and resume, and master/slave HA checks, switchover and reconstruction.'
+    Description          = 'Automates the HotDB Server upgrade over SSH and SQL: SSH sessions, commands and verified uploads; verified ConfigDB backups and versioned upgrade SQL with restore on failure; compute node upgrades as journaled plans with rollback and resume (single node, and master/slave offline or online) and runbooks for unattended use; master/slave HA checks, switchover and reconstruction; read-only pre-upgrade checks for multi-node clusters and disaster-recovery estates.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('HotDb.Upgrade.format.ps1xml', 'HotDb.Upgrade.ComputeNode.format.ps1xml', 'HotDb.Upgrade.Ha.format.ps1xml', 'HotDb.Upgrade.Plans.format.ps1xml', 'HotDb.Upgrade.Cluster.format.ps1xml')
@@ -44,9 +44,14 @@
     VariablesToExport    = @()
     AliasesToExport      = @()
     PrivateData          = @{
-        PSData = @{
-            Tags       = @('HotDB', 'Upgrade', 'MySQL', 'SSH', 'Linux')
-            ProjectUri = 'https://example.invalid/hotdb-upgrade'
+        PSData               = @{
+            Tags         = @('HotDB', 'Upgrade', 'MySQL', 'SSH', 'Linux')
+            # No ProjectUri or LicenseUri: the project has no public home, so there is no real address to give (see below).
+            ReleaseNotes = 'Written by build.ps1 (tools/Set-ReleaseNotes.ps1) from the cmdlets and runbooks the staged module ships.'
         }
+        ProjectHome          = 'None published: the module is distributed as the folder build.ps1 stages; README.md describes it.'
+        License              = 'MIT: the LICENSE file next to this manifest.'
+        # Help is not updatable: without a HelpInfoUri, Update-Help says the module does not support updatable help.
+        UpdatableHelp        = 'No: the help ships in the module (en-US); Get-Help reads it without Update-Help.'
     }
 }

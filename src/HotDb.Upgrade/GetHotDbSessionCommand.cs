@@ -15,12 +15,14 @@ namespace HotDb.Upgrade.Commands
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
         [Alias("SessionId")]
+        [ArgumentCompleter(typeof(SessionCompleter))]
         public int[] Id { get; set; } = Array.Empty<int>();
 
         /// <summary>Only sessions to these computers (wildcards allowed).</summary>
         [Parameter(ParameterSetName = AllSet)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ComputerNameCompleter))]
         public string[] ComputerName { get; set; } = Array.Empty<string>();
 
         protected override void ProcessRecord()

@@ -15,6 +15,7 @@ namespace HotDb.Upgrade.Commands
 
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
         [ValidateNotNull]
+        [ArgumentCompleter(typeof(SessionCompleter))]
         public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
 
         /// <summary>The shell line, run by the login user's shell. Put untrusted values in -ArgumentList, not here.</summary>

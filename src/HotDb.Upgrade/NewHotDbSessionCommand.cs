@@ -17,6 +17,7 @@ namespace HotDb.Upgrade.Commands
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("HostName", "IPAddress")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ComputerNameCompleter))]
         public string[] ComputerName { get; set; } = Array.Empty<string>();
 
         /// <summary>The login user; its password is the login password, or the key's passphrase with -KeyFile/-KeyString.</summary>

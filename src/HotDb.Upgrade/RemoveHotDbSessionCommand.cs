@@ -13,10 +13,12 @@ namespace HotDb.Upgrade.Commands
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = SessionSet, ValueFromPipeline = true)]
         [ValidateNotNull]
+        [ArgumentCompleter(typeof(SessionCompleter))]
         public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
 
         [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
         [Alias("SessionId")]
+        [ArgumentCompleter(typeof(SessionCompleter))]
         public int[] Id { get; set; } = Array.Empty<int>();
 
         protected override void ProcessRecord()

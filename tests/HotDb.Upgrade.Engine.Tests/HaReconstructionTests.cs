@@ -224,8 +224,18 @@ namespace HotDb.Upgrade.Tests
 
         private string Untranslate(string text) => text.Replace(Local(ServerXml), ServerXml).Replace(Local(Keepalived), Keepalived);
 
-        public void WriteFile(string remotePath, Stream content, int mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default) =>
+        /// <summary>The link drops once when a file whose path starts with this is written (SFTP gets no answer).</summary>
+        public string? CutOnWrite { get; set; }
+
+        public void WriteFile(string remotePath, Stream content, int mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default)
+        {
+            if (CutOnWrite != null && remotePath.StartsWith(CutOnWrite, StringComparison.Ordinal))
+            {
+                CutOnWrite = null;
+                throw RemoteTimeoutException.HostNotAnswering($"{ComputerName}: writing {remotePath} got no answer in time; the connection may be broken.", new IOException("link down"));
+            }
             _local.WriteFile(Translate(remotePath), content, mode, bytesWritten, cancellationToken);
+        }
 
         public void ReadFile(string remotePath, Stream destination, Action<long>? bytesRead = null, CancellationToken cancellationToken = default) =>
             _local.ReadFile(Translate(remotePath), destination, bytesRead, cancellationToken);
@@ -244,6 +254,38 @@ namespace HotDb.Upgrade.Tests
         private readonly string _root = Path.Combine(Path.GetTempPath(), "hotdb-haops-" + Guid.NewGuid().ToString("N"));
 
         public void Dispose() => Directory.Delete(_root, recursive: true);
+
+        [Fact]
+        public void A_network_cut_while_writing_the_backup_hosts_file_fails_clearly_and_restores_what_was_written()
+        {
+            var a = FakeHaHost.Master();
+            a.ExtraAddresses.Clear();
+            a.Listening.Clear();
+            a.NodeRunning = false;
+            var b = FakeHaHost.Backup();
+            b.ExtraAddresses.Add("10.20.30.40/24 ens192:9");
+            b.Listening.Add(3323);
+            // The new master's two files are written first; the cut hits the backup's server.xml, the third write.
+            var hostA = new FileBackedHaHost(a, Path.Combine(_root, "a")) { CutOnWrite = FileBackedHaHost.ServerXml };
+            var hostB = new FileBackedHaHost(b, Path.Combine(_root, "b"));
+            var files = new[] { hostA, hostB }.SelectMany(h => new[] { h.Local(FileBackedHaHost.ServerXml), h.Local(FileBackedHaHost.Keepalived) }).ToList();
+            var before = files.Select(File.ReadAllBytes).ToList();
+            var operation = HaReconstruction.Plan(HaEnvironmentReader.Read(hostA, hostB, "/usr/local/hotdb/hotdb-server", FileBackedHaHost.Keepalived));
+
+            var e = Assert.Throws<HaOperationException>(() => operation.Execute(new RecordingProgress(), CancellationToken.None));
+
+            Assert.Equal("HaReconstructionFailed", e.ErrorId);
+            Assert.Contains($"ha-a: write {FileBackedHaHost.ServerXml}", e.Message);
+            Assert.Contains("got no answer in time", e.Message);
+            Assert.Contains("Every written file was restored", e.Message);
+            Assert.True(Assert.IsType<HaReconstructionResult>(e.Result).RolledBack);
+            Assert.Equal(before, files.Select(File.ReadAllBytes));
+            // ha-b's two files came back from their backups; nothing is left for a journal to restore.
+            Assert.Empty(operation.WrittenFiles);
+            Assert.Equal(new[] { "stop", "start" }, hostA.Services);
+            Assert.Empty(hostB.Services);
+            Assert.True(a.KeepalivedRunning);
+        }
 
         [Fact]
         public void A_failure_part_way_restores_every_written_file_and_restarts_the_stopped_keepalived()

@@ -116,6 +116,18 @@ namespace HotDb.Upgrade.Tests
         }
 
         [Fact]
+        public void OnlineOldMasterStartsAsBackupAndItsStartSaysManagerPortOnly()
+        {
+            static string StartOf(UpgradePlan plan, string host) => plan.Phases.SelectMany(p => p.Steps).Single(s => s.Host == host && s.Name == "StartNewVersion").Describe();
+            var online = Plan(MasterSlavePlan.OnlineMode);
+            Assert.Contains("manager port open, service port closed", StartOf(online, "ms2"));
+            Assert.Contains("manager port open, service port closed", StartOf(online, "ms1"));
+            var offline = Plan(MasterSlavePlan.OfflineMode);
+            Assert.Contains("service and manager ports open", StartOf(offline, "ms2"));
+            Assert.Contains("manager port open, service port closed", StartOf(offline, "ms1"));
+        }
+
+        [Fact]
         public void JournalKeepsRolesAndRebuildsTheSamePlanWhateverTheSessionOrder()
         {
             var plan = Plan(MasterSlavePlan.OnlineMode);
@@ -127,6 +139,52 @@ namespace HotDb.Upgrade.Tests
             Assert.Equal(plan.Fingerprint, again.Fingerprint);
             Assert.Equal("ms2", again.Phases.Single(p => p.Name == "Switch").Steps[0].Host);
             Assert.Throws<PlanJournalException>(() => MasterSlavePlan.Rebuild(read, new IRemoteHost[] { new NamedHost("ms1") }, new NetworkCredential("upgrader", "x")));
+        }
+
+        /// <summary>A host holding <paramref name="file"/>'s backup, where a restore's final mv takes the staged copy's bytes.</summary>
+        private static RecordingHost HostWithBackup(string name, string file, string backup, byte[] original)
+        {
+            var host = new RecordingHost { ComputerName = name };
+            host.Files[file] = new byte[] { 1 };
+            host.Files[backup] = original;
+            host.When(l => l.StartsWith("test -L ", StringComparison.Ordinal), 1)
+                .When(l => l.StartsWith("sh -c", StringComparison.Ordinal) && l.Contains("keepalived"), 0, "4242\n")
+                .When((line, _) => line.StartsWith("chmod '--reference=", StringComparison.Ordinal), 0, "", "",
+                    _ => host.Files[file] = host.Files[host.Files.Keys.Single(k => k.Contains(".hotdb-upgrade-tmp-"))]);
+            return host;
+        }
+
+        [Fact]
+        public void ReconstructionBackupsAreJournaledSoAResumedRunRestoresThemAndReloadsKeepalived()
+        {
+            const string conf = "/etc/keepalived/keepalived.conf", serverXml = "/usr/local/hotdb/hotdb-server/conf/server.xml";
+            string confBackup = conf + ".hotdb-upgrade-20261206030405", xmlBackup = serverXml + ".hotdb-upgrade-20261206030406";
+            var plan = Plan(MasterSlavePlan.OnlineMode);
+            // What the reconstruction's Execute records as it writes: the runner journals it after the step.
+            var written = plan.States.OfType<ReconstructionState>().Single();
+            written.Written.Add(("ms1", conf, confBackup));
+            written.Written.Add(("ms2", serverXml, xmlBackup));
+            var path = Path.Combine(_dir, "journal.json");
+            PlanJournal.Create(path, plan).Save(plan.States);
+            Assert.Contains(confBackup, File.ReadAllText(path));
+
+            // A new process: the plan rebuilt from the journal, its state loaded as Resume loads it.
+            var journal = PlanJournal.Read(path);
+            var ms1 = HostWithBackup("ms1", conf, confBackup, new byte[] { 7, 7 });
+            var ms2 = HostWithBackup("ms2", serverXml, xmlBackup, new byte[] { 8 });
+            var resumed = MasterSlavePlan.Rebuild(journal, new IRemoteHost[] { ms2, ms1 }, new NetworkCredential("upgrader", "Cfg-S3cret"));
+            foreach (var state in resumed.States)
+                if (journal.State.TryGetValue(state.Key, out var values)) state.Load(values);
+            var progress = new NullProgress();
+            resumed.Steps.Single(s => s.Name == "Reconstruct").Rollback(progress, CancellationToken.None);
+
+            Assert.Equal(new byte[] { 7, 7 }, ms1.Files[conf]);
+            Assert.Equal(new byte[] { 8 }, ms2.Files[serverXml]);
+            // Only the host whose keepalived.conf came back reloads keepalived.
+            Assert.Contains("service keepalived reload 2>&1", ms1.Lines);
+            Assert.DoesNotContain("service keepalived reload 2>&1", ms2.Lines);
+            Assert.Contains(progress.Notes, n => n.Contains(confBackup));
+            Assert.Empty(resumed.States.OfType<ReconstructionState>().Single().Written);
         }
 
         [Fact]

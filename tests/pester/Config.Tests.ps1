@@ -78,10 +78,13 @@ Describe 'Compare-HotDbConfig' -Tag Config {
         ($changes | Where-Object Key -eq 'JAVA_VERSION').Reason | Should -Match 'new JDK'
     }
 
-    It 'formats as a table grouped by file' {
-        $text = Compare-HotDbConfig $scenario.Old $scenario.New -File ServerXml | Out-String -Width 300
+    It 'formats as a list grouped by file, and as a table with Format-Table' {
+        $changes = Compare-HotDbConfig $scenario.Old $scenario.New -File ServerXml
+        $text = $changes | Out-String -Width 300
         $text | Should -Match 'File: .*conf/server\.xml'
-        $text | Should -Match 'Key\s+Action\s+OldValue\s+NewValue\s+MergedValue\s+Mode'
+        $text | Should -Match '(?m)^Key\s+: processors$'
+        $text | Should -Match '(?m)^MergedValue\s+: 32$'
+        ($changes | Format-Table | Out-String -Width 300) | Should -Match 'Key\s+Action\s+OldValue\s+NewValue\s+MergedValue\s+Mode'
     }
 
     It 'reports a malformed file as an error naming it and still compares the others' {

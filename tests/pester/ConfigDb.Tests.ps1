@@ -234,7 +234,10 @@ Describe 'Backup-HotDbConfigDb and Restore-HotDbConfigDb' -Tag ConfigDb {
             $read[0].Server.Endpoint.ToString() | Should -Be $db.Endpoint
             $read[0].ConfigDb | Should -Be $configDb
         }
-        (Get-HotDbConfigDbBackup -Path $backup.Path | Out-String) | Should -Match 'ComputerName\s+Database\s+Version'
+        $view = Get-HotDbConfigDbBackup -Path $backup.Path | Out-String -Width 120
+        $view | Should -Match ('Directory: ' + [regex]::Escape($backup.ComputerName + ':' + (Split-Path $backup.Path)))
+        $view | Should -Match ('Database\s+Version\s+Server\s+Size\s+Name')
+        $view | Should -Match ([regex]::Escape((Split-Path $backup.Path -Leaf)))
     }
 
     It 'Get-HotDbConfigDbBackup -Verify re-checks the SHA-256 and names a dump without a sidecar or a missing path' {

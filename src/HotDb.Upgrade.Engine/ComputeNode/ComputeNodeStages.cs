@@ -631,7 +631,7 @@ namespace HotDb.Upgrade.ComputeNode
     {
         public override string Name => "StartNewVersion";
         public override string Describe(ComputeNodeUpgradeContext c) =>
-            $"Start HotDB Server {c.ToVersion} and verify: {(c.Before.ExpectedServerPort == PortExpectation.Open ? "service and manager ports open" : "manager port open, service port closed")}, version {c.ToVersion}, no [ERROR] in the log";
+            $"Start HotDB Server {c.ToVersion} and verify: {(c.ExpectedServerPortAfterStart == PortExpectation.Open ? "service and manager ports open" : c.ExpectedServerPortAfterStart == PortExpectation.Closed ? "manager port open, service port closed" : "manager port open")}, version {c.ToVersion}, no [ERROR] in the log";
 
         public override void Execute(ComputeNodeUpgradeContext c, IStageProgress progress, CancellationToken cancellationToken)
         {
@@ -639,6 +639,9 @@ namespace HotDb.Upgrade.ComputeNode
             var started = StopServiceStage.Service(() => ComputeNodeService.Start(c.Host, c.InstallPath, c.Options.StartTimeout, s => progress.Report(s), cancellationToken));
             c.After = started.Node;
             progress.Note($"started in {started.Duration.TotalSeconds:0.0} s (server port {(started.ServerPortOpen ? "open" : "closed")}, manager port open)");
+            if (c.ServerPortAfterStart is { } wanted && wanted != PortExpectation.Any && started.ServerPortOpen != (wanted == PortExpectation.Open))
+                throw new StageFailedException($"{c.Host.ComputerName}: the new version's service port is {(started.ServerPortOpen ? "open" : "closed")}, not {(wanted == PortExpectation.Open ? "open" : "closed")} as this upgrade needs.",
+                    "Check haState and haNodeHost in the new server.xml.");
             var greeted = ComputeNodeService.GreetingVersion(c.Host, started.Node.ManagerPort, cancellationToken);
             if (greeted != null && greeted != c.ToVersion)
                 throw new StageFailedException($"{c.Host.ComputerName}: the manager port {started.Node.ManagerPort} reports HotDB {greeted}, not {c.ToVersion}.",

@@ -70,6 +70,12 @@ namespace HotDb.Upgrade.ComputeNode
         public PackageContents? JdkContents { get; internal set; }
         public HotDbVersion? FromVersion => Before.Version;
         public HotDbVersion? ToVersion => Package?.Version;
+        /// <summary>
+        /// The service port the new version must show after its start; null: as before the upgrade. A master/slave
+        /// online upgrade starts the old master as backup (manager port only).
+        /// </summary>
+        public PortExpectation? ServerPortAfterStart { get; internal set; }
+        internal PortExpectation ExpectedServerPortAfterStart => ServerPortAfterStart ?? Before.ExpectedServerPort;
         /// <summary>Where the old install is kept: the manual's hotdb_server_&lt;version digits&gt;, with _2, _3... when that exists.</summary>
         public string BackupPath { get; internal set; } = "";
         public string StagedPackagePath => StagingPath + "/" + Path.GetFileName(Options.PackagePath);

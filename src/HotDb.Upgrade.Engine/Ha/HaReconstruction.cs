@@ -78,6 +78,10 @@ namespace HotDb.Upgrade.Ha
         public int BackupPriority { get; private set; }
         public IReadOnlyList<HaFileChange> Changes { get; private set; } = Array.Empty<HaFileChange>();
 
+        /// <summary>The files written so far with their backups, in writing order: what <see cref="Rollback"/> restores.</summary>
+        public IReadOnlyList<(string ComputerName, string Path, string BackupPath)> WrittenFiles =>
+            _written.Select(w => (w.Node.ComputerName, w.Path, w.Backup)).ToList();
+
         /// <summary>Runs reload @@config on the master for HA4 at the end; null leaves HA4 NotVerified.</summary>
         public Action<HaNode>? ReloadConfig { get; set; }
         /// <summary>How long the checks may take to pass after the last start (keepalived settles in a few adverts).</summary>

@@ -27,6 +27,7 @@ namespace HotDb.Upgrade.Commands
         /// <summary>The HotDB version the ConfigDB belongs to now; part of the file name.</summary>
         [Parameter(Mandatory = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(VersionCompleter))]
         public string Version { get; set; } = "";
 
         [Parameter]

@@ -18,6 +18,7 @@ namespace HotDb.Upgrade.Commands
 
         /// <summary>The host that holds the backups (the ConfigDB host); without it, this machine.</summary>
         [Parameter]
+        [ArgumentCompleter(typeof(SessionCompleter))]
         public IRemoteHost? Session { get; set; }
 
         /// <summary>The ConfigDB the backups belong to: its login is what a restore or an upgrade uses.</summary>

@@ -21,10 +21,12 @@ namespace HotDb.Upgrade.Commands
         /// <summary>The version the ConfigDB is at now; defaults to the backup's version.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(VersionCompleter))]
         public string? From { get; set; }
 
         [Parameter(Mandatory = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(VersionCompleter))]
         public string To { get; set; } = "";
 
         /// <summary>A verified backup of this ConfigDB; without one, a backup is taken before anything runs.</summary>

@@ -14,6 +14,7 @@ namespace HotDb.Upgrade.Commands
         /// <summary>The ConfigDB servers, the configured master first: host, host:port or [IPv6]:port.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ComputerNameCompleter))]
         public string[] ComputerName { get; set; } = Array.Empty<string>();
 
         [Parameter]
@@ -36,6 +37,7 @@ namespace HotDb.Upgrade.Commands
 
         /// <summary>A session on the ConfigDB's own host, where mysqldump runs by default.</summary>
         [Parameter]
+        [ArgumentCompleter(typeof(SessionCompleter))]
         public IRemoteHost? Session { get; set; }
 
         [Parameter]

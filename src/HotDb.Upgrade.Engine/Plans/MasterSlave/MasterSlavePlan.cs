@@ -34,9 +34,10 @@ namespace HotDb.Upgrade.Plans.MasterSlave
     /// server.xml turned to backup before it starts; the HA reconstruction; the HA checks.
     /// The runner's reverse rollback is the only way back. Online, before the switch it restores the slave's old
     /// install and starts it as backup, then restores the ConfigDB: the master serves throughout. After the switch it
-    /// undoes a reconstruction that ran (from its file backups), restores the old master's old install, stops the
-    /// upgraded slave and starts the old master (the switch's rollback: the service is down in between, never served
-    /// by two nodes), restores and starts the slave's old install as backup, then restores the ConfigDB.
+    /// undoes a reconstruction that ran (from its file backups, journaled for a resumed run), restores the old master's
+    /// old install, stops the upgraded slave and its keepalived and starts the old master until it holds the VIP (the
+    /// switch's rollback: the service is down in between, never served by two nodes), restores and starts the slave's
+    /// old install as backup, then restores the ConfigDB.
     /// </summary>
     public static class MasterSlavePlan
     {
@@ -104,6 +105,7 @@ namespace HotDb.Upgrade.Plans.MasterSlave
             // The dump is taken on, and kept by, the master's host (it serves on in online mode).
             var configDb = new ConfigDbPart(target, master.Host, options.Node.ScriptsPath, options.Node.BackupDirectory, master);
             var pairHosts = new PairHosts(pair, master, slave, options);
+            var states = new List<IPlanState> { pair, new NodeState(master), new NodeState(slave), configDb };
 
             var masterStages = ComputeNodeUpgrade.Stages(master);
             var slaveStages = ComputeNodeUpgrade.Stages(slave);
@@ -157,6 +159,8 @@ namespace HotDb.Upgrade.Plans.MasterSlave
                 phases.Add(configDbPhase);
                 phases.Add(new PlanPhase("Slave", Stages(slave, slaveStages, s => s.ChangesState && s.Name != "UploadPackage")));
                 phases.Add(new PlanPhase("Switch", new PlanStep[] { new SwitchStep(pairHosts) }));
+                // It starts as backup (BecomeBackup), with the manager port only.
+                master.ServerPortAfterStart = PortExpectation.Closed;
                 var oldMaster = new List<PlanStep>();
                 // No StopService: the switch stopped the old master, and the switch's rollback (not a stop's) starts it
                 // again, after the upgraded slave has stopped, so that two nodes never serve at once.
@@ -167,7 +171,9 @@ namespace HotDb.Upgrade.Plans.MasterSlave
                     oldMaster.Add(Step(master, stage));
                 }
                 phases.Add(new PlanPhase("OldMaster", oldMaster));
-                phases.Add(new PlanPhase("Reconstruction", new PlanStep[] { new ReconstructionStep(pairHosts) }));
+                var reconstruction = new ReconstructionState();
+                states.Add(reconstruction);
+                phases.Add(new PlanPhase("Reconstruction", new PlanStep[] { new ReconstructionStep(pairHosts, reconstruction) }));
             }
             phases.Add(new PlanPhase("Verify", new PlanStep[] { new FinalHaCheckStep(pairHosts) }));
 
@@ -176,7 +182,7 @@ namespace HotDb.Upgrade.Plans.MasterSlave
             parameters["switchTimeout"] = options.SwitchTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture);
             parameters["settleTimeout"] = options.SettleTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture);
             return new UpgradePlan(mode, Path.GetFileName(master.Options.PackagePath), master.FromVersion?.ToString(), master.ToVersion?.ToString(), phases,
-                new IPlanState[] { pair, new NodeState(master), new NodeState(slave), configDb }, parameters)
+                states, parameters)
             {
                 InstallPath = master.InstallPath,
             };

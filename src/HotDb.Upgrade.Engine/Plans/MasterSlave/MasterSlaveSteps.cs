@@ -192,7 +192,8 @@ namespace HotDb.Upgrade.Plans.MasterSlave
     /// <summary>
     /// The switch (HaSwitchover) from a fresh read: the master stops, the upgraded slave takes the VIP and the service
     /// port. A failed switch starts the old master again itself. The rollback switches back once the old master's old
-    /// install is in place again: it stops the upgraded slave, then starts the old master.
+    /// install is in place again: it stops the upgraded slave and its keepalived, starts the old master, waits for the
+    /// VIP on it and starts the slave's keepalived again.
     /// </summary>
     internal sealed class SwitchStep : PlanStep
     {
@@ -226,15 +227,41 @@ namespace HotDb.Upgrade.Plans.MasterSlave
                 progress.Note($"{master.Host.ComputerName}'s compute node runs (the switch did not happen or was undone)");
                 return;
             }
-            // Its service port closes, so keepalived moves the VIP to the old master once that serves.
             if (ComputeNodeReader.Read(slave.Host, slave.InstallPath).Running)
             {
                 progress.Report($"{slave.Host.ComputerName}: stopping the upgraded compute node");
                 StopServiceStage.Service(() => ComputeNodeService.Stop(slave.Host, slave.InstallPath, slave.Options.StopTimeout, s => progress.Report(s), cancellationToken));
             }
+            // The old master's keepalived has nopreempt: it never takes the VIP from a running keepalived, even one whose
+            // node stopped. The slave's keepalived stops until the old master holds the VIP again.
+            var slaveKeepalived = Keepalived(slave.Host, false, progress, cancellationToken);
+            if (_pair.Pair.MasterKeepalived) Keepalived(master.Host, true, progress, cancellationToken);
             progress.Report($"{master.Host.ComputerName}: starting the compute node");
             StopServiceStage.Service(() => ComputeNodeService.Start(master.Host, master.InstallPath, master.Options.StartTimeout, s => progress.Report(s), cancellationToken));
-            progress.Note($"{master.Host.ComputerName} serves again on its old install");
+            if (_pair.Vip is { } vip && _pair.Pair.MasterKeepalived)
+            {
+                var watch = Stopwatch.StartNew();
+                while (!_pair.ReadNode(master.Host, cancellationToken).Holds(vip))
+                {
+                    if (watch.Elapsed > _pair.Options.SettleTimeout)
+                        throw new StageFailedException($"{master.Host.ComputerName} serves again on its old install but does not hold the VIP {vip} {watch.Elapsed.TotalSeconds:0} s later{(slaveKeepalived ? $"; keepalived on {slave.Host.ComputerName} stays stopped" : "")}.",
+                            $"Check keepalived on {master.Host.ComputerName} (its log, its track scripts) until it holds the VIP, then start keepalived on {slave.Host.ComputerName} and run Test-HotDbHaSwitch.");
+                    progress.Report($"waiting for VIP {vip} on {master.Host.ComputerName} ({watch.Elapsed.TotalSeconds:0} s)");
+                    if (cancellationToken.WaitHandle.WaitOne(500)) cancellationToken.ThrowIfCancellationRequested();
+                }
+            }
+            if (slaveKeepalived) Keepalived(slave.Host, true, progress, cancellationToken);
+            progress.Note($"{master.Host.ComputerName} serves again on its old install{(_pair.Vip is { } held ? $" and holds the VIP {held}" : "")}");
+        }
+
+        /// <summary>Starts or stops keepalived on a host when it is not so already; true when it changed it.</summary>
+        private static bool Keepalived(IRemoteHost host, bool start, IStageProgress progress, CancellationToken cancellationToken)
+        {
+            if (KeepalivedService.IsRunning(host, cancellationToken) == start) return false;
+            try { KeepalivedService.Run(host, start ? "start" : "stop", cancellationToken); }
+            catch (IOException e) { throw new StageFailedException(e.Message, $"Check keepalived on {host.ComputerName} (service keepalived status, its log).", e); }
+            progress.Note($"{host.ComputerName}: keepalived {(start ? "started" : "stopped")}");
+            return true;
         }
     }
 
@@ -276,13 +303,21 @@ namespace HotDb.Upgrade.Plans.MasterSlave
         // Nothing to undo here: the edited server.xml belongs to the new install, which KeepOldInstall's rollback sets aside.
     }
 
-    /// <summary>The manual's HA environment reconstruction around the new master (HaReconstruction), planned from a fresh read.</summary>
+    /// <summary>
+    /// The manual's HA environment reconstruction around the new master (HaReconstruction), planned from a fresh read.
+    /// The files it wrote and their backups go to the journal, so a resumed run can still restore them.
+    /// </summary>
     internal sealed class ReconstructionStep : PlanStep
     {
         private readonly PairHosts _pair;
+        private readonly ReconstructionState _state;
         private HaReconstruction? _operation;
 
-        public ReconstructionStep(PairHosts pair) => _pair = pair;
+        public ReconstructionStep(PairHosts pair, ReconstructionState state)
+        {
+            _pair = pair;
+            _state = state;
+        }
 
         public override string Name => "Reconstruct";
         public override string Host => _pair.Pair.Backup;
@@ -303,16 +338,78 @@ namespace HotDb.Upgrade.Plans.MasterSlave
                     throw new StageFailedException($"After the reconstruction the HA checks fail: {PairHosts.Failures(result.Checks)}.", "Run Test-HotDbHaSwitch and fix what it reports.");
             }
             catch (HaOperationException e) { throw new StageFailedException(e.Message, e.RecommendedAction, e); }
+            finally
+            {
+                // A failure part-way restored its files already (WrittenFiles is empty then).
+                _state.Written.Clear();
+                if (_operation != null) _state.Written.AddRange(_operation.WrittenFiles);
+            }
         }
 
         public override void Rollback(IStageProgress progress, CancellationToken cancellationToken)
         {
-            if (_operation == null)
+            if (_operation != null)
             {
-                progress.Note("no reconstruction of this process to undo (the files' backups are kept beside them)");
+                _operation.Rollback(progress, cancellationToken);
+                _state.Written.Clear();
                 return;
             }
-            _operation.Rollback(progress, cancellationToken);
+            if (_state.Written.Count == 0)
+            {
+                progress.Note("no file of the reconstruction to restore");
+                return;
+            }
+            // A resumed run: the process that wrote the files is gone; the journal kept their backups.
+            var problems = new List<string>();
+            var reload = new List<IRemoteHost>();
+            for (var i = _state.Written.Count - 1; i >= 0; i--)
+            {
+                var (computerName, path, backup) = _state.Written[i];
+                var host = string.Equals(computerName, _pair.Master.Host.ComputerName, StringComparison.OrdinalIgnoreCase) ? _pair.Master.Host : _pair.Slave.Host;
+                try
+                {
+                    HaFileText.Restore(host, path, backup);
+                    progress.Note($"{computerName}: {path} restored from {backup}");
+                    if (path == _pair.Options.KeepalivedConfigPath && !reload.Contains(host)) reload.Add(host);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException)) { problems.Add($"{computerName}: restoring {path} from {backup}: {e.Message}"); }
+            }
+            foreach (var host in reload)
+            {
+                try
+                {
+                    if (!KeepalivedService.IsRunning(host, cancellationToken)) continue;
+                    KeepalivedService.Run(host, "reload", cancellationToken);
+                    progress.Note($"{host.ComputerName}: service keepalived reload");
+                }
+                catch (IOException e) { problems.Add(e.Message); }
+            }
+            _state.Written.Clear();
+            if (problems.Count > 0)
+                throw new StageFailedException($"Undoing the HA reconstruction failed: {string.Join("; ", problems)}.",
+                    "Restore the named files from their backups by hand, run service keepalived reload there, then check the pair with Test-HotDbHaSwitch.");
+        }
+    }
+
+    /// <summary>The reconstruction's written files and their backups (one per line: host, path, backup, tab-separated).</summary>
+    internal sealed class ReconstructionState : IPlanState
+    {
+        public const string StateKey = "reconstruction";
+
+        public List<(string ComputerName, string Path, string BackupPath)> Written { get; } = new List<(string, string, string)>();
+
+        public string Key => StateKey;
+
+        public IDictionary<string, string?> Save() => new Dictionary<string, string?>
+        {
+            ["written"] = string.Join("\n", Written.Select(w => w.ComputerName + "\t" + w.Path + "\t" + w.BackupPath)),
+        };
+
+        public void Load(IReadOnlyDictionary<string, string?> values)
+        {
+            Written.Clear();
+            if (!values.TryGetValue("written", out var text) || string.IsNullOrEmpty(text)) return;
+            foreach (var parts in text!.Split('\n').Select(l => l.Split('\t')).Where(p => p.Length == 3)) Written.Add((parts[0], parts[1], parts[2]));
         }
     }
 
