@@ -31,10 +31,6 @@ BeforeAll {
         $connection = [MySqlConnector.MySqlConnection]::new($builder.ConnectionString)
         try { $connection.Open(); $command = $connection.CreateCommand(); $command.CommandText = $Sql; [void]$command.ExecuteNonQuery() } finally { $connection.Dispose() }
     }
-    function script:Test-LabPort([string] $Name, [int] $Port) {
-        $client = [System.Net.Sockets.TcpClient]::new()
-        try { $client.ConnectAsync((Get-LabHost $Name).Address, $Port).Wait(1000) -and $client.Connected } catch { $false } finally { $client.Dispose() }
-    }
 
     $script:ms1 = Connect-LabHost 'ms1'
     $script:ms2 = Connect-LabHost 'ms2'

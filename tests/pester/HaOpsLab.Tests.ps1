@@ -3,23 +3,15 @@
 # reconstruction around ms2, the way back, and a switch that cannot work. The Its run in order on one pair: each
 # starts from where the previous one left it. Run under flock /tmp/hotdb-lab.flock (one lab per machine).
 BeforeDiscovery {
-    $labModule = Join-Path $PSScriptRoot '../lab/HotDbLab.psm1'
-    $simModule = Join-Path $PSScriptRoot '../lab/sim/HotDbLabSim.psm1'
-    $script:labSkip = -not (Test-Path $labModule) -or -not (Test-Path $simModule)
-    if (-not $script:labSkip) { Import-Module $labModule -Force; $script:labSkip = [bool](Get-HotDbLabSupport) }
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/LabFixture.psm1') -Force
+    $script:labSkip = [bool](Get-LabFixtureSkipReason)
 }
 
 BeforeAll {
     Import-Module $env:HOTDB_UPGRADE_MODULE -Force
-    $labModule = Join-Path $PSScriptRoot '../lab/HotDbLab.psm1'
-    $simModule = Join-Path $PSScriptRoot '../lab/sim/HotDbLabSim.psm1'
-    if (-not (Test-Path $labModule) -or -not (Test-Path $simModule)) { return }
-    Import-Module $labModule -Force
-    if (Get-HotDbLabSupport) { return }
-    Import-Module $simModule -Force
-    Import-Module (Join-Path $PSScriptRoot '../lab/sim/SimFixture.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/LabFixture.psm1') -Force
+    if (Get-LabFixtureSkipReason) { return }
 
-    Register-HotDbLabSim
     $topology = @{
         Defaults = @{ HotDbSize = '64M' }
         Groups   = @{ ms = @{ Mode = 'MasterSlave'; Vip = '198.18.0.140'; VirtualRouterId = 89 } }
@@ -29,22 +21,8 @@ BeforeAll {
             @{ Name = 'ms2'; Address = '198.18.0.32'; Roles = @('computenode', 'keepalived'); Group = 'ms'; Keepalived = 'backup' }
         )
     }
-    $script:lab = @(Start-HotDbLab -Topology $topology -WaitSeconds 1200)
+    $script:lab = Start-LabFixture -Topology $topology
 
-    function script:Get-LabHost([string] $Name) { $lab | Where-Object Name -EQ $Name }
-    function script:Connect-LabHost([string] $Name) {
-        $labHost = Get-LabHost $Name
-        New-HotDbSession -ComputerName $labHost.Address -Credential ([pscredential]::new('root', [securestring]::new())) -KeyFile $labHost.RootKeyPath -KnownHostsPath $labHost.KnownHostsPath
-    }
-    function script:Invoke-OnHost([string] $Name, [string] $Command) {
-        $result = Invoke-HotDbLabHostCommand -HostName $Name -Command $Command
-        if ($result.ExitCode -ne 0) { throw "on ${Name}: $Command failed: $($result.Error)" }
-        $result.Output
-    }
-    function script:Test-LabPort([string] $Name, [int] $Port) {
-        $client = [System.Net.Sockets.TcpClient]::new()
-        try { $client.ConnectAsync((Get-LabHost $Name).Address, $Port).Wait(1000) -and $client.Connected } catch { $false } finally { $client.Dispose() }
-    }
     function script:Test-LabVip([string] $Name) { "$(Invoke-OnHost $Name 'ip -o addr show | grep -c " 198\.18\.0\.140/" || true')".Trim() -eq '1' }
 
     $script:ms1 = Connect-LabHost 'ms1'
@@ -63,14 +41,7 @@ BeforeAll {
     $script:initialState = Get-PairState
 }
 
-AfterAll {
-    Get-HotDbSession | Remove-HotDbSession
-    if ($script:lab) {
-        Clear-HotDbLabFault -ErrorAction SilentlyContinue
-        Stop-HotDbLab
-        Unregister-HotDbLabSim
-    }
-}
+AfterAll { Stop-LabFixture }
 
 Describe 'Switch over and reconstruct ms1/ms2' -Tag Ha, Lab, HaOps -Skip:$labSkip {
     It 'starts from a healthy pair with ms1 master' {
