@@ -37,6 +37,7 @@ namespace HotDb.Upgrade.Tests
                 Owner = "hotdb:hotdb",
                 Running = running,
                 HaMode = 3,
+                HaState = "master",
                 IdcId = 2,
                 ConfigDbUrl = "jdbc:mysql://10.0.1.60:3306/hotdb_config_ms",
                 ListeningPorts = running ? new[] { 3325 } : Array.Empty<int>(),

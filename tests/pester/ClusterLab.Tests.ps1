@@ -78,7 +78,7 @@ Describe 'Get-HotDbCluster on mn1..mn3' -Tag Cluster, Lab -Skip:$labSkip {
             $_.ServerPort | Should -Be 3323
         }
         $members[0].PSObject.TypeNames[0] | Should -Be 'HotDb.Upgrade.Topology.ClusterMember'
-        ($members | Out-String) | Should -Match 'PRIMARY\s+198\.18\.0\.41\s+1\s+3323/3325/3326\s+2\.5\.3\s+20190821'
+        ($members | Out-String -Width 120) | Should -Match 'PRIMARY\s+198\.18\.0\.41\s+1\s+3323/3325/3326\s+2\.5\.3\s+20190821'
     }
 
     It 'lists every member from one session and reads the others'' versions from their manager ports' {

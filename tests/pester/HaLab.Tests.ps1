@@ -61,7 +61,7 @@ Describe 'Get-HotDbHaEnvironment on ms1/ms2' -Tag Ha, Lab -Skip:$labSkip {
         $environment.Master.KeepalivedConfig.Instances[0].Nopreempt | Should -BeTrue
         $environment.Backup.KeepalivedConfigPath | Should -Be $conf
         "$($environment.Master.KeepalivedConfig.Instances[0].AuthPass)" | Should -Be '********'
-        ($environment | Out-String) | Should -Match '198\.18\.0\.31\s+198\.18\.0\.32\s+198\.18\.0\.140\s+198\.18\.0\.31'
+        ($environment | Out-String -Width 120) | Should -Match '198\.18\.0\.31\s+198\.18\.0\.32\s+198\.18\.0\.140\s+198\.18\.0\.31'
     }
 }
 

@@ -69,7 +69,7 @@ Describe 'Switch over and reconstruct ms1/ms2' -Tag Ha, Lab, HaOps -Skip:$labSki
         Test-LabVip ms1 | Should -BeFalse
         Test-LabPort ms2 3323 | Should -BeTrue
         Test-LabPort ms1 3325 | Should -BeFalse
-        ($result | Out-String) | Should -Match '198\.18\.0\.31\s+198\.18\.0\.32\s+198\.18\.0\.140\s+198\.18\.0\.32\s+True'
+        ($result | Out-String -Width 120) | Should -Match '198\.18\.0\.31\s+198\.18\.0\.32\s+198\.18\.0\.140\s+198\.18\.0\.32\s+True'
     }
 
     It 'Restore-HotDbHaEnvironment -WhatIf changes nothing' {

@@ -81,7 +81,7 @@ Describe 'Get-HotDbPackage' -Tag Module {
     }
 
     It 'formats as a table by default' {
-        $text = Get-HotDbPackage 'hotdb-server-2.5.4-ga-20190812.tar.gz' | Out-String
+        $text = Get-HotDbPackage 'hotdb-server-2.5.4-ga-20190812.tar.gz' | Out-String -Width 120
         $text | Should -Match 'Component\s+Version\s+BuildDate\s+FileName'
         $text | Should -Match 'ComputeNode\s+2\.5\.4\s+2019-08-12'
     }

@@ -203,7 +203,7 @@ Describe 'Get-HotDbSession and Remove-HotDbSession' -Tag Ssh -Skip:$sshdMissing 
     }
 
     It 'formats sessions as a table with the host key' {
-        $text = $root | Out-String
+        $text = $root | Out-String -Width 120
         $text | Should -Match 'Id\s+ComputerName\s+Port\s+UserName\s+Elevation\s+Connected\s+HostKey'
         $text | Should -Match "127\.0\.0\.1\s+$($fx.Port)\s+root"
     }
@@ -317,7 +317,7 @@ Describe 'Invoke-HotDbCommand' -Tag Ssh -Skip:$sshdMissing {
     }
 
     It 'formats results as a table' {
-        Invoke-HotDbCommand -Session $root 'echo formatted' | Out-String | Should -Match 'ComputerName\s+ExitCode\s+Duration\s+Command\s+StandardOutput'
+        Invoke-HotDbCommand -Session $root 'echo formatted' | Out-String -Width 120 | Should -Match 'ComputerName\s+ExitCode\s+Duration\s+Command\s+StandardOutput'
     }
 }
 
@@ -564,6 +564,6 @@ Describe 'Send-HotDbFile' -Tag Ssh -Skip:$sshdMissing {
     }
 
     It 'formats transfers as a table' {
-        Send-HotDbFile -Session $root -Path $big -Destination $bigRemote | Out-String | Should -Match 'ComputerName\s+Status\s+Length\s+Sha256\s+RemotePath'
+        Send-HotDbFile -Session $root -Path $big -Destination $bigRemote | Out-String -Width 120 | Should -Match 'ComputerName\s+Status\s+Size\s+Sha256\s+RemotePath'
     }
 }
