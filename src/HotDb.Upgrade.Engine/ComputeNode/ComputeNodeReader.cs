@@ -25,8 +25,8 @@ echo '@@files'; for f in conf/server.xml bin/hotdb_server; do [ -f ""$f"" ] && e
 echo '@@jar'; ls -1 lib 2>/dev/null | grep -E '^hotdb-server-[0-9.]+\.jar$'
 echo '@@pid'; cat run/hotdb-server.pid 2>/dev/null; echo
 echo '@@procs'
-for p in /proc/[0-9]*; do
-  c=$(tr '\0' ' ' < ""$p/cmdline"" 2>/dev/null) || continue
+for p in $(grep -l -a -F HotdbStartup /proc/[0-9]*/cmdline 2>/dev/null); do
+  p=${p%/cmdline}; c=$(tr '\0' ' ' < ""$p/cmdline"" 2>/dev/null) || continue
   case ""$c"" in *HotdbStartup*) case ""$c"" in *""-DHOTDB_HOME=$1 ""*|*""-DHOTDB_HOME=$(pwd -P) ""*) echo ""${p#/proc/}"" ;; esac ;; esac
 done
 echo '@@ndb'; for e in ndbsql*; do [ -e ""$e"" ] || [ -L ""$e"" ] && echo ""$e""; done

@@ -9,7 +9,7 @@ namespace HotDb.Upgrade.Ha
     /// <summary>keepalived through the host's service command (as root), waiting for the process to match.</summary>
     internal static class KeepalivedService
     {
-        private const string Processes = "for p in /proc/[0-9]*; do [ \"$(cat \"$p/comm\" 2>/dev/null)\" = keepalived ] && echo \"${p#/proc/}\"; done; true";
+        private const string Processes = "for p in $(grep -l -x -F keepalived /proc/[0-9]*/comm 2>/dev/null); do p=${p%/comm}; echo \"${p#/proc/}\"; done; true";
         private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
         public static bool IsRunning(IRemoteHost host, CancellationToken cancellationToken) =>

@@ -23,14 +23,14 @@ namespace HotDb.Upgrade.Topology
   echo '@@serverxml'; base64 conf/server.xml | tr -d '\n'; echo
   echo '@@jar'; ls -1 lib 2>/dev/null | grep -E '^hotdb-server-[0-9.]+\.jar$'
   echo '@@procs'; real=$(pwd -P)
-  for p in /proc/[0-9]*; do
-    c=$(tr '\0' ' ' < ""$p/cmdline"" 2>/dev/null) || continue
+  for p in $(grep -l -a -F HotdbStartup /proc/[0-9]*/cmdline 2>/dev/null); do
+    p=${p%/cmdline}; c=$(tr '\0' ' ' < ""$p/cmdline"" 2>/dev/null) || continue
     case ""$c"" in *HotdbStartup*) case ""$c"" in *""-DHOTDB_HOME=$1 ""*|*""-DHOTDB_HOME=$real ""*) echo ""${p#/proc/}"" ;; esac ;; esac
   done
 fi
 echo '@@keepalived'
 if [ -r ""$2"" ]; then echo ok; base64 ""$2"" | tr -d '\n'; echo; elif [ -e ""$2"" ]; then echo unreadable; else echo missing; fi
-echo '@@keepalivedprocs'; for p in /proc/[0-9]*; do [ ""$(cat ""$p/comm"" 2>/dev/null)"" = keepalived ] && echo ""${p#/proc/}""; done
+echo '@@keepalivedprocs'; for p in $(grep -l -x -F keepalived /proc/[0-9]*/comm 2>/dev/null); do p=${p%/comm}; echo ""${p#/proc/}""; done
 echo '@@addr'; ip -o addr show 2>/dev/null
 echo '@@listen'; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == ""0A"" { split($2, a, "":""); print a[2] }'
 echo '@@end'";
