@@ -47,6 +47,7 @@ namespace HotDb.Upgrade.Commands
 
         /// <summary>The SSH session to the compute node; the paths are on this machine when omitted.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [SessionTransformation]
         [ArgumentCompleter(typeof(SessionCompleter))]
         public SshSession? Session { get; set; }
 

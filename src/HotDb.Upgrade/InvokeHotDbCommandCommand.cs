@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using System.Threading;
@@ -15,6 +16,7 @@ namespace HotDb.Upgrade.Commands
 
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
         [ValidateNotNull]
+        [SessionTransformation]
         [ArgumentCompleter(typeof(SessionCompleter))]
         public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
 
@@ -58,30 +60,33 @@ namespace HotDb.Upgrade.Commands
             }
         }
 
-        protected override void ProcessRecord()
+        /// <summary>How many hosts run the command at the same time.</summary>
+        [Parameter]
+        [ValidateRange(1, 256)]
+        public int ThrottleLimit { get; set; } = HostFanOut.DefaultThrottleLimit;
+
+        private readonly List<SshSession> _sessions = new List<SshSession>();
+
+        // Sessions from the pipeline are collected: every host runs at once in EndProcessing.
+        protected override void ProcessRecord() => _sessions.AddRange(Session);
+
+        protected override void EndProcessing()
         {
-            foreach (var session in Session)
+            var timeout = Timeout > 0 ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null;
+            new HostFanOutRunner<SshSession, CommandResult>
             {
-                if (!ShouldProcess(session.ToString(), (Elevate ? "Run as root: " : "Run: ") + _line)) continue;
-                CommandResult result;
-                try
+                Activity = "Running: " + _line,
+                Label = session => session.ToString(),
+                ShouldProcess = session => ShouldProcess(session.ToString(), (Elevate ? "Run as root: " : "Run: ") + _line),
+                Work = (session, progress, token) => session.Run(_line, Elevate, timeout, token),
+                Write = (session, result) =>
                 {
-                    result = session.Run(_line, Elevate, Timeout > 0 ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null, _stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                catch (Exception ex) when (IsReportable(ex))
-                {
-                    WriteHotDbError(ex, session);
-                    continue;
-                }
-                WriteObject(result);
-                if (!result.Succeeded && !AllowFailure)
-                    WriteHotDbError(new RemoteCommandFailedException(result), "RemoteCommandFailed", ErrorCategory.InvalidResult, result,
-                        "Read the result's StandardError. Add -AllowFailure when a non-zero exit code is expected.");
-            }
+                    WriteObject(result);
+                    if (!result.Succeeded && !AllowFailure)
+                        WriteHotDbError(new RemoteCommandFailedException(result), "RemoteCommandFailed", ErrorCategory.InvalidResult, result,
+                            "Read the result's StandardError. Add -AllowFailure when a non-zero exit code is expected.");
+                },
+            }.Run(this, _sessions, ThrottleLimit, _stop.Token);
         }
 
         protected override void StopProcessing() => _stop.Cancel();

@@ -1,6 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
+using System.Threading;
+using HotDb.Upgrade.ConfigDb;
 using HotDb.Upgrade.Remote;
 
 namespace HotDb.Upgrade.Commands
@@ -8,14 +11,15 @@ namespace HotDb.Upgrade.Commands
     /// <summary>Opens SSH sessions (one per computer) with host key verification against known_hosts.</summary>
     [Cmdlet(VerbsCommon.New, "HotDbSession", SupportsShouldProcess = true, DefaultParameterSetName = PasswordSet)]
     [OutputType(typeof(SshSession))]
-    public sealed class NewHotDbSessionCommand : HotDbCmdlet
+    public sealed class NewHotDbSessionCommand : HotDbCmdlet, IDisposable
     {
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private const string PasswordSet = "Password";
         private const string KeyFileSet = "KeyFile";
         private const string KeyStringSet = "KeyString";
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("HostName", "IPAddress")]
+        [Alias("HostName", "IPAddress", "Computer", "Host")]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(ComputerNameCompleter))]
         public string[] ComputerName { get; set; } = Array.Empty<string>();
@@ -47,6 +51,7 @@ namespace HotDb.Upgrade.Commands
         public SwitchParameter Force { get; set; }
 
         [Parameter]
+        [Alias("KnownHost")]
         [ValidateNotNullOrEmpty]
         public string KnownHostsPath { get; set; } = KnownHostsFile.DefaultPath;
 
@@ -81,6 +86,7 @@ namespace HotDb.Upgrade.Commands
             if (ParameterSetName == KeyFileSet)
             {
                 KeyFile = SessionState.Path.GetUnresolvedProviderPathFromPSPath(KeyFile);
+                if (Directory.Exists(KeyFile)) ThrowTerminatingError(ErrorRecordFor(KeyFileProblems.Directory(KeyFile), KeyFile));
                 if (!File.Exists(KeyFile))
                     ThrowHotDbError(new FileNotFoundException($"The key file '{KeyFile}' does not exist.", KeyFile), "KeyFileNotFound",
                         ErrorCategory.ObjectNotFound, KeyFile, "Give the path of the private key (not the .pub file).");
@@ -88,48 +94,85 @@ namespace HotDb.Upgrade.Commands
             KnownHostsPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(KnownHostsPath);
         }
 
+        /// <summary>How many sessions are opened at the same time.</summary>
+        [Parameter]
+        [ValidateRange(1, 256)]
+        public int ThrottleLimit { get; set; } = HostFanOut.DefaultThrottleLimit;
+
+        private readonly List<(string Computer, int Port)> _computers = new List<(string, int)>();
+
+        // Names from the pipeline are collected; the sessions open at once in EndProcessing, output in input order.
         protected override void ProcessRecord()
         {
             foreach (var computer in ComputerName)
             {
-                var target = $"{Credential.UserName}@{computer}:{Port}";
-                var action = AcceptKey ? $"Open an SSH session, recording an unknown host key in {KnownHostsPath}" : "Open an SSH session";
-                if (!ShouldProcess(target, action)) continue;
-                var options = new SshSessionOptions
-                {
-                    ComputerName = computer,
-                    Port = Port,
-                    UserName = Credential.UserName,
-                    Password = Credential.GetNetworkCredential().Password,
-                    KeyFile = ParameterSetName == KeyFileSet ? KeyFile : null,
-                    KeyString = ParameterSetName == KeyStringSet ? string.Join("\n", KeyString) : null,
-                    KnownHostsPath = KnownHostsPath,
-                    AcceptKey = AcceptKey,
-                    TrustUnknownKey = Force,
-                    ConnectionTimeout = TimeSpan.FromSeconds(ConnectionTimeout),
-                    KeepAliveInterval = TimeSpan.FromSeconds(KeepAliveInterval),
-                    Elevation = UseSudo ? ElevationMethod.Sudo : ElevationMethod.None,
-                    SudoPassword = SudoCredential?.GetNetworkCredential().Password is { Length: > 0 } sudo ? sudo : null,
-                };
-                if (options.Password?.Length == 0) options.Password = null;
-                if (options.Password == null && options.KeyFile == null && options.KeyString == null)
-                {
-                    WriteHotDbError(new ArgumentException($"{target}: the credential has no password and no key was given."), "NoLoginSecret",
-                        ErrorCategory.InvalidArgument, computer, "Give a credential with the password, or -KeyFile / -KeyString.");
-                    continue;
-                }
                 try
                 {
-                    var session = SshSession.Open(options);
-                    SshSessionRegistry.Add(session);
-                    WriteVerbose($"{session}: {session.HostKeyType} host key {session.HostKeyFingerprint} ({session.HostKeyStatus}).");
-                    WriteObject(session);
+                    // host, host:port or [v6]:port; a bare IPv6 address keeps -Port.
+                    var endpoint = ConfigDbEndpoint.Parse(computer, Port);
+                    _computers.Add((endpoint.Host, endpoint.Port));
                 }
-                catch (Exception ex) when (IsReportable(ex))
+                catch (Exception ex) when (ex is FormatException || ex is ArgumentException)
                 {
-                    WriteHotDbError(ex, computer);
+                    WriteHotDbError(ex, "ComputerNameInvalid", ErrorCategory.InvalidArgument, computer, "Give host, host:port or [IPv6]:port.");
                 }
             }
         }
+
+        protected override void EndProcessing()
+        {
+            var password = Credential.GetNetworkCredential().Password;
+            if (password?.Length == 0) password = null;
+            var keyString = ParameterSetName == KeyStringSet ? string.Join("\n", KeyString) : null;
+            var keyFile = ParameterSetName == KeyFileSet ? KeyFile : null;
+            var sudo = SudoCredential?.GetNetworkCredential().Password is { Length: > 0 } given ? given : null;
+            string Target((string Computer, int Port) c) => $"{Credential.UserName}@{(c.Computer.Contains(":") ? "[" + c.Computer + "]" : c.Computer)}:{c.Port}";
+            if (password == null && keyFile == null && keyString == null)
+            {
+                foreach (var c in _computers)
+                    WriteHotDbError(new ArgumentException($"{Target(c)}: the credential has no password and no key was given."), "NoLoginSecret",
+                        ErrorCategory.InvalidArgument, c.Computer, "Give a credential with the password, or -KeyFile / -KeyString.");
+                return;
+            }
+            var action = AcceptKey ? $"Open an SSH session, recording an unknown host key in {KnownHostsPath}" : "Open an SSH session";
+            new HostFanOutRunner<(string Computer, int Port), SshSession>
+            {
+                Activity = "Opening SSH sessions",
+                Label = c => Target(c),
+                ShouldProcess = c => ShouldProcess(Target(c), action),
+                Work = (c, progress, token) =>
+                {
+                    var session = SshSession.Open(new SshSessionOptions
+                    {
+                        ComputerName = c.Computer,
+                        Port = c.Port,
+                        UserName = Credential.UserName,
+                        Password = password,
+                        KeyFile = keyFile,
+                        KeyString = keyString,
+                        KnownHostsPath = KnownHostsPath,
+                        AcceptKey = AcceptKey,
+                        TrustUnknownKey = Force,
+                        ConnectionTimeout = TimeSpan.FromSeconds(ConnectionTimeout),
+                        KeepAliveInterval = TimeSpan.FromSeconds(KeepAliveInterval),
+                        Elevation = UseSudo ? ElevationMethod.Sudo : ElevationMethod.None,
+                        SudoPassword = sudo,
+                    });
+                    // Registered at once, so a stopped pipeline leaves no session unlisted.
+                    SshSessionRegistry.Add(session);
+                    return session;
+                },
+                Write = (c, session) =>
+                {
+                    WriteVerbose($"{session}: {session.HostKeyType} host key {session.HostKeyFingerprint} ({session.HostKeyStatus}).");
+                    WriteObject(session);
+                },
+                ErrorTarget = c => c.Computer,
+            }.Run(this, _computers, ThrottleLimit, _stop.Token);
+        }
+
+        protected override void StopProcessing() => _stop.Cancel();
+
+        public void Dispose() => _stop.Dispose();
     }
 }

@@ -13,6 +13,7 @@ namespace HotDb.Upgrade.Commands
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = SessionSet, ValueFromPipeline = true)]
         [ValidateNotNull]
+        [SessionTransformation]
         [ArgumentCompleter(typeof(SessionCompleter))]
         public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
 

@@ -1,8 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using System.Threading;
-using System.Threading.Tasks;
 using HotDb.Upgrade.Remote;
 
 namespace HotDb.Upgrade.Commands
@@ -16,6 +16,7 @@ namespace HotDb.Upgrade.Commands
 
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
         [ValidateNotNull]
+        [SessionTransformation]
         [ArgumentCompleter(typeof(SessionCompleter))]
         public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
 
@@ -39,9 +40,16 @@ namespace HotDb.Upgrade.Commands
         [Parameter]
         public SwitchParameter Elevate { get; set; }
 
+        /// <summary>How many hosts receive files at the same time; each host receives its files one after another.</summary>
+        [Parameter]
+        [ValidateRange(1, 256)]
+        public int ThrottleLimit { get; set; } = HostFanOut.DefaultThrottleLimit;
+
+        private readonly List<(SshSession Session, string Local)> _uploads = new List<(SshSession, string)>();
+
+        // Files and sessions from the pipeline are collected; the hosts are served at once in EndProcessing.
         protected override void ProcessRecord()
         {
-            var mode = Convert.ToInt32(Mode, 8);
             foreach (var path in Path)
             {
                 var local = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
@@ -55,60 +63,69 @@ namespace HotDb.Upgrade.Commands
                     WriteHotDbError(ex, local);
                     continue;
                 }
-                foreach (var session in Session)
-                {
-                    if (!ShouldProcess(session.ToString(), $"Upload '{local}' to '{Destination}'{(Elevate ? " as root" : "")}")) continue;
-                    if (_stop.IsCancellationRequested) return;
-                    try
-                    {
-                        WriteObject(Upload(session, local, mode));
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        return;
-                    }
-                    catch (Exception ex) when (IsReportable(ex))
-                    {
-                        WriteHotDbError(ex, session);
-                    }
-                }
+                foreach (var session in Session) _uploads.Add((session, local));
             }
         }
 
-        // SFTP reports progress on its own threads; the pipeline thread polls and writes the records.
-        private TransferResult Upload(SshSession session, string local, int mode)
+        /// <summary>Output comes host by host, in the order the sessions were first given; each host's files in their order.</summary>
+        protected override void EndProcessing()
         {
-            var total = new FileInfo(local).Length;
-            long sent = 0;
-            var activity = $"Sending {System.IO.Path.GetFileName(local)} to {session.ComputerName}";
-            var activityId = Math.Abs(activity.GetHashCode() % 100000);
-            // A new record each time: hosts may keep the records they were given.
-            void Report(string status, int percent, ProgressRecordType type = ProgressRecordType.Processing) =>
-                WriteProgress(new ProgressRecord(activityId, activity, status) { PercentComplete = percent, RecordType = type });
-
-            void ReportBytes(long done) =>
-                Report(done < total ? $"{done / 1048576.0:0.0} of {total / 1048576.0:0.0} MiB" : "Verifying SHA-256", total == 0 ? 100 : (int)(done * 100 / total));
-
-            Report("Comparing SHA-256 with the remote file", 0);
-            var upload = Task.Run(() => FileTransfer.Upload(session, local, Destination, mode, bytes => Interlocked.Exchange(ref sent, bytes), _stop.Token, Elevate));
-            try
+            var mode = Convert.ToInt32(Mode, 8);
+            var hosts = new List<HostUploads>();
+            foreach (var (session, local) in _uploads)
             {
-                long reported = 0;
-                while (Task.WaitAny(new Task[] { upload }, 200) < 0)
+                if (!ShouldProcess(session.ToString(), $"Upload '{local}' to '{Destination}'{(Elevate ? " as root" : "")}")) continue;
+                var host = hosts.Find(h => ReferenceEquals(h.Session, session));
+                if (host == null) hosts.Add(host = new HostUploads(session));
+                host.Files.Add(local);
+            }
+            new HostFanOutRunner<HostUploads, List<(TransferResult? Result, Exception? Error)>>
+            {
+                Activity = $"Sending files to {hosts.Count} host(s)",
+                Label = host => "Sending to " + host.Session,
+                Work = (host, progress, token) => UploadAll(host, mode, progress, token),
+                Write = (host, results) =>
                 {
-                    var done = Interlocked.Read(ref sent);
-                    if (done == reported) continue;
-                    reported = done;
-                    ReportBytes(done);
-                }
-                // A fast upload can finish between polls: its final count is still reported.
-                if (Interlocked.Read(ref sent) != reported) ReportBytes(Interlocked.Read(ref sent));
-                return upload.GetAwaiter().GetResult();
-            }
-            finally
+                    foreach (var (result, error) in results)
+                    {
+                        if (error != null) WriteHotDbError(error, host.Session);
+                        else WriteObject(result);
+                    }
+                },
+                ErrorTarget = host => host.Session,
+            }.Run(this, hosts, ThrottleLimit, _stop.Token);
+        }
+
+        private sealed class HostUploads
+        {
+            public HostUploads(SshSession session) => Session = session;
+            public SshSession Session { get; }
+            public List<string> Files { get; } = new List<string>();
+        }
+
+        // Runs on a worker thread: every file for one host, one after another; a failed file does not stop the next.
+        private List<(TransferResult?, Exception?)> UploadAll(HostUploads host, int mode, HostProgress progress, CancellationToken token)
+        {
+            var results = new List<(TransferResult?, Exception?)>();
+            foreach (var local in host.Files)
             {
-                Report("Done", 100, ProgressRecordType.Completed);
+                token.ThrowIfCancellationRequested();
+                var name = System.IO.Path.GetFileName(local);
+                var total = new FileInfo(local).Length;
+                progress.Report($"{name}: comparing SHA-256 with the remote file", 0);
+                void Sent(long done) =>
+                    progress.Report(done < total ? $"{name}: {done / 1048576.0:0.0} of {total / 1048576.0:0.0} MiB" : $"{name}: verifying SHA-256",
+                        total == 0 ? 100 : (int)(done * 100 / total));
+                try
+                {
+                    results.Add((FileTransfer.Upload(host.Session, local, Destination, mode, Sent, token, Elevate), null));
+                }
+                catch (Exception ex) when (IsReportable(ex))
+                {
+                    results.Add((null, ex));
+                }
             }
+            return results;
         }
 
         protected override void StopProcessing() => _stop.Cancel();

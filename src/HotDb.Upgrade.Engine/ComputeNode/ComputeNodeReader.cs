@@ -18,7 +18,9 @@ namespace HotDb.Upgrade.ComputeNode
     {
         public const string DefaultInstallPath = "/usr/local/hotdb/hotdb-server";
 
-        // One round trip for everything a directory listing and /proc can tell.
+        // One round trip for everything a directory listing and /proc can tell, with server.xml, the start script, the
+        // license files and (where unzip exists) the jar's manifest in base64: a read costs at most 3 round trips
+        // (this probe, java -version, and the jar only when the host has no unzip).
         private const string Probe = @"cd -- ""$1"" 2>/dev/null || { echo '@@missing'; exit 0; }
 echo '@@owner'; stat -c '%U:%G' .
 echo '@@files'; for f in conf/server.xml bin/hotdb_server; do [ -f ""$f"" ] && echo ""$f""; done
@@ -32,6 +34,11 @@ done
 echo '@@ndb'; for e in ndbsql*; do [ -e ""$e"" ] || [ -L ""$e"" ] && echo ""$e""; done
 echo '@@keys'; ls -1 keys 2>/dev/null
 echo '@@listen'; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == ""0A"" { split($2, a, "":""); print a[2] }'
+echo '@@serverxml'; [ -f conf/server.xml ] && [ -r conf/server.xml ] && { echo ok; base64 < conf/server.xml | tr -d '\n'; echo; }
+echo '@@startscript'; [ -f bin/hotdb_server ] && [ -r bin/hotdb_server ] && { echo ok; base64 < bin/hotdb_server | tr -d '\n'; echo; }
+echo '@@licenses'; for k in keys/*; do [ -f ""$k"" ] && [ -r ""$k"" ] && { printf '%s' ""${k#keys/}"" | base64 | tr -d '\n'; printf ' '; head -c 65536 ""$k"" | base64 | tr -d '\n'; echo; }; done
+echo '@@manifest'; j=$(ls -1 lib 2>/dev/null | grep -E '^hotdb-server-[0-9.]+\.jar$' | sort -V | tail -n 1)
+if [ -n ""$j"" ] && command -v unzip >/dev/null 2>&1 && unzip -p ""lib/$j"" META-INF/MANIFEST.MF >/dev/null 2>&1; then echo ""$j""; unzip -p ""lib/$j"" META-INF/MANIFEST.MF | base64 | tr -d '\n'; echo; fi
 echo '@@end'";
 
         public static ComputeNodeInfo Read(IRemoteHost host, string installPath = DefaultInstallPath, CancellationToken cancellationToken = default)
@@ -56,15 +63,15 @@ echo '@@end'";
             }
             info.Installed = true;
             info.Owner = sections["owner"].FirstOrDefault();
-            ReadVersion(host, info, sections["jar"], cancellationToken);
-            ReadServerXml(host, info);
+            ReadVersion(host, info, sections["jar"], Embedded(sections, "manifest"), cancellationToken);
+            ReadServerXml(host, info, EmbeddedFile(host, sections, "serverxml", info.InstallPath + "/conf/server.xml"));
             ReadProcess(host, info, sections["pid"], sections["procs"]);
             info.NdbSqlDirectories = sections["ndb"];
             info.LicenseFiles = sections["keys"];
             info.ListeningPorts = sections["listen"].Select(h => int.TryParse(h, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var p) ? p : -1)
                 .Where(p => p > 0).Distinct().OrderBy(p => p).ToList();
-            ReadJdk(host, info, cancellationToken);
-            ReadLicense(host, info);
+            ReadJdk(host, info, EmbeddedFile(host, sections, "startscript", info.InstallPath + "/bin/hotdb_server"), cancellationToken);
+            ReadLicense(host, info, sections.TryGetValue("licenses", out var licenses) ? DecodeLicenses(licenses) : null);
             return info;
         }
 
@@ -96,7 +103,35 @@ echo '@@end'";
             return sections;
         }
 
-        private static void ReadVersion(IRemoteHost host, ComputeNodeInfo info, List<string> jars, CancellationToken cancellationToken)
+        private static List<string>? Embedded(Dictionary<string, List<string>> sections, string name) => sections.TryGetValue(name, out var lines) ? lines : null;
+
+        private static string? Decode(string base64)
+        {
+            try { return Encoding.UTF8.GetString(Convert.FromBase64String(base64)).TrimStart('\uFEFF'); }
+            catch (FormatException) { return null; }
+        }
+
+        /// <summary>A file the probe embedded ("ok" then base64; nothing when absent or unreadable); read over SFTP when the probe had no such section.</summary>
+        private static string? EmbeddedFile(IRemoteHost host, Dictionary<string, List<string>> sections, string name, string path)
+        {
+            if (!sections.TryGetValue(name, out var lines)) return TryReadText(host, path);
+            if (lines.Count == 0 || lines[0] != "ok") return null;
+            return lines.Count == 1 ? "" : Decode(lines[1]) ?? TryReadText(host, path);
+        }
+
+        private static Dictionary<string, string?> DecodeLicenses(List<string> lines)
+        {
+            var files = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var line in lines)
+            {
+                var parts = line.Split(new[] { ' ' }, 2);
+                var name = Decode(parts[0]);
+                if (name != null) files[name] = parts.Length > 1 ? Decode(parts[1]) : "";
+            }
+            return files;
+        }
+
+        private static void ReadVersion(IRemoteHost host, ComputeNodeInfo info, List<string> jars, List<string>? embeddedManifest, CancellationToken cancellationToken)
         {
             var jar = jars.Select(j => new { Name = j, Version = HotDbVersion.TryParse(j.Substring("hotdb-server-".Length, j.Length - "hotdb-server-".Length - 4), out var v) ? v : null })
                 .Where(j => j.Version != null).OrderByDescending(j => j.Version!).FirstOrDefault();
@@ -104,16 +139,23 @@ echo '@@end'";
             info.Version = jar.Version;
             try
             {
-                using var buffer = new MemoryStream();
-                host.ReadFile(info.InstallPath + "/lib/" + jar.Name, buffer, cancellationToken: cancellationToken);
-                buffer.Position = 0;
-                using var zip = new ZipArchive(buffer, ZipArchiveMode.Read);
-                var entry = zip.GetEntry("META-INF/MANIFEST.MF");
-                if (entry == null) return;
-                using var reader = new StreamReader(entry.Open());
-                var manifest = reader.ReadToEnd().Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Contains(": "))
+                string? text = null;
+                if (embeddedManifest != null && embeddedManifest.Count >= 1 && embeddedManifest[0] == jar.Name)
+                    text = embeddedManifest.Count > 1 ? Decode(embeddedManifest[1]) ?? "" : "";
+                if (text == null)
+                {
+                    using var buffer = new MemoryStream();
+                    host.ReadFile(info.InstallPath + "/lib/" + jar.Name, buffer, cancellationToken: cancellationToken);
+                    buffer.Position = 0;
+                    using var zip = new ZipArchive(buffer, ZipArchiveMode.Read);
+                    var entry = zip.GetEntry("META-INF/MANIFEST.MF");
+                    if (entry == null) return;
+                    using var reader = new StreamReader(entry.Open());
+                    text = reader.ReadToEnd();
+                }
+                var manifest = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Contains(": "))
                     .Select(l => l.Split(new[] { ": " }, 2, StringSplitOptions.None)).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.First()[1]);
-                if (manifest.TryGetValue("Implementation-Version", out var text) && HotDbVersion.TryParse(text, out var version)) info.Version = version;
+                if (manifest.TryGetValue("Implementation-Version", out var implementation) && HotDbVersion.TryParse(implementation, out var version)) info.Version = version;
                 if (manifest.TryGetValue("Build-Date", out var date) && DateTime.TryParseExact(date.Trim(), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var built))
                     info.BuildDate = built;
                 if (manifest.TryGetValue("Build-Jdk", out var jdk)) info.BuildJdk = jdk.Trim();
@@ -124,9 +166,8 @@ echo '@@end'";
             }
         }
 
-        private static void ReadServerXml(IRemoteHost host, ComputeNodeInfo info)
+        private static void ReadServerXml(IRemoteHost host, ComputeNodeInfo info, string? text)
         {
-            var text = TryReadText(host, info.InstallPath + "/conf/server.xml");
             if (text == null) return;
             try { info.RawProperties = ParseServerXml(text); }
             catch (XmlException e) { throw new ComputeNodeUnreadableException($"{host.ComputerName}: {info.InstallPath}/conf/server.xml is not well-formed XML: {e.Message}", e); }
@@ -172,9 +213,8 @@ echo '@@end'";
             info.Running = info.ProcessId.HasValue;
         }
 
-        private static void ReadJdk(IRemoteHost host, ComputeNodeInfo info, CancellationToken cancellationToken)
+        private static void ReadJdk(IRemoteHost host, ComputeNodeInfo info, string? script, CancellationToken cancellationToken)
         {
-            var script = TryReadText(host, info.InstallPath + "/bin/hotdb_server");
             if (script == null) return;
             info.JavaBinSetting = StartScriptValue(script, "JAVA_BIN");
             info.JavaVersion = StartScriptValue(script, "JAVA_VERSION");
@@ -218,7 +258,7 @@ echo '@@end'";
 
         private static readonly Regex NodeLimit = new Regex(@"datanode limit\s*[:=]?\s*(?:to:)?\s*(\d+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
-        private static void ReadLicense(IRemoteHost host, ComputeNodeInfo info)
+        private static void ReadLicense(IRemoteHost host, ComputeNodeInfo info, Dictionary<string, string?>? embedded)
         {
             if (info.Version == null || info.Version < VersionRules.NewLicenseRequired)
             {
@@ -228,7 +268,7 @@ echo '@@end'";
             int? best = null;
             foreach (var file in info.LicenseFiles)
             {
-                var text = TryReadText(host, info.InstallPath + "/keys/" + file);
+                var text = embedded == null ? TryReadText(host, info.InstallPath + "/keys/" + file) : embedded.TryGetValue(file, out var e) ? e : null;
                 var limit = text == null ? null : LicenseNodeLimit(text);
                 if (limit.HasValue && (!best.HasValue || limit > best)) best = limit;
             }

@@ -158,6 +158,7 @@ namespace HotDb.Upgrade.Remote
             if (string.IsNullOrWhiteSpace(options.UserName)) throw new ArgumentException("A user name is required.", nameof(options));
             if (options.Port < 1 || options.Port > 65535) throw new ArgumentOutOfRangeException(nameof(options), options.Port, "The port must be between 1 and 65535.");
             if (options.KeyFile != null && options.KeyString != null) throw new ArgumentException("Give a key file or a key string, not both.", nameof(options));
+            if (options.KeyFile != null && Directory.Exists(options.KeyFile)) throw KeyFileProblems.Directory(options.KeyFile);
             if (options.KeyFile != null && !File.Exists(options.KeyFile)) throw new FileNotFoundException($"The key file '{options.KeyFile}' does not exist.", options.KeyFile);
         }
 
@@ -177,10 +178,12 @@ namespace HotDb.Upgrade.Remote
                         key = string.IsNullOrEmpty(options.Password) ? new PrivateKeyFile(text) : new PrivateKeyFile(text, options.Password);
                     }
                 }
-                catch (SshException ex)
+                catch (Exception ex) when (!(ex is OperationCanceledException))
                 {
-                    throw new HotDbException("SessionOptionsInvalid", "InvalidArgument", $"The private key could not be read: {ex.Message}",
-                        "Give the private key (not the .pub file); a key protected by a passphrase needs the passphrase as the credential's password.", options.KeyFile, ex);
+                    string text;
+                    try { text = options.KeyFile != null ? File.ReadAllText(options.KeyFile) : options.KeyString!; }
+                    catch (Exception e) when (e is IOException || e is UnauthorizedAccessException) { text = ""; }
+                    throw KeyFileProblems.Unreadable(text, options.KeyFile, !string.IsNullOrEmpty(options.Password), ex);
                 }
                 methods.Add(new PrivateKeyAuthenticationMethod(options.UserName, key));
                 return methods;

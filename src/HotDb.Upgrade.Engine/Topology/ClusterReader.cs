@@ -25,7 +25,11 @@ namespace HotDb.Upgrade.Topology
             CancellationToken cancellationToken = default)
         {
             if (sessions is null) throw new ArgumentNullException(nameof(sessions));
-            var nodes = sessions.Select(s => ComputeNodeReader.Read(s, installPath, cancellationToken)).ToList();
+            // The members are read at the same time; the first failure (in input order) is the one thrown.
+            var outcomes = HostFanOut.Run(sessions.ToList(), HostFanOut.DefaultThrottleLimit, (s, token) => ComputeNodeReader.Read(s, installPath, token), cancellationToken);
+            var failed = outcomes.FirstOrDefault(o => !o.Succeeded);
+            if (failed != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failed.Error!).Throw();
+            var nodes = outcomes.Select(o => o.Result).ToList();
             return Build(nodes, managerPorts, cancellationToken);
         }
 

@@ -52,6 +52,13 @@ namespace HotDb.Upgrade.Versioning
         /// <summary>The directory the tarball extracts to, where the vendor documents it.</summary>
         public string? TopDirectory { get; }
 
+        /// <summary>The package's full local path when it was read from a path (binds to -Path / -Package on the pipeline); null for a bare name.</summary>
+        public string? FullName { get; private set; }
+
+        /// <summary>This package read from the local file <paramref name="fullName"/>.</summary>
+        public HotDbPackage AtPath(string fullName) =>
+            new HotDbPackage(FileName, Component, Version, BuildDate, TopDirectory) { FullName = fullName };
+
         /// <summary>For a JDK: what java -version reports, e.g. 1.8.0_252.</summary>
         public string? JavaVersion => Component == HotDbComponent.Jdk ? $"1.8.0_{Version.Revision:D}" : null;
 

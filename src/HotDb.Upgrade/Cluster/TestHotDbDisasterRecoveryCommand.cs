@@ -22,6 +22,7 @@ namespace HotDb.Upgrade.Commands
         /// <summary>Sessions to the DR centre's compute node hosts.</summary>
         [Parameter(Mandatory = true)]
         [ValidateNotNullOrEmpty]
+        [SessionTransformation]
         [ArgumentCompleter(typeof(SessionCompleter))]
         public SshSession[] DrSession { get; set; } = Array.Empty<SshSession>();
 

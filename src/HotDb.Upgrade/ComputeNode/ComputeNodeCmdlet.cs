@@ -14,6 +14,7 @@ namespace HotDb.Upgrade.Commands
         /// <summary>SSH sessions to the compute node hosts; a node from Get-HotDbComputeNode brings its own.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
+        [SessionTransformation]
         [ArgumentCompleter(typeof(SessionCompleter))]
         public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
 

@@ -17,8 +17,8 @@ namespace HotDb.Upgrade.Commands
     public sealed class UpdateHotDbComputeNodeCommand : ComputeNodeCmdlet
     {
         /// <summary>The local compute node package, hotdb-server-&lt;version&gt;-ga-&lt;yyyymmdd&gt;.tar.gz.</summary>
-        [Parameter(Mandatory = true, Position = 0)]
-        [Alias("PackagePath")]
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("PackagePath", "FullName")]
         [ValidateNotNullOrEmpty]
         public string Package { get; set; } = "";
 
@@ -72,7 +72,6 @@ namespace HotDb.Upgrade.Commands
 
         protected override void BeginProcessing()
         {
-            Package = Local(Package, "Package", "Give the path of the vendor's hotdb-server-<version>-ga-<date>.tar.gz.");
             if (JdkPackage != null) JdkPackage = Local(JdkPackage, "JdkPackage", "Give the path of the OpenJDK 8 tarball.");
             if (LicenseFile != null) LicenseFile = Local(LicenseFile, "LicenseFile", "Give the path of the license file the vendor issued.");
             if (JdkPackage != null && JavaBin != null)
@@ -90,6 +89,8 @@ namespace HotDb.Upgrade.Commands
 
         protected override void ProcessRecord()
         {
+            // Here, not in BeginProcessing: a package object from Get-HotDbPackage binds -Package (FullName) per record.
+            Package = Local(Package, "Package", "Give the path of the vendor's hotdb-server-<version>-ga-<date>.tar.gz.");
             foreach (var session in Session)
             {
                 if (Cancellation.IsCancellationRequested) return;

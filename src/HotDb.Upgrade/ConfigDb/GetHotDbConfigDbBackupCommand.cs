@@ -18,6 +18,7 @@ namespace HotDb.Upgrade.Commands
 
         /// <summary>The host that holds the backups (the ConfigDB host); without it, this machine.</summary>
         [Parameter]
+        [SessionTransformation]
         [ArgumentCompleter(typeof(SessionCompleter))]
         public IRemoteHost? Session { get; set; }
 

@@ -37,6 +37,7 @@ namespace HotDb.Upgrade.Commands
 
         /// <summary>A session on the ConfigDB's own host, where mysqldump runs by default.</summary>
         [Parameter]
+        [SessionTransformation]
         [ArgumentCompleter(typeof(SessionCompleter))]
         public IRemoteHost? Session { get; set; }
 

@@ -29,6 +29,7 @@ namespace HotDb.Upgrade.Commands
         /// <summary>Sessions to the plan's hosts, matched by computer name.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
         [ValidateNotNull]
+        [SessionTransformation]
         [ArgumentCompleter(typeof(SessionCompleter))]
         public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
 
