@@ -124,6 +124,7 @@ function Invoke-Build {
     Copy-Item (Join-Path $root 'HotDb.Upgrade.psd1') $stage
     Copy-Item (Join-Path $root 'module/*.ps1xml') $stage
     Copy-Item (Join-Path $root 'module/runbooks') $stage -Recurse -ErrorAction SilentlyContinue
+    Copy-Item (Join-Path $root 'module/compliance') $stage -Recurse -ErrorAction SilentlyContinue
     Copy-Item (Join-Path $root 'LICENSE') $stage
     & (Join-Path $root 'tools/Set-ReleaseNotes.ps1') -ModulePath $stage
     Copy-Item (Join-Path $root "src/HotDb.Upgrade/$bin/netstandard2.0/HotDb.Upgrade.dll") $stage

@@ -53,6 +53,25 @@ namespace HotDb.Upgrade.Commands
         /// <summary>A failure worth a per-item error; cancellation and pipeline stops are left to PowerShell.</summary>
         protected static bool IsReportable(Exception exception) => !(exception is OperationCanceledException || exception is PipelineStoppedException);
 
+        /// <summary>
+        /// ShouldProcess that also says whether -WhatIf (or $WhatIfPreference) declined it: a declined -WhatIf returns the
+        /// plan, a "no" at -Confirm returns nothing. -Force never takes part: it is not a ShouldProcess bypass.
+        /// </summary>
+        protected bool ShouldProcess(string target, string action, out bool whatIf)
+        {
+            var description = $"Performing the operation \"{action}\" on target \"{target}\".";
+            var proceed = ShouldProcess(description, $"Are you sure you want to perform this action?{Environment.NewLine}{description}", "Confirm", out ShouldProcessReason reason);
+            whatIf = !proceed && (reason & ShouldProcessReason.WhatIf) != 0;
+            return proceed;
+        }
+
+        /// <summary>True under -WhatIf or $WhatIfPreference (an explicit -WhatIf:$false wins over the preference).</summary>
+        protected internal bool IsWhatIf()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value)) return ((SwitchParameter)value).IsPresent;
+            return LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+        }
+
         private static ErrorCategory CategoryNamed(string name) =>
             Enum.TryParse<ErrorCategory>(name, out var category) ? category : ErrorCategory.NotSpecified;
     }

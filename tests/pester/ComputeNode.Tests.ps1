@@ -106,14 +106,14 @@ Describe 'Get-, Stop-, Start-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode 
     }
 
     It 'stops and starts a node piped from Get-HotDbComputeNode, waiting for the ports' {
-        $stopped = Get-HotDbComputeNode -Session $session -InstallPath $n1.Home | Stop-HotDbComputeNode
+        $stopped = Get-HotDbComputeNode -Session $session -InstallPath $n1.Home | Stop-HotDbComputeNode -Confirm:$false
         $stopped.Changed | Should -BeTrue
         $stopped.Running | Should -BeFalse
         $stopped.ServerPortOpen | Should -BeFalse
         $stopped.ManagerPortOpen | Should -BeFalse
         (Test-SimPort $n1.ManagerPort) | Should -BeFalse
 
-        $again = Stop-HotDbComputeNode -Session $session -InstallPath $n1.Home
+        $again = Stop-HotDbComputeNode -Confirm:$false -Session $session -InstallPath $n1.Home
         $again.Changed | Should -BeFalse
 
         $started = Get-HotDbComputeNode -Session $session -InstallPath $n1.Home | Start-HotDbComputeNode
@@ -130,11 +130,11 @@ Describe 'Get-, Stop-, Start-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode 
         $started.ManagerPortOpen | Should -BeTrue
         $started.ServerPortOpen | Should -BeFalse
         (Test-SimPort $backup.ServerPort) | Should -BeFalse
-        $null = Stop-HotDbComputeNode -Session $session -InstallPath $backup.Home
+        $null = Stop-HotDbComputeNode -Confirm:$false -Session $session -InstallPath $backup.Home
     }
 
     It 'reports a start that fails with the last lines of the node''s log' {
-        $null = Stop-HotDbComputeNode -Session $session -InstallPath $n1.Home
+        $null = Stop-HotDbComputeNode -Confirm:$false -Session $session -InstallPath $n1.Home
         Set-StartFault $n1 'java.lang.OutOfMemoryError: injected by the compute node test'
         $result = Start-HotDbComputeNode -Session $session -InstallPath $n1.Home -ErrorVariable problems -ErrorAction SilentlyContinue
         $result | Should -BeNullOrEmpty
@@ -175,7 +175,7 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
         Set-Content -Path (Join-Path $earlier 'marker') -Value 'earlier backup'
         Update-TestConfigDb $node '2.5.1', '2.5.3', '2.5.4'
 
-        $result = Update-HotDbComputeNode -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz') @quick
+        $result = Update-HotDbComputeNode -Confirm:$false -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz') @quick
         $result.Status | Should -Be 'Succeeded' -Because ($result.Stages | Out-String)
         $result.FromVersion.ToString() | Should -Be '2.4.9'
         $result.ToVersion.ToString() | Should -Be '2.5.4'
@@ -199,7 +199,7 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
 
         # The same command again is refused and changes nothing.
         $listing = Get-TreeListing $node.Root
-        $again = Update-HotDbComputeNode -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz') @quick -ErrorVariable problems -ErrorAction SilentlyContinue
+        $again = Update-HotDbComputeNode -Confirm:$false -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.4-ga-*.tar.gz') @quick -ErrorVariable problems -ErrorAction SilentlyContinue
         $again.Status | Should -Be 'Refused'
         $again.FailedStage | Should -Be 'CheckNode'
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'UpgradeRefused,*'
@@ -260,7 +260,7 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
         $plan = Update-HotDbComputeNode -Session $session -InstallPath $refusing.Home -Package $path @quick -WhatIf -ErrorAction SilentlyContinue
         $plan.Status | Should -Be 'Refused'
         $plan.FailedStage | Should -Be $Stage
-        $result = Update-HotDbComputeNode -Session $session -InstallPath $refusing.Home -Package $path @quick -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result = Update-HotDbComputeNode -Confirm:$false -Session $session -InstallPath $refusing.Home -Package $path @quick -ErrorVariable problems -ErrorAction SilentlyContinue
         $result.FailedStage | Should -Be $Stage
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'UpgradeRefused,*'
         $problems[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
@@ -276,7 +276,7 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
         Update-TestConfigDb $node '2.5.1'
         # The sim's one-shot fault fails the next start: the new version's, not the old one's restart.
         Set-StartFault $node 'injected: the new version does not start'
-        $result = Update-HotDbComputeNode -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz') @quick -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result = Update-HotDbComputeNode -Confirm:$false -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz') @quick -ErrorVariable problems -ErrorAction SilentlyContinue
         $result.Status | Should -Be 'RolledBack' -Because ($result.Stages | Out-String)
         $result.FailedStage | Should -Be 'StartNewVersion'
         $result.Error | Should -Match 'injected: the new version does not start'
@@ -295,7 +295,7 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
         (Get-Content (Join-Path $result.EvidencePath 'logs/hotdb.log') -Raw) | Should -Match 'injected'
 
         # After the fix (the fault was one-shot) the same command succeeds.
-        $retry = Update-HotDbComputeNode -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz') @quick
+        $retry = Update-HotDbComputeNode -Confirm:$false -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.1-ga-*.tar.gz') @quick
         $retry.Status | Should -Be 'Succeeded' -Because ($retry.Stages | Out-String)
         ($retry.Stages | Where-Object Stage -EQ 'UploadPackage').Status.ToString() | Should -Be 'Skipped'
         (Get-HotDbComputeNode -Session $session -InstallPath $node.Home).Version.ToString() | Should -Be '2.5.1'
@@ -315,7 +315,7 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
         $license = Join-Path $root 'license-perpetual'
         & dotnet (Get-SimDll) license --type PERPETUAL --nodes 128 --out $license | Out-Null
 
-        $result = Update-HotDbComputeNode -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.6-ga-*.tar.gz') `
+        $result = Update-HotDbComputeNode -Confirm:$false -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.6-ga-*.tar.gz') `
             -JdkPackage (Get-TestPackage 'OpenJDK8U-jdk_x64_linux_hotspot_8u252b09.tar.gz') -LicenseFile $license @quick
         $result.Status | Should -Be 'Succeeded' -Because ($result.Stages | Out-String)
         $result.Stages.Stage | Should -Contain 'CheckJdk'
@@ -349,7 +349,7 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
         & tar -czf $fakePackage -C $fake jdk8u252-b09
         $jdkRoot = Join-Path $root 'wrongjdkroot'
 
-        $result = Update-HotDbComputeNode -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.6-ga-*.tar.gz') `
+        $result = Update-HotDbComputeNode -Confirm:$false -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.6-ga-*.tar.gz') `
             -JdkPackage $fakePackage @quick -JdkRoot $jdkRoot -ErrorAction SilentlyContinue
         $result.Status | Should -Be 'RolledBack' -Because ($result.Stages | Out-String)
         $result.FailedStage | Should -Be 'InstallJdk'
@@ -365,7 +365,7 @@ Describe 'Update-HotDbComputeNode' -Tag ComputeNode -Skip:$skipNode {
     It 'refuses a 2.5.6 target without a JDK 8 before changing anything' {
         $node = New-TestNode -Name 'nojdk' -Version '2.5.4'
         $listing = Get-TreeListing $node.Root
-        $result = Update-HotDbComputeNode -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.6-ga-*.tar.gz') @quick -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result = Update-HotDbComputeNode -Confirm:$false -Session $session -InstallPath $node.Home -Package (Get-TestPackage 'hotdb-server-2.5.6-ga-*.tar.gz') @quick -ErrorVariable problems -ErrorAction SilentlyContinue
         $result.FailedStage | Should -Be 'CheckJdk'
         $problems[0].ErrorDetails.RecommendedAction | Should -Match 'JdkPackage'
         Get-TreeListing $node.Root | Should -Be $listing
@@ -587,7 +587,7 @@ exit $LASTEXITCODE
         (& stat -c '%a' $journal) | Should -Be '600'
         Get-Content $journal -Raw | Should -Not -Match ([regex]::Escape($planSecret))
         Get-Content $log -Raw | Should -Not -Match ([regex]::Escape($planSecret))
-        $null = Stop-HotDbComputeNode -Session $session -InstallPath $node.Home
+        $null = Stop-HotDbComputeNode -Confirm:$false -Session $session -InstallPath $node.Home
     }
 
     It 'a runbook killed inside <Step> (started, not finished) is rolled back on resume: 2.5.3 runs again on its restored ConfigDB' -ForEach @(
@@ -615,7 +615,7 @@ exit $LASTEXITCODE
         $after.ServerPortOpen | Should -BeTrue
         (Join-Path $node.Root 'hotdb_server_253') | Should -Not -Exist
         Get-PlanChecksum $node | Should -Be $checksums
-        $null = Stop-HotDbComputeNode -Session $session -InstallPath $node.Home
+        $null = Stop-HotDbComputeNode -Confirm:$false -Session $session -InstallPath $node.Home
     }
 
     It 'Resume-HotDbUpgradePlan refuses a journal the sessions or login do not match, running nothing' {

@@ -75,7 +75,7 @@ Describe 'Compute node upgrade on the lab: sn1 from 2.4.9' -Tag Upgrade, Lab -Sk
             [IO.File]::WriteAllBytes($path, $bytes[0..([int]($bytes.Length / 2))])
         }
         $listing = Get-LabFileListing 'sn1'
-        $result = Update-HotDbComputeNode -Session $sn1 -Package $path -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result = Update-HotDbComputeNode -Confirm:$false -Session $sn1 -Package $path -ErrorVariable problems -ErrorAction SilentlyContinue
         $result.Status | Should -Be 'Refused'
         $problems[0].Exception.Message | Should -Match $Message
         $problems[0].Exception.Message | Should -Match 'Nothing was changed'
@@ -104,7 +104,7 @@ Describe 'Compute node upgrade on the lab: sn1 from 2.4.9' -Tag Upgrade, Lab -Sk
         # The stop hangs until released, so the disk fills after the checks and before the extraction.
         Set-HotDbLabComponentFault -HostName sn1 -Component hotdb-server -Fault HangOnStop
         $module = $env:HOTDB_UPGRADE_MODULE
-        $job = Start-ThreadJob -ScriptBlock { Import-Module $using:module; Update-HotDbComputeNode -Session $using:sn1 -Package $using:package -StartTimeout 120 -StopTimeout 120 -ErrorAction SilentlyContinue }
+        $job = Start-ThreadJob -ScriptBlock { Import-Module $using:module; Update-HotDbComputeNode -Confirm:$false -Session $using:sn1 -Package $using:package -StartTimeout 120 -StopTimeout 120 -ErrorAction SilentlyContinue }
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(60)
             while (-not (Invoke-HotDbLabHostCommand -HostName sn1 -Command "pgrep -f 'hotdb_serve[r] stop'").Output.Trim()) {
@@ -143,7 +143,7 @@ Describe 'Compute node upgrade on the lab: sn1 from 2.4.9' -Tag Upgrade, Lab -Sk
         $cut = Connect-LabHost 'sn1'
         $module = $env:HOTDB_UPGRADE_MODULE
         $null = Invoke-HotDbLabFault -HostName sn1 -Fault Latency -DelayMs 300 -DurationSeconds 300
-        $job = Start-ThreadJob -ScriptBlock { Import-Module $using:module; Update-HotDbComputeNode -Session $using:cut -Package $using:big -ErrorAction SilentlyContinue }
+        $job = Start-ThreadJob -ScriptBlock { Import-Module $using:module; Update-HotDbComputeNode -Confirm:$false -Session $using:cut -Package $using:big -ErrorAction SilentlyContinue }
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(120)
             # Cut once a megabyte has arrived: the transfer is under way.
@@ -202,7 +202,7 @@ Describe 'Compute node upgrade on the lab: sn2 from 2.5.3' -Tag Upgrade, Lab -Sk
 
     It 'refuses a downgrade to 2.5.1 and changes nothing' {
         $listing = Get-LabFileListing 'sn2'
-        $result = Update-HotDbComputeNode -Session $sn2 -Package (Get-LabPackage 'hotdb-server-2.5.1-ga-*.tar.gz') -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result = Update-HotDbComputeNode -Confirm:$false -Session $sn2 -Package (Get-LabPackage 'hotdb-server-2.5.1-ga-*.tar.gz') -ErrorVariable problems -ErrorAction SilentlyContinue
         $result.Status | Should -Be 'Refused'
         $problems[0].Exception.Message | Should -Match 'downgrade'
         Get-LabFileListing 'sn2' | Should -Be $listing

@@ -110,10 +110,16 @@ BeforeDiscovery {
             Keys = 'PRIMARY', '198.18.0.41', '3323/3325/3326'
             Make = { Sample 'HotDb.Upgrade.Topology.ClusterMember' @{ Status = 'Primary'; Host = '198.18.0.41'; ServerId = 1; ServerPort = 3323; ManagerPort = 3325; ClusterPort = 3326
                 Version = '2.5.3'; BuildDate = [datetime]'2019-08-21'; ComputerName = '198.18.0.41'; Problem = 'its install reports 2.5.3 but its manager port answers 2.5.6: the process was not restarted after an upgrade' } } }
-        @{ Type = 'HotDb.Upgrade.Topology.ClusterCheck'; Header = 'Id\s+Host\s+Status\s+Name'
-            Keys = 'ConfigDB replication master centre to DR centre', 'DR3'
-            Make = { Sample 'HotDb.Upgrade.Topology.ClusterCheck' @{ Id = 'DR3'; Host = '198.18.0.30'; Status = 'Failed'; Name = 'ConfigDB replication master centre to DR centre'
-                Actual = 'Slave_IO_Running No, Slave_SQL_Running Yes, Seconds_Behind_Master NULL' } } }
+        @{ Type = 'HotDb.Upgrade.Checks.HotDbCheck'; Header = 'Id\s+Host\s+Status\s+Name'
+            Keys = 'ConfigDB replication master centre to DR centre', 'DR3', 'Privileges for backup and upgrade'
+            Make = {
+                Sample 'HotDb.Upgrade.Checks.HotDbCheck' @{ Id = 'DR3'; Host = '198.18.0.30'; Status = 'Failed'; Name = 'ConfigDB replication master centre to DR centre'
+                    Actual = 'Slave_IO_Running No, Slave_SQL_Running Yes, Seconds_Behind_Master NULL' }
+                Sample 'HotDb.Upgrade.Checks.HotDbCheck' @{ Id = 'CD3'; Host = 'hotdb-configdb-01'; Status = 'NotVerified'; Name = 'Privileges for backup and upgrade'
+                    Actual = 'not checked: CD2 (A HotDB ConfigDB) did not pass' } } }
+        @{ Type = 'HotDb.Upgrade.Commands.HotDbRunbook'; Header = 'Name\s+: Update-HotDb'
+            Keys = 'Update-HotDbSingleNode', 'Update-HotDbSingleNode.ps1'
+            Make = { Get-HotDbRunbook } }
         @{ Type = 'HotDb.Upgrade.Topology.HaEnvironment'; Header = 'Master\s+Backup\s+Vip\s+VipHolder'
             Keys = '198.18.0.31', '198.18.0.140', 'Master up, Backup up'
             Make = { Sample 'HotDb.Upgrade.Topology.HaEnvironment' @{ Master = [pscustomobject]@{ ComputerName = '198.18.0.31' }; Backup = [pscustomobject]@{ ComputerName = '198.18.0.32' }
@@ -124,13 +130,6 @@ BeforeDiscovery {
             Keys = '/etc/keepalived/keepalived.conf', '3323 closed, 3325 closed', '198.18.0.32:3325'
             Make = { Sample 'HotDb.Upgrade.Topology.HaNode' @{ ComputerName = '198.18.0.31'; Role = 'Master'; HaState = 'master'; HaNodeHost = '198.18.0.32:3325'
                 ServerPort = 3323; ServerPortOpen = $false; ManagerPort = 3325; ManagerPortOpen = $false; KeepalivedRunning = $true; KeepalivedConfigPath = '/etc/keepalived/keepalived.conf' } } }
-        @{ Type = 'HotDb.Upgrade.Topology.HaSwitchCheck'; Header = 'Id\s+Host\s+Role\s+Status\s+Name'
-            Keys = 'Configuration consistent (reload @@config)', 'server.xml haState and haNodeHost'
-            Make = {
-                Sample 'HotDb.Upgrade.Topology.HaSwitchCheck' @{ Id = 'HA4'; Host = '198.18.0.31'; Role = 'Master'; Status = 'NotVerified'; Name = 'Configuration consistent (reload @@config)'
-                    Actual = 'not run (it reloads the master''s configuration)' }
-                Sample 'HotDb.Upgrade.Topology.HaSwitchCheck' @{ Id = 'HA2'; Host = '198.18.0.32'; Role = 'Backup'; Status = 'Passed'; Name = 'server.xml haState and haNodeHost'
-                    Actual = 'haState backup, haNodeHost 198.18.0.31:3325' } } }
         @{ Type = 'HotDb.Upgrade.Ha.HaReconstructionResult'; Header = 'Master\s+Backup\s+Changed'
             Keys = '198.18.0.32', '6 Passed'
             Make = { Sample 'HotDb.Upgrade.Ha.HaReconstructionResult' @{ Master = '198.18.0.32'; Backup = '198.18.0.31'; Changed = $true; Changes = @(1, 2, 3); Passed = $true

@@ -418,7 +418,7 @@ namespace HotDb.Upgrade.ConfigDb
             }
         }
 
-        private DumpClient FindDumpClient(IRemoteHost host)
+        internal DumpClient FindDumpClient(IRemoteHost host)
         {
             var program = FindProgram(host, "mysqldump", "mariadb-dump");
             var version = host.Run(ShellQuote.Join(program, "--version"));

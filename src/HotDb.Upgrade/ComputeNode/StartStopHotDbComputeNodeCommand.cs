@@ -59,7 +59,7 @@ namespace HotDb.Upgrade.Commands
     }
 
     /// <summary>Stops compute nodes with the vendor's start script and waits until the process is gone and the ports are closed.</summary>
-    [Cmdlet(VerbsLifecycle.Stop, "HotDbComputeNode", SupportsShouldProcess = true)]
+    [Cmdlet(VerbsLifecycle.Stop, "HotDbComputeNode", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(ComputeNodeServiceResult))]
     public sealed class StopHotDbComputeNodeCommand : ComputeNodeServiceCommand
     {

@@ -12,7 +12,7 @@ namespace HotDb.Upgrade.Commands
     /// Upgrades compute nodes with the manual's single-node procedure, stage by stage; a failure after the stop
     /// rolls the node back to its old version. -WhatIf returns the plan.
     /// </summary>
-    [Cmdlet(VerbsData.Update, "HotDbComputeNode", SupportsShouldProcess = true)]
+    [Cmdlet(VerbsData.Update, "HotDbComputeNode", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(ComputeNodeUpgradeResult))]
     public sealed class UpdateHotDbComputeNodeCommand : ComputeNodeCmdlet
     {
@@ -66,7 +66,7 @@ namespace HotDb.Upgrade.Commands
         [ValidateRange(1, 86400)]
         public int StopTimeout { get; set; } = (int)ComputeNodeService.DefaultStopTimeout.TotalSeconds;
 
-        /// <summary>Install the same or an older version deliberately.</summary>
+        /// <summary>Install the same or an older version deliberately (not a confirmation bypass: -WhatIf and -Confirm still apply).</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
@@ -120,9 +120,9 @@ namespace HotDb.Upgrade.Commands
             var target = $"{session.ComputerName}:{context.InstallPath}";
             var summary = $"Upgrade HotDB Server {context.FromVersion?.ToString() ?? "(unknown)"} to {context.ToVersion?.ToString() ?? "(unknown)"} in {stages.Count} stages " +
                           $"({string.Join(", ", stages.Select(s => s.Name))}); with -WhatIf the checks run and the plan is returned";
-            if (!ShouldProcess(target, summary))
+            if (!ShouldProcess(target, summary, out var whatIf))
             {
-                if (!MyInvocation.BoundParameters.ContainsKey("WhatIf")) return;
+                if (!whatIf) return;
                 // The checks only read; running them makes -WhatIf refuse what the real run would refuse.
                 var plan = WithProgress(session.ComputerName, observer => ComputeNodeUpgrade.Plan(context, observer, Cancellation.Token));
                 WriteObject(plan);

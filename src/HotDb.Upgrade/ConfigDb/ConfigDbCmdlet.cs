@@ -36,12 +36,6 @@ namespace HotDb.Upgrade.Commands
             }
         }
 
-        internal bool IsWhatIf()
-        {
-            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value)) return ((SwitchParameter)value).IsPresent;
-            return LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
-        }
-
         internal HotDbVersion ParseVersion(string text, string parameter)
         {
             if (HotDbVersion.TryParse(text, out var version)) return version!;

@@ -6,7 +6,7 @@ using HotDb.Upgrade.Versioning;
 namespace HotDb.Upgrade.Commands
 {
     /// <summary>Applies the vendor's ConfigDB upgrade scripts in (From, To] in version order, restoring the backup on failure.</summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "HotDbConfigDbUpgrade", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsLifecycle.Invoke, "HotDbConfigDbUpgrade", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(ConfigDbUpgradeResult), typeof(ConfigDbUpgradePlan))]
     public sealed class InvokeHotDbConfigDbUpgradeCommand : ConfigDbCmdlet
     {

@@ -33,9 +33,9 @@ namespace HotDb.Upgrade.Commands
             var plan = Plan!;
             var journal = GetUnresolvedProviderPathFromPSPath(JournalPath ?? string.Format(CultureInfo.InvariantCulture,
                 "HotDbUpgrade-{0}-{1}-{2:yyyyMMdd-HHmmss}.journal.json", plan.Mode, string.Join("_", plan.Hosts), DateTime.Now));
-            if (!ShouldProcess(string.Join(", ", plan.Hosts), $"Upgrade ({plan.Mode}) {plan.FromVersion} -> {plan.ToVersion}, journal {journal}:{Environment.NewLine}{PlanCmdletSupport.Listing(plan)}"))
+            if (!ShouldProcess(string.Join(", ", plan.Hosts), $"Upgrade ({plan.Mode}) {plan.FromVersion} -> {plan.ToVersion}, journal {journal}:{Environment.NewLine}{PlanCmdletSupport.Listing(plan)}", out var whatIf))
             {
-                if (MyInvocation.BoundParameters.ContainsKey("WhatIf")) WriteObject(new PlanRunner(plan).WhatIf());
+                if (whatIf) WriteObject(new PlanRunner(plan).WhatIf());
                 return;
             }
             PlanRunResult result;

@@ -68,9 +68,9 @@ namespace HotDb.Upgrade.Commands
                 }
                 var left = journal.Finished ? "nothing (it ended " + journal.Status + ")"
                     : string.Join(", ", journal.Steps.Where(s => s.Status != "Succeeded" && s.Status != "Skipped").Select(s => s.Name));
-                if (!ShouldProcess(string.Join(", ", journal.Hosts), $"Resume the {journal.Mode} upgrade {journal.FromVersion} -> {journal.ToVersion} ({journal.Status}) from {path}; left: {left}"))
+                if (!ShouldProcess(string.Join(", ", journal.Hosts), $"Resume the {journal.Mode} upgrade {journal.FromVersion} -> {journal.ToVersion} ({journal.Status}) from {path}; left: {left}", out var whatIf))
                 {
-                    if (MyInvocation.BoundParameters.ContainsKey("WhatIf")) WriteObject(new PlanRunner(plan).WhatIf());
+                    if (whatIf) WriteObject(new PlanRunner(plan).WhatIf());
                     return;
                 }
                 var result = PlanCmdletSupport.RunWithProgress(this, plan, runner => runner.Resume(path, _cancellation.Token));
