@@ -8,7 +8,7 @@
     Description          = 'Automates the HotDB Server upgrade over SSH and SQL: SSH sessions, commands and verified uploads; verified ConfigDB backups and versioned upgrade SQL with restore on failure; compute node upgrades as journaled plans with rollback and resume (single node, master/slave offline or online, and the DR centre of a disaster-recovery estate without ConfigDB SQL) and runbooks for unattended use; master/slave HA checks, switchover and reconstruction; read-only pre-upgrade checks for multi-node clusters and disaster-recovery estates.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    FormatsToProcess     = @('HotDb.Upgrade.format.ps1xml', 'HotDb.Upgrade.ComputeNode.format.ps1xml', 'HotDb.Upgrade.Ha.format.ps1xml', 'HotDb.Upgrade.Plans.format.ps1xml', 'HotDb.Upgrade.Cluster.format.ps1xml')
+    FormatsToProcess     = @('HotDb.Upgrade.format.ps1xml', 'HotDb.Upgrade.ComputeNode.format.ps1xml', 'HotDb.Upgrade.Ha.format.ps1xml', 'HotDb.Upgrade.Plans.format.ps1xml', 'HotDb.Upgrade.Cluster.format.ps1xml', 'HotDb.Upgrade.DataSourceAgents.format.ps1xml')
     TypesToProcess       = @('HotDb.Upgrade.types.ps1xml')
     CmdletsToExport      = @(
         'Get-HotDbPackage'
@@ -39,6 +39,10 @@
         'Get-HotDbCluster'
         'Test-HotDbClusterUpgrade'
         'Test-HotDbDisasterRecovery'
+        'Get-HotDbBackup'
+        'Update-HotDbBackup'
+        'Get-HotDbListener'
+        'Update-HotDbListener'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
