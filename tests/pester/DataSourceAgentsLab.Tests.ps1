@@ -96,7 +96,7 @@ Describe 'HotDB Backup and Listener on the data-source hosts' -Tag Lab, Upgrade,
         }
         foreach ($name in 'ds1', 'ds2') {
             Invoke-OnHost $name 'ls /usr/local/hotdb/hotdb-backup_2.5.3/lib' | Should -Match 'hotdb-backup-2\.5\.3\.jar'
-            Invoke-OnHost $name 'stat -c %U:%G /usr/local/hotdb/hotdb-backup/bin/hotdb_backup' | Should -Be 'hotdb:hotdb'
+            (Invoke-OnHost $name 'stat -c %U:%G /usr/local/hotdb/hotdb-backup/bin/hotdb_backup').Trim() | Should -Be 'hotdb:hotdb'
         }
         Wait-Until { $agents = Get-PlatformAgent; ($agents -contains 'ds1 2.5.6') -and ($agents -contains 'ds2 2.5.6') } | Should -BeTrue
     }
@@ -127,13 +127,13 @@ Describe 'HotDB Backup and Listener on the data-source hosts' -Tag Lab, Upgrade,
         $results = @($ds1, $ds2 | Update-HotDbListener -Package $listenerPackage -JournalDirectory $journals -Confirm:$false)
         $results.Status | Should -Be 'Succeeded', 'Succeeded'
         $listeners = @(Get-HotDbListener -Session $ds1, $ds2)
-        $listeners.Version.ToString() | Should -Be '2.5.6', '2.5.6'
+        @($listeners | ForEach-Object { $_.Version.ToString() }) | Should -Be '2.5.6', '2.5.6'
         $listeners.ListenerPort | Should -Be 3331, 3332
         $listeners.Listening | Should -Be $true, $true
         Test-LabPort ds1 3331 | Should -BeTrue
         Test-LabPort ds2 3332 | Should -BeTrue
-        Invoke-OnHost ds1 'cat /usr/local/hotdb/hotdb-listener/conf/config.properties' | Should -Contain 'port=3331'
+        (Invoke-OnHost ds1 'cat /usr/local/hotdb/hotdb-listener/conf/config.properties') -split '\r?\n' | Should -Contain 'port=3331'
         Invoke-OnHost ds1 'cat /usr/local/hotdb/hotdb-listener/logs/hotdb-listener.log' | Should -Match 'Listener-Manager start listening on host 0\.0\.0\.0 port 3331'
-        Invoke-OnHost ds2 'ls -d /usr/local/hotdb/hotdb-listener_2.5.5' | Should -Be '/usr/local/hotdb/hotdb-listener_2.5.5'
+        (Invoke-OnHost ds2 'ls -d /usr/local/hotdb/hotdb-listener_2.5.5').Trim() | Should -Be '/usr/local/hotdb/hotdb-listener_2.5.5'
     }
 }
