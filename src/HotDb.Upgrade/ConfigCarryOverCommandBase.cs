@@ -28,7 +28,7 @@ namespace HotDb.Upgrade.Commands
         [ValidateNotNullOrEmpty]
         public string? PristinePath { get; set; }
 
-        /// <summary>Which files, when the paths are install directories (default: all three).</summary>
+        /// <summary>Which files, when the paths are install directories (default: server.xml, the start script, log4j2.xml; Properties: every conf/*.properties).</summary>
         [Parameter]
         public ConfigFileKind[]? File { get; set; }
 

@@ -11,6 +11,9 @@ namespace HotDb.Upgrade.Tests
         [InlineData("bakPassword", true)]
         [InlineData("drBakPassword", true)]
         [InlineData("spring.datasource.password", true)]
+        [InlineData("jwt.secret", true)]
+        [InlineData("api.token", true)]
+        [InlineData("aws.credentials", true)]
         [InlineData("username", false)]
         [InlineData("url", false)]
         public void Recognises_password_settings(string key, bool secret) => Assert.Equal(secret, SecretSettings.IsSecret(key));

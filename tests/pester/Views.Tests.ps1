@@ -144,6 +144,14 @@ BeforeDiscovery {
             Keys = '198.18.0.140', '4.2 s'
             Make = { Sample 'HotDb.Upgrade.Ha.HaSwitchoverResult' @{ OldMaster = '198.18.0.31'; NewMaster = '198.18.0.32'; Vip = '198.18.0.140'; VipHolder = '198.18.0.32'
                 Succeeded = $true; Outage = [timespan]::FromSeconds(4.2) } } }
+        @{ Type = 'HotDb.Upgrade.Plans.DataSourceAgents.BackupAgentInfo'; Header = 'ComputerName\s+Version\s+Pid\s+Platform\s+Connected'
+            Keys = '/usr/local/hotdb/hotdb-backup', '192.168.210.104:3322', 'hotdb-ds-node-01'
+            Make = { Sample 'HotDb.Upgrade.Plans.DataSourceAgents.BackupAgentInfo' @{ ComputerName = 'hotdb-ds-node-01'; Version = '2.5.6'; ProcessId = 123456
+                Platform = '192.168.210.104:3322'; Connected = $true; RunningTasks = @('42'); InstallPath = '/usr/local/hotdb/hotdb-backup' } } }
+        @{ Type = 'HotDb.Upgrade.Plans.DataSourceAgents.ListenerInfo'; Header = 'ComputerName\s+Version\s+Pid\s+Listen\s+PortOpen\s+Listening'
+            Keys = '/usr/local/hotdb/hotdb-listener', '0.0.0.0:3330', 'hotdb-ds-node-01'
+            Make = { Sample 'HotDb.Upgrade.Plans.DataSourceAgents.ListenerInfo' @{ ComputerName = 'hotdb-ds-node-01'; Version = '2.5.6'; ProcessId = $null
+                ListenHost = '0.0.0.0'; ListenerPort = 3330; PortOpen = $false; Listening = $false; InstallPath = '/usr/local/hotdb/hotdb-listener' } } }
     )
 }
 

@@ -16,8 +16,17 @@ namespace HotDb.Upgrade.Configuration
         public string NewPath { get; set; } = "";
         /// <summary>The old version's files as its vendor package ships them (directory or file); null for two-way.</summary>
         public string? PristinePath { get; set; }
-        /// <summary>Which files, when the paths are directories; null or empty: all three.</summary>
+        /// <summary>
+        /// Which files, when the paths are directories; null or empty: the compute node's three (server.xml, the start
+        /// script, log4j2.xml). Properties only when named: the files of <see cref="PropertiesFiles"/>.
+        /// </summary>
         public IReadOnlyCollection<ConfigFileKind>? Files { get; set; }
+        /// <summary>
+        /// The .properties files to carry when the paths are directories and <see cref="Files"/> names Properties,
+        /// relative to the install directory (e.g. conf/application.properties); null or empty: every conf/*.properties
+        /// file of the new install.
+        /// </summary>
+        public IReadOnlyCollection<string>? PropertiesFiles { get; set; }
         public ConfigMergeOptions Options { get; set; } = new ConfigMergeOptions();
     }
 
@@ -81,12 +90,23 @@ namespace HotDb.Upgrade.Configuration
                     plans.Add(PlanFile(host, kind, Join(request.OldPath, relative), Join(request.NewPath, relative),
                         request.PristinePath is null ? null : Join(request.PristinePath, relative), request.Options));
                 }
+                if (request.Files != null && request.Files.Contains(ConfigFileKind.Properties))
+                {
+                    var relatives = request.PropertiesFiles is { Count: > 0 } named ? named.ToList() : PropertiesFilesIn(host, request.NewPath);
+                    foreach (var relative in relatives)
+                    {
+                        if (relative.StartsWith("/", StringComparison.Ordinal) || relative.Split('/').Contains(".."))
+                            throw new ConfigPathException($"'{relative}' must be a path inside the install directory (e.g. conf/application.properties).", relative);
+                        plans.Add(PlanFile(host, ConfigFileKind.Properties, Join(request.OldPath, relative), Join(request.NewPath, relative),
+                            request.PristinePath is null ? null : Join(request.PristinePath, relative), request.Options));
+                    }
+                }
                 return plans;
             }
 
             var fileKind = request.Files?.Count == 1 ? request.Files.First()
                 : ConfigMerger.KindOf(request.NewPath) ?? ConfigMerger.KindOf(request.OldPath)
-                ?? throw new ConfigPathException($"Cannot tell which configuration file '{request.NewPath}' is; name the kind (ServerXml, StartScript or Log4j2).", request.NewPath);
+                ?? throw new ConfigPathException($"Cannot tell which configuration file '{request.NewPath}' is; name the kind (ServerXml, StartScript, Log4j2 or Properties).", request.NewPath);
             foreach (var path in new[] { request.OldPath, request.NewPath, request.PristinePath })
             {
                 var named = path is null ? null : ConfigMerger.KindOf(path);
@@ -95,6 +115,16 @@ namespace HotDb.Upgrade.Configuration
             }
             plans.Add(PlanFile(host, fileKind, request.OldPath, request.NewPath, request.PristinePath, request.Options));
             return plans;
+        }
+
+        // Every conf/*.properties file of an install, relative to it, sorted.
+        private static List<string> PropertiesFilesIn(IRemoteHost host, string directory)
+        {
+            var conf = Join(directory, "conf");
+            if (!host.IsDirectory(conf)) return new List<string>();
+            var found = host.RunOrFail(ShellQuote.Join("find", conf, "-maxdepth", "1", "-type", "f", "-name", "*.properties"), $"list the .properties files in {conf}");
+            return found.StandardOutput.Split(new[] { '\n' }, StringSplitOptions.RemoveEmptyEntries)
+                .Select(p => "conf/" + p.Substring(p.LastIndexOf('/') + 1)).OrderBy(p => p, StringComparer.Ordinal).ToList();
         }
 
         private static ConfigFilePlan PlanFile(IRemoteHost host, ConfigFileKind kind, string oldFile, string newFile, string? pristineFile, ConfigMergeOptions options)

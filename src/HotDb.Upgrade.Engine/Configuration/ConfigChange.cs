@@ -12,6 +12,11 @@ namespace HotDb.Upgrade.Configuration
         StartScript,
         /// <summary>conf/log4j2.xml: element attributes and text values.</summary>
         Log4j2,
+        /// <summary>
+        /// A Java .properties file (e.g. conf/application.properties, conf/config.properties): each key one setting,
+        /// the last one of a key counting, as Java reads it.
+        /// </summary>
+        Properties,
     }
 
     /// <summary>What the carry-over did, or would do, with one setting.</summary>
@@ -21,7 +26,7 @@ namespace HotDb.Upgrade.Configuration
         Carried,
         /// <summary>The new file's value stays: the user never changed it, or the new version added it.</summary>
         KeptNewDefault,
-        /// <summary>A server.xml property the new file lacks but the new version supports is inserted.</summary>
+        /// <summary>A setting the new file lacks is inserted (a supported server.xml property, a key the user added to a .properties file).</summary>
         Added,
         /// <summary>The old install had it; the new version no longer does. Reported, never re-added.</summary>
         DroppedByNewVersion,

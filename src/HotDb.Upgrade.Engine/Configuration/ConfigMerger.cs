@@ -11,22 +11,27 @@ namespace HotDb.Upgrade.Configuration
     /// </summary>
     public static class ConfigMerger
     {
-        /// <summary>The path of each file inside an install directory, as the upgrade manual names them.</summary>
+        /// <summary>
+        /// The path of each file inside a compute node install directory, as the upgrade manual names them.
+        /// Properties files have no one path (each component names its own); the carry-over finds them under conf/.
+        /// </summary>
         public static string RelativePath(ConfigFileKind kind) => kind switch
         {
             ConfigFileKind.ServerXml => "conf/server.xml",
             ConfigFileKind.StartScript => "bin/hotdb_server",
             ConfigFileKind.Log4j2 => "conf/log4j2.xml",
+            ConfigFileKind.Properties => throw new ArgumentException("Properties files have no fixed path; name the file (e.g. conf/application.properties).", nameof(kind)),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
 
-        /// <summary>Which kind a file is, from its name (server.xml, hotdb_server, log4j2.xml); null when unknown.</summary>
+        /// <summary>Which kind a file is, from its name (server.xml, hotdb_server, log4j2.xml, *.properties); null when unknown.</summary>
         public static ConfigFileKind? KindOf(string path)
         {
             var name = path.Substring(path.LastIndexOfAny(new[] { '/', '\\' }) + 1);
             if (name.Equals("server.xml", StringComparison.OrdinalIgnoreCase)) return ConfigFileKind.ServerXml;
             if (name.Equals("hotdb_server", StringComparison.Ordinal)) return ConfigFileKind.StartScript;
             if (name.Equals("log4j2.xml", StringComparison.OrdinalIgnoreCase)) return ConfigFileKind.Log4j2;
+            if (name.EndsWith(".properties", StringComparison.OrdinalIgnoreCase)) return ConfigFileKind.Properties;
             return null;
         }
 
@@ -51,6 +56,7 @@ namespace HotDb.Upgrade.Configuration
                 ConfigFileKind.ServerXml => ServerXmlMerge.Merge(files, oldText, newText, pristineText, options),
                 ConfigFileKind.StartScript => StartScriptMerge.Merge(files, oldText, newText, pristineText, options),
                 ConfigFileKind.Log4j2 => Log4j2Merge.Merge(files, oldText, newText, pristineText, options),
+                ConfigFileKind.Properties => PropertiesMerge.Merge(files, oldText, newText, pristineText, options),
                 _ => throw new ArgumentOutOfRangeException(nameof(kind)),
             };
         }
@@ -72,7 +78,13 @@ namespace HotDb.Upgrade.Configuration
         private static void EnsureKind(ConfigFileKind kind, string file, string text)
         {
             var found = DetectKind(text, out var root);
-            var mismatch = kind == ConfigFileKind.StartScript ? found != ConfigFileKind.StartScript : found != null && found != kind;
+            // Start scripts and properties files are both plain text: a #! line tells a script.
+            if (kind == ConfigFileKind.Properties && found == ConfigFileKind.StartScript)
+            {
+                if (!text.TrimStart().StartsWith("#!", StringComparison.Ordinal)) return;
+                throw new ConfigFormatException(file, $"starts with #! (it reads as a shell script), not {Describe(kind)}; compare files of the same kind.");
+            }
+            var mismatch = kind == ConfigFileKind.StartScript || kind == ConfigFileKind.Properties ? found != ConfigFileKind.StartScript : found != null && found != kind;
             if (!mismatch) return;
             var what = found == ConfigFileKind.StartScript ? "is not XML (it reads as a start script)"
                 : found is null ? (root is null ? "is an XML file" : $"is an XML file with root <{root}>")
@@ -114,6 +126,7 @@ namespace HotDb.Upgrade.Configuration
         {
             ConfigFileKind.ServerXml => "a server.xml",
             ConfigFileKind.StartScript => "a start script (bin/hotdb_server)",
+            ConfigFileKind.Properties => "a Java .properties file",
             _ => "a log4j2.xml",
         };
 
@@ -128,6 +141,17 @@ namespace HotDb.Upgrade.Configuration
                 new KeyValuePair<string, string>("JAVA_VERSION", javaVersion),
             });
         }
+    }
+
+    /// <summary>Reading and editing Java .properties texts outside a merge.</summary>
+    public static class PropertiesText
+    {
+        /// <summary>The effective key/value pairs (escapes resolved, continuations joined, the last setting of a key wins).</summary>
+        public static IReadOnlyDictionary<string, string> Parse(string text, string file = "properties") => PropertiesMerge.Parse(text, file);
+
+        /// <summary>Sets keys the file already has to literal values (escaped as Java needs), keeping everything else.</summary>
+        public static ConfigMergeResult Set(string file, string text, IEnumerable<KeyValuePair<string, string>> values) =>
+            PropertiesMerge.Set(file, text, values);
     }
 
     /// <summary>How errors name the three texts of one merge.</summary>

@@ -9,8 +9,10 @@ namespace HotDb.Upgrade.Configuration
     {
         public const string Mask = "********";
 
-        /// <summary>password, bakPassword, drPassword, bak1Password, spring.datasource.password, ...</summary>
-        public static bool IsSecret(string key) => key.IndexOf("pass", StringComparison.OrdinalIgnoreCase) >= 0;
+        private static readonly string[] Markers = { "pass", "secret", "token", "credential" };
+
+        /// <summary>password, bakPassword, drPassword, bak1Password, spring.datasource.password, jwt.secret, api.token, ...</summary>
+        public static bool IsSecret(string key) => Markers.Any(m => key.IndexOf(m, StringComparison.OrdinalIgnoreCase) >= 0);
 
         /// <summary>A copy of <paramref name="settings"/> with every secret value replaced by the mask.</summary>
         public static IReadOnlyDictionary<string, string> Masked(IReadOnlyDictionary<string, string> settings) =>

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using HotDb.Upgrade.Plans;
+using HotDb.Upgrade.Plans.DataSourceAgents;
 using HotDb.Upgrade.Plans.DisasterRecovery;
 using HotDb.Upgrade.Plans.MasterSlave;
 using HotDb.Upgrade.Plans.SingleNode;
@@ -33,8 +34,8 @@ namespace HotDb.Upgrade.Commands
         [ArgumentCompleter(typeof(SessionCompleter))]
         public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
 
-        /// <summary>The ConfigDB login the interrupted run used (the journal keeps no password).</summary>
-        [Parameter(Mandatory = true)]
+        /// <summary>The ConfigDB login the interrupted run used (the journal keeps no password); plans that change no ConfigDB (HotDB Backup, HotDB Listener) need none.</summary>
+        [Parameter]
         [Credential]
         public PSCredential ConfigDbCredential { get; set; } = PSCredential.Empty;
 
@@ -53,7 +54,13 @@ namespace HotDb.Upgrade.Commands
                     ThrowHotDbError(new ArgumentException($"The journal's plan runs on {string.Join(", ", journal.Hosts)}; no session was given for {string.Join(", ", missing)}."),
                         "PlanHostMissing", ErrorCategory.InvalidArgument, path, "Open a session to each host the journal names (New-HotDbSession) and give them all to -Session.");
                 UpgradePlan plan;
-                if (journal.Mode == SingleNodePlan.Mode)
+                var agents = journal.Mode == DataSourceAgentPlan.BackupMode || journal.Mode == DataSourceAgentPlan.ListenerMode;
+                if (!agents && ConfigDbCredential == PSCredential.Empty)
+                    ThrowHotDbError(new ArgumentException($"A {journal.Mode} plan changes the ConfigDB; -ConfigDbCredential is required to resume it."),
+                        "ConfigDbCredentialMissing", ErrorCategory.InvalidArgument, path, "Give -ConfigDbCredential with the ConfigDB login the interrupted run used.");
+                if (agents)
+                    plan = DataSourceAgentPlan.Rebuild(journal, Session.First(s => string.Equals(s.ComputerName, journal.Hosts[0], StringComparison.OrdinalIgnoreCase)));
+                else if (journal.Mode == SingleNodePlan.Mode)
                     plan = SingleNodePlan.Rebuild(journal, Session.First(s => string.Equals(s.ComputerName, journal.Hosts[0], StringComparison.OrdinalIgnoreCase)),
                         ConfigDbCredential.GetNetworkCredential());
                 else if (journal.Mode == MasterSlavePlan.OfflineMode || journal.Mode == MasterSlavePlan.OnlineMode)

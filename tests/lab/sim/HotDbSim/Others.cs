@@ -159,8 +159,45 @@ public sealed class BackupAgent(string home, Release release, List<string> args)
         using var stop = new CancellationTokenSource();
         var loop = Task.Run(() => Connect(host, port, stop.Token));
         _log.Info("INIT", "main", "cn.hotpu.hotdb.backup.BackupStartup(52)", $"HotDB-backup {release.Version} started, management {host}:{port}");
-        ShutdownSignal.Wait(() => Faults.HangOnStop(home, "hotdb-backup"), () => { stop.Cancel(); _log.Info("EXIT", "ShutdownHook", "cn.hotpu.hotdb.backup.BackupStartup(70)", "HotDB-backup stopped."); });
+        var tasks = Task.Run(() => WatchTasks(stop.Token));
+        ShutdownSignal.Wait(() => Faults.HangOnStop(home, "hotdb-backup"), () =>
+        {
+            stop.Cancel();
+            try { tasks.Wait(2000); } catch (AggregateException) { }
+            _log.Info("EXIT", "ShutdownHook", "cn.hotpu.hotdb.backup.BackupStartup(70)", "HotDB-backup stopped.");
+        });
         return 0;
+    }
+
+    /// <summary>
+    /// Backup tasks the platform hands the agent. The lab has no scheduler: a task runs while the fault file
+    /// hotdb-backup.backup-task exists (its content is the task id), logged as the agent logs real tasks.
+    /// </summary>
+    async Task WatchTasks(CancellationToken token)
+    {
+        var file = Path.Combine(Faults.Dir(home), "hotdb-backup.backup-task");
+        string? running = null;
+        while (true)
+        {
+            if (token.IsCancellationRequested)
+            {
+                if (running != null) _log.Warn("BACKUP", "task-" + running, "cn.hotpu.hotdb.backup.task.BackupTask(131)", $"backup task {running} interrupted: the agent is stopping");
+                return;
+            }
+            var wanted = File.Exists(file);
+            if (running == null && wanted)
+            {
+                var id = File.ReadAllText(file).Trim();
+                running = id.Length > 0 ? id : "1";
+                _log.Info("BACKUP", "task-" + running, "cn.hotpu.hotdb.backup.task.BackupTask(88)", $"backup task {running} started: full backup of the local data source");
+            }
+            else if (running != null && !wanted)
+            {
+                _log.Info("BACKUP", "task-" + running, "cn.hotpu.hotdb.backup.task.BackupTask(120)", $"backup task {running} finished");
+                running = null;
+            }
+            try { await Task.Delay(500, token); } catch (OperationCanceledException) { }
+        }
     }
 
     async Task Connect(string host, int port, CancellationToken token)
