@@ -145,7 +145,7 @@ try {
         Add-BoundParameter $planParameters $PSBoundParameters 'JdkPackage', 'JavaBin', 'LicenseFile', 'BackupDirectory', 'ConfigDb'
         $plan = Invoke-Logged { New-HotDbUpgradePlan @planParameters -ErrorAction Continue }
         if (-not $plan) { throw 'no plan could be built; see the errors above' }
-        foreach ($note in @($plan.Checks | Where-Object Step -EQ 'CheckCluster' | ForEach-Object Notes)) { Write-Log "  $note" }
+        foreach ($check in @($plan.Checks | Where-Object Step -EQ 'CheckCluster')) { foreach ($note in $check.Notes) { Write-Log "  $note" } }
         $hint = if ($Mode -eq 'Online' -and ($plan.Checks | Where-Object { "$($_.Status)" -eq 'Failed' -and $_.Step -eq 'CheckCluster' -and $_.Error -match 'CL[78] ' })) { ' (an upgrade with the service stopped, -Mode Offline, does not need the failed online check)' }
         Write-RunbookPlan -Plan $plan -JournalPath $JournalPath -Unchanged "$($ComputerName -join ', ') were not changed" -RefusalHint $hint
         if ($whatIf) {
