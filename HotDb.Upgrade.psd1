@@ -5,7 +5,7 @@
     Author               = 'HotDb.Upgrade contributors'
     CompanyName          = 'HotDb.Upgrade'
     Copyright            = '(c) HotDb.Upgrade contributors. MIT License.'
-    Description          = 'Automates the HotDB Server upgrade over SSH and SQL: SSH sessions, commands and verified uploads; verified ConfigDB backups and versioned upgrade SQL with restore on failure; compute node upgrades as journaled plans with rollback and resume (single node, master/slave offline or online, and the DR centre of a disaster-recovery estate without ConfigDB SQL) and runbooks for unattended use; master/slave HA checks, switchover and reconstruction; read-only pre-upgrade checks for multi-node clusters and disaster-recovery estates.'
+    Description          = 'Automates the HotDB Server upgrade over SSH and SQL: SSH sessions, commands and verified uploads; verified ConfigDB backups and versioned upgrade SQL with restore on failure; compute node upgrades as journaled plans with rollback and resume (single node, master/slave offline or online, multi-node cluster offline or online, and the DR centre of a disaster-recovery estate without ConfigDB SQL) and runbooks for unattended use; master/slave HA checks, switchover and reconstruction; the multi-node cluster upgrade (offline or online) and pre-upgrade checks for multi-node clusters and disaster-recovery estates.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('HotDb.Upgrade.format.ps1xml', 'HotDb.Upgrade.ComputeNode.format.ps1xml', 'HotDb.Upgrade.Ha.format.ps1xml', 'HotDb.Upgrade.Plans.format.ps1xml', 'HotDb.Upgrade.Cluster.format.ps1xml')
