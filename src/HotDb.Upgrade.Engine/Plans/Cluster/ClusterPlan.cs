@@ -197,7 +197,7 @@ namespace HotDb.Upgrade.Plans.Cluster
         }
 
         /// <summary>An online run that stopped part-way: which members stay on the new version (the cluster serves on both).</summary>
-        private static string? OnlineOutcome(ClusterState state, IReadOnlyList<ComputeNodeUpgradeContext> members)
+        internal static string? OnlineOutcome(ClusterState state, IReadOnlyList<ComputeNodeUpgradeContext> members)
         {
             if (state.Committed.Count == 0 || state.Committed.Count == members.Count) return null;
             var upgraded = members.Where(m => state.IsCommitted(m.Host.ComputerName)).ToList();
