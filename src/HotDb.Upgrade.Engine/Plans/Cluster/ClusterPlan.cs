@@ -204,7 +204,7 @@ namespace HotDb.Upgrade.Plans.Cluster
             var old = members.Where(m => !state.IsCommitted(m.Host.ComputerName)).ToList();
             return $"{string.Join(", ", upgraded.Select(m => m.Host.ComputerName))} stay upgraded to {upgraded[0].ToVersion} and serve in the cluster beside " +
                    $"{string.Join(", ", old.Select(m => m.Host.ComputerName))} on {old[0].FromVersion}; the ConfigDB stays upgraded. " +
-                   "Fix the cause, then make a new ClusterOnline plan: it upgrades the members still on the old version.";
+                   "Fix the cause before upgrading the members still on the old version; a new cluster plan refuses a cluster on two versions (CL5), so finishing is not automated yet.";
         }
     }
 
