@@ -349,7 +349,8 @@ namespace HotDb.Upgrade.ComputeNode
                 progress.Note("the old version was not running before the upgrade; it is left stopped");
                 return;
             }
-            var result = Service(() => ComputeNodeService.Start(c.Host, c.InstallPath, c.Options.StartTimeout, s => progress.Report(s), cancellationToken));
+            var result = Service(() => ComputeNodeService.Start(c.Host, c.InstallPath, c.Options.StartTimeout, s => progress.Report(s), cancellationToken,
+                c.AllowStartedClusterMember));
             progress.Note($"old version {result.Version} running again (server port {(result.ServerPortOpen ? "open" : "closed")}, manager port open)");
         }
 
@@ -636,7 +637,8 @@ namespace HotDb.Upgrade.ComputeNode
         public override void Execute(ComputeNodeUpgradeContext c, IStageProgress progress, CancellationToken cancellationToken)
         {
             c.StartLogOffset = c.Host.FileSize(c.InstallPath + "/logs/hotdb.log");
-            var started = StopServiceStage.Service(() => ComputeNodeService.Start(c.Host, c.InstallPath, c.Options.StartTimeout, s => progress.Report(s), cancellationToken));
+            var started = StopServiceStage.Service(() => ComputeNodeService.Start(c.Host, c.InstallPath, c.Options.StartTimeout, s => progress.Report(s), cancellationToken,
+                c.AllowStartedClusterMember));
             c.After = started.Node;
             progress.Note($"started in {started.Duration.TotalSeconds:0.0} s (server port {(started.ServerPortOpen ? "open" : "closed")}, manager port open)");
             if (c.ServerPortAfterStart is { } wanted && wanted != PortExpectation.Any && started.ServerPortOpen != (wanted == PortExpectation.Open))

@@ -76,6 +76,11 @@ namespace HotDb.Upgrade.ComputeNode
         /// </summary>
         public PortExpectation? ServerPortAfterStart { get; internal set; }
         internal PortExpectation ExpectedServerPortAfterStart => ServerPortAfterStart ?? Before.ExpectedServerPort;
+        /// <summary>
+        /// A multi-node cluster member's start (the new version's, or the old one's in a rollback) is also done in state
+        /// Started (manager port answering, service port closed): alone it cannot open the service port until a majority is up.
+        /// </summary>
+        public bool AllowStartedClusterMember { get; internal set; }
         /// <summary>Where the old install is kept: the manual's hotdb_server_&lt;version digits&gt;, with _2, _3... when that exists.</summary>
         public string BackupPath { get; internal set; } = "";
         public string StagedPackagePath => StagingPath + "/" + Path.GetFileName(Options.PackagePath);

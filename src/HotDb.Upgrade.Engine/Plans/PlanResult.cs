@@ -72,6 +72,7 @@ namespace HotDb.Upgrade.Plans
             Status = status;
             Steps = steps;
             JournalPath = journalPath;
+            Outcome = status == PlanRunStatus.Planned ? null : plan.Outcome?.Invoke();
             // The cause, not a parallel sibling the runner cancelled because of it.
             var failed = steps.FirstOrDefault(s => s.Status == StageStatus.Failed && !s.Cancelled) ?? steps.FirstOrDefault(s => s.Status == StageStatus.Failed);
             FailedStep = failed?.Step;
@@ -102,6 +103,11 @@ namespace HotDb.Upgrade.Plans
         public string? Error { get; }
         public string? RecommendedAction { get; }
         public string? JournalPath { get; }
+        /// <summary>
+        /// What the plan says about the estate after the run, beyond the step results: a cluster upgrade stopped part-way
+        /// names the members that stay on the new version. Null when the plan has nothing to add.
+        /// </summary>
+        public string? Outcome { get; }
         public TimeSpan Duration => TimeSpan.FromTicks(Steps.Sum(s => s.Duration.Ticks));
     }
 

@@ -74,6 +74,8 @@ namespace HotDb.Upgrade.Plans
         public IReadOnlyList<PlanStepResult> Checks { get; internal set; } = Array.Empty<PlanStepResult>();
         /// <summary>True when every check passed; null before the checks ran.</summary>
         public bool? ChecksPassed { get; internal set; }
+        /// <summary>Called when a run ends: what the plan adds to the result (<see cref="PlanRunResult.Outcome"/>); null for most plans.</summary>
+        internal Func<string?>? Outcome { get; set; }
         public IReadOnlyList<string> Hosts => Phases.SelectMany(p => p.Hosts).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         public IEnumerable<PlanStep> Steps => Phases.SelectMany(p => p.Steps);
 

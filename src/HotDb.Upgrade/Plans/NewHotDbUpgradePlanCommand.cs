@@ -3,6 +3,7 @@ using System.Linq;
 using System.Management.Automation;
 using HotDb.Upgrade.ComputeNode;
 using HotDb.Upgrade.Plans;
+using HotDb.Upgrade.Plans.Cluster;
 using HotDb.Upgrade.Plans.DisasterRecovery;
 using HotDb.Upgrade.Plans.MasterSlave;
 using HotDb.Upgrade.Plans.SingleNode;
@@ -23,9 +24,10 @@ namespace HotDb.Upgrade.Commands
         /// The estate's mode: SingleNode (the manual's 3.2, one session), MasterSlaveOffline (3.3, service stopped) or
         /// MasterSlaveOnline (3.4, without stopping the service); the master/slave modes take the pair's two sessions.
         /// DisasterRecovery (3.7.2) upgrades the DR centre's nodes (one or more sessions) without any ConfigDB SQL.
+        /// ClusterOffline (3.5) and ClusterOnline (3.6) upgrade a multi-node cluster: a session to every member, and -Credential.
         /// </summary>
         [Parameter]
-        [ValidateSet(SingleNodePlan.Mode, MasterSlavePlan.OfflineMode, MasterSlavePlan.OnlineMode, DisasterRecoveryPlan.Mode)]
+        [ValidateSet(SingleNodePlan.Mode, MasterSlavePlan.OfflineMode, MasterSlavePlan.OnlineMode, DisasterRecoveryPlan.Mode, ClusterPlan.OfflineMode, ClusterPlan.OnlineMode)]
         public string Mode { get; set; } = SingleNodePlan.Mode;
 
         /// <summary>The local compute node package, hotdb-server-&lt;version&gt;-ga-&lt;yyyymmdd&gt;.tar.gz.</summary>
@@ -103,6 +105,21 @@ namespace HotDb.Upgrade.Commands
         [ValidatePattern("^/.+")]
         public string KeepalivedConfigPath { get; set; } = Topology.HaEnvironmentReader.DefaultKeepalivedConfigPath;
 
+        /// <summary>ClusterOffline, ClusterOnline: a manager-port login with the SUPER privilege (HotDB's own user), for show @@cluster.</summary>
+        [Parameter]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
+        /// <summary>ClusterOnline: seconds the other members may take to elect a new PRIMARY once the primary stops.</summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int ElectionTimeout { get; set; } = 60;
+
+        /// <summary>ClusterOffline, ClusterOnline: seconds a started member may take to show as PRIMARY or SECONDARY again (and the cluster to settle at the end).</summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int RejoinTimeout { get; set; } = 120;
+
         /// <summary>Allow the same or an older version deliberately.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -117,7 +134,14 @@ namespace HotDb.Upgrade.Commands
                 ThrowHotDbError(new ArgumentException($"A {Mode} plan upgrades the ConfigDB: -ScriptsPath is required."), "ScriptsPathRequired",
                     ErrorCategory.InvalidArgument, Mode, "Give -ScriptsPath the folder of the vendor's ConfigDB upgrade scripts.");
             var pair = Mode == MasterSlavePlan.OfflineMode || Mode == MasterSlavePlan.OnlineMode;
-            if (dr ? Session.Length == 0 : Session.Length != (pair ? 2 : 1))
+            var cluster = Mode == ClusterPlan.OfflineMode || Mode == ClusterPlan.OnlineMode;
+            if (cluster && (Credential == null || Credential == PSCredential.Empty))
+                ThrowHotDbError(new ArgumentException($"A {Mode} plan reads show @@cluster on the members' manager ports: -Credential is required."), "ManagerCredentialRequired",
+                    ErrorCategory.InvalidArgument, Mode, "Give -Credential a HotDB user with the SUPER privilege (the manager port admits no other).");
+            if (cluster && Session.Length < 2)
+                ThrowHotDbError(new ArgumentException($"A {Mode} plan upgrades every member of the cluster; {Session.Length} session was given."), "SessionCountMismatch",
+                    ErrorCategory.InvalidArgument, Session, "Give -Session a session to every member of the cluster (any order).");
+            if (!cluster && (dr ? Session.Length == 0 : Session.Length != (pair ? 2 : 1)))
                 ThrowHotDbError(new ArgumentException($"A {Mode} plan upgrades {(pair ? "two hosts" : "one host")}; {Session.Length} sessions were given."), "SessionCountMismatch",
                     ErrorCategory.InvalidArgument, Session, pair ? "Give -Session the sessions of both compute nodes of the pair (any order)." : "Give -Session the one compute node's session.");
             if (JdkPackage != null && JavaBin != null)
@@ -148,7 +172,16 @@ namespace HotDb.Upgrade.Commands
             };
             TryHost(session, () =>
             {
-                var plan = dr
+                UpgradePlan plan;
+                try
+                {
+                plan = cluster
+                    ? ClusterPlan.Build(Mode, Session, new ClusterPlanOptions
+                    {
+                        Node = options, ManagerCredential = Credential!.GetNetworkCredential(),
+                        ElectionTimeout = TimeSpan.FromSeconds(ElectionTimeout), RejoinTimeout = TimeSpan.FromSeconds(RejoinTimeout),
+                    }, Cancellation.Token)
+                    : dr
                     ? DisasterRecoveryPlan.Build(Session, new DisasterRecoveryPlanOptions
                     {
                         Node = options, MasterConfigDbServers = MasterConfigDb!, ReplicationTimeout = TimeSpan.FromSeconds(ReplicationTimeout),
@@ -156,6 +189,13 @@ namespace HotDb.Upgrade.Commands
                     : pair
                     ? MasterSlavePlan.Build(Mode, Session[0], Session[1], new MasterSlavePlanOptions { Node = options, KeepalivedConfigPath = KeepalivedConfigPath }, Cancellation.Token)
                     : SingleNodePlan.Build(session, options, Cancellation.Token);
+                }
+                catch (Topology.ManagerPortException ex)
+                {
+                    WriteHotDbError(ex, "ManagerPortLoginFailed", ErrorCategory.AuthenticationError, Session,
+                        "Give -Credential a HotDB user with the SUPER privilege (the manager port admits no other).");
+                    return;
+                }
                 PlanCmdletSupport.RunWithProgress(this, plan, runner => runner.Check(Cancellation.Token));
                 foreach (var failed in plan.Checks.Where(c => c.Status == StageStatus.Failed))
                     WriteHotDbError(new InvalidOperationException($"{failed.Host}: the check {failed.Step} failed: {failed.Error} Nothing was changed."),

@@ -32,10 +32,12 @@ namespace HotDb.Upgrade.Commands
             var message = result.Status switch
             {
                 PlanRunStatus.Refused => $"The upgrade was refused at {where}: {result.Error} Nothing was changed.",
-                PlanRunStatus.RolledBack => $"The upgrade failed at {where}: {result.Error} Every step that changed a host was rolled back.",
+                PlanRunStatus.RolledBack => $"The upgrade failed at {where}: {result.Error} " +
+                    (result.Outcome == null ? "Every step that changed a host was rolled back." : "What was not yet done was rolled back."),
                 _ => $"The upgrade failed at {where}: {result.Error} The rollback did not complete: " +
                      string.Join("; ", result.Steps.Where(s => s.RollbackError != null).Select(s => $"{s.Host} {s.Step}: {s.RollbackError}")),
             };
+            if (result.Outcome != null) message += " " + result.Outcome;
             var id = result.Status == PlanRunStatus.Refused ? "UpgradeRefused" : result.Status == PlanRunStatus.RolledBack ? "UpgradeRolledBack" : "UpgradeRollbackFailed";
             cmdlet.WriteError(Error(new InvalidOperationException(message), id,
                 result.Status == PlanRunStatus.Refused ? ErrorCategory.InvalidArgument : ErrorCategory.InvalidResult, result, result.RecommendedAction));

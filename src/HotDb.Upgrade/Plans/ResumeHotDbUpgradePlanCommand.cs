@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using HotDb.Upgrade.Plans;
+using HotDb.Upgrade.Plans.Cluster;
 using HotDb.Upgrade.Plans.DataSourceAgents;
 using HotDb.Upgrade.Plans.DisasterRecovery;
 using HotDb.Upgrade.Plans.MasterSlave;
@@ -39,6 +40,11 @@ namespace HotDb.Upgrade.Commands
         [Credential]
         public PSCredential ConfigDbCredential { get; set; } = PSCredential.Empty;
 
+        /// <summary>Cluster journals: the manager-port login (SUPER privilege) for show @@cluster (the journal keeps no password).</summary>
+        [Parameter]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
         protected override void StopProcessing() => _cancellation.Cancel();
 
         public void Dispose() => _cancellation.Dispose();
@@ -65,6 +71,13 @@ namespace HotDb.Upgrade.Commands
                         ConfigDbCredential.GetNetworkCredential());
                 else if (journal.Mode == MasterSlavePlan.OfflineMode || journal.Mode == MasterSlavePlan.OnlineMode)
                     plan = MasterSlavePlan.Rebuild(journal, Session, ConfigDbCredential.GetNetworkCredential());
+                else if (journal.Mode == ClusterPlan.OfflineMode || journal.Mode == ClusterPlan.OnlineMode)
+                {
+                    if (Credential == null || Credential == PSCredential.Empty)
+                        ThrowHotDbError(new ArgumentException($"The journal is of a {journal.Mode} plan, which reads show @@cluster: -Credential is required."), "ManagerCredentialRequired",
+                            ErrorCategory.InvalidArgument, path, "Give -Credential the manager-port login (a HotDB user with the SUPER privilege) the interrupted run used.");
+                    plan = ClusterPlan.Rebuild(journal, Session, ConfigDbCredential.GetNetworkCredential(), Credential!.GetNetworkCredential());
+                }
                 else if (journal.Mode == DisasterRecoveryPlan.Mode)
                     plan = DisasterRecoveryPlan.Rebuild(journal, Session, ConfigDbCredential.GetNetworkCredential());
                 else

@@ -544,9 +544,29 @@ namespace HotDb.Upgrade.ConfigDb.Sql
     /// <summary>Runs the splitter and the classifier over scripts in chain order.</summary>
     public static class UpgradeSqlAnalyzer
     {
-        public static UpgradeSqlReport Analyze(IEnumerable<KeyValuePair<string, string>> filesInOrder)
+        public static UpgradeSqlReport Analyze(IEnumerable<KeyValuePair<string, string>> filesInOrder) =>
+            Analyze(filesInOrder, Array.Empty<KeyValuePair<string, string>>());
+
+        /// <summary>
+        /// As <see cref="Analyze(IEnumerable{KeyValuePair{string, string}})"/>, after reading the chain's scripts the
+        /// ConfigDB already ran (<paramref name="appliedEarlier"/>, in version order): the classifier learns the columns
+        /// they added, so widening one of them is the manual's exception. Their own statements are not judged (they ran
+        /// long ago); only the findings of <paramref name="filesInOrder"/> are reported.
+        /// </summary>
+        public static UpgradeSqlReport Analyze(IEnumerable<KeyValuePair<string, string>> filesInOrder, IEnumerable<KeyValuePair<string, string>> appliedEarlier)
         {
             var classifier = new OnlineUpgradeClassifier();
+            foreach (var file in appliedEarlier)
+            {
+                try
+                {
+                    foreach (var statement in MySqlScriptSplitter.Split(file.Value, file.Key)) classifier.Classify(statement);
+                }
+                catch (SqlSyntaxException)
+                {
+                    // An unreadable earlier script teaches nothing; the scripts to run are still judged on their own.
+                }
+            }
             var findings = new List<SqlFinding>();
             var files = new List<string>();
             var count = 0;
