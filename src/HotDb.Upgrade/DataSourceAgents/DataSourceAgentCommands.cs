@@ -18,6 +18,7 @@ namespace HotDb.Upgrade.Commands
         /// <summary>SSH sessions to the data-source hosts (New-HotDbSession); from the pipeline too.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
+        [SessionTransformation]
         [ArgumentCompleter(typeof(SessionCompleter))]
         public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
 
