@@ -81,6 +81,8 @@ namespace HotDb.Upgrade.Commands
                 Work = (session, progress, token) => session.Run(_line, Elevate, timeout, token),
                 Write = (session, result) =>
                 {
+                    WriteVerbose($"{session}: exit code {result.ExitCode} after {result.Duration.TotalSeconds:0.0} s" + (Elevate ? " (run as root)" : "") +
+                        (result.Succeeded || !AllowFailure ? "." : "; no error written because of -AllowFailure."));
                     WriteObject(result);
                     if (!result.Succeeded && !AllowFailure)
                         WriteHotDbError(new RemoteCommandFailedException(result), "RemoteCommandFailed", ErrorCategory.InvalidResult, result,

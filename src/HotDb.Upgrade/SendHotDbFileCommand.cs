@@ -89,12 +89,20 @@ namespace HotDb.Upgrade.Commands
                     foreach (var (result, error) in results)
                     {
                         if (error != null) WriteHotDbError(error, host.Session);
-                        else WriteObject(result);
+                        else
+                        {
+                            WriteVerbose(Explain(result!));
+                            WriteObject(result);
+                        }
                     }
                 },
                 ErrorTarget = host => host.Session,
             }.Run(this, hosts, ThrottleLimit, _stop.Token);
         }
+
+        internal static string Explain(TransferResult result) => result.Status == TransferStatus.Skipped
+            ? $"{result.ComputerName}: skipped {result.RemotePath}: the remote file already has the same SHA-256 ({result.Sha256.Substring(0, Math.Min(12, result.Sha256.Length))}...); only its mode was set."
+            : $"{result.ComputerName}: sent {result.RemotePath} ({result.Length} bytes in {result.Duration.TotalSeconds:0.0} s); the remote SHA-256 matches the local file.";
 
         private sealed class HostUploads
         {

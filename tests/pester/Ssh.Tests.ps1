@@ -230,6 +230,11 @@ Describe 'Invoke-HotDbCommand' -Tag Ssh -Skip:$sshdMissing {
         { Invoke-HotDbCommand -Session $root 'exit 1' -ErrorAction Stop } | Should -Throw '*exited with code 1*'
     }
 
+    It '-Verbose gives each host''s exit code and says when -AllowFailure kept an error back' {
+        $said = Invoke-HotDbCommand -Session $root 'exit 4' -AllowFailure -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        ($said.Message -join "`n") | Should -Match 'exit code 4 after .* s; no error written because of -AllowFailure'
+    }
+
     It 'takes sessions from the pipeline' {
         $results = $root, $root | Invoke-HotDbCommand 'echo piped'
         $results.Count | Should -Be 2
@@ -436,13 +441,18 @@ Describe 'Send-HotDbFile' -Tag Ssh -Skip:$sshdMissing {
         ($running.PercentComplete | Measure-Object -Maximum).Maximum | Should -Be 100
         @($running | Where-Object StatusDescription -Match 'MiB|Verifying').Count | Should -BeGreaterThan 0
         $progress[-1].RecordType.ToString() | Should -Be 'Completed'
-        $progress[0].Activity | Should -Match 'hotdb-server-2\.5\.6-ga-20200101\.tar\.gz'
+        # One progress line per host, its status naming the file being sent.
+        @($progress | Where-Object { "$($_.Activity) $($_.StatusDescription)" -match 'hotdb-server-2\.5\.6-ga-20200101\.tar\.gz' }).Count | Should -BeGreaterThan 0
     }
 
-    It 'skips a second upload of the same file' {
-        $second = Send-HotDbFile -Session $root -Path $big -Destination $bigRemote
-        $second.Status.ToString() | Should -Be 'Skipped'
-        $second.Sha256 | Should -Be $bigHash
+    It 'skips a second upload of the same file, and -Verbose says why' {
+        $second = Send-HotDbFile -Session $root -Path $big -Destination $bigRemote -Verbose 4>&1
+        $said = @($second | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+        $second = @($second | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+        $second.Count | Should -Be 1
+        $second[0].Status.ToString() | Should -Be 'Skipped'
+        $second[0].Sha256 | Should -Be $bigHash
+        ($said.Message -join "`n") | Should -Match 'skipped .*hotdb-server-2\.5\.6-ga-20200101\.tar\.gz: the remote file already has the same SHA-256'
     }
 
     It 'replaces a different file at the destination' {
@@ -539,7 +549,8 @@ Describe 'Send-HotDbFile' -Tag Ssh -Skip:$sshdMissing {
             [IO.File]::WriteAllBytes($tooBig, [byte[]]::new(2MB))
             $small = Join-Path $TestDrive 'small.txt'
             Set-Content -Path $small -Value 'fits'
-            $results = Send-HotDbFile -Session $root, $second -Path $tooBig, $small -Destination "$full/" -ErrorVariable problems -ErrorAction SilentlyContinue
+            # One host at a time: both sessions reach the same folder, so the second finds small.txt already there.
+            $results = Send-HotDbFile -Session $root, $second -Path $tooBig, $small -Destination "$full/" -ThrottleLimit 1 -ErrorVariable problems -ErrorAction SilentlyContinue
             $problems.Count | Should -Be 2
             $problems.TargetObject | Should -Be @($root, $second)
             foreach ($problem in $problems) {
