@@ -111,6 +111,8 @@ exit $LASTEXITCODE
         Get-Versions | Should -Be '2.4.9,2.4.9'
         Wait-SimCondition { (Get-FailedCheck).Count -eq 0 } 60 | Should -BeTrue -Because "$(Get-FailedCheck)"
         (Assert-ConsistentRoles).Master.ComputerName | Should -Be '198.18.0.31'
+        # A node re-reads its ConfigDB every 2 s: a read caught during the rollback's ConfigDB restore stays stale until the next one.
+        Wait-SimCondition { $p = Start-VipProbe; Start-Sleep -Milliseconds 500; (Stop-ClientProbe $p).Failures -eq 0 } 30 | Should -BeTrue
         Assert-VipServes
     }
     # One fault per HA check, each making only that check fail (files edited without a keepalived reload).
