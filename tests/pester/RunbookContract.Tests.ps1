@@ -3,6 +3,8 @@
 # and never pwsh's own binding error. No lab: every case is refused before the first SSH connection.
 BeforeDiscovery {
     $folder = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks'
+    Import-Module (Join-Path $PSScriptRoot 'fixtures/SshdFixture.psm1') -Force
+    $script:skipSshd = -not (Test-SshdFixtureAvailable)
     $script:runbookCases = @(Get-ChildItem $folder -Filter 'Update-*.ps1' | ForEach-Object { @{ Runbook = $_.Name; Path = $_.FullName } })
 }
 
@@ -107,5 +109,34 @@ Describe 'Runbook refusals from a command line: <Runbook>' -Tag Runbook, Runbook
         $run = Invoke-RunbookCommandLine $Path (Get-RunbookArgument $Runbook @{ SecretVault = 'HotDb' })
         $run.ExitCode | Should -Be 3 -Because $run.Output
         $run.Log | Should -Match '-ConfigDbCredentialSecret needs the Microsoft\.PowerShell\.SecretManagement module, which is not installed'
+    }
+}
+
+Describe 'Runbook key-only login' -Tag Runbook, RunbookContract {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'fixtures/SshdFixture.psm1') -Force
+        if (Test-SshdFixtureAvailable) {
+            $script:fx = Start-SshdFixture
+            $script:knownHosts = Join-Path $TestDrive 'known_hosts'
+            Set-Content -Path $knownHosts -Value $fx.KnownHostsLine
+        }
+    }
+    AfterAll { if ($script:fx) { Stop-SshdFixture $fx } }
+
+    It '<Runbook> logs in with -UserName and -KeyFile (no PSCredential), then refuses a host without HotDB with exit code 3' -Skip:$skipSshd -ForEach @(
+        @{ Runbook = 'Update-HotDbSingleNode.ps1'; Hosts = '127.0.0.1'; Extra = @{} }
+        @{ Runbook = 'Update-HotDbMasterSlave.ps1'; Hosts = '127.0.0.1,127.0.0.1'; Extra = @{ Mode = 'Offline' } }
+    ) {
+        $path = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) "runbooks/$Runbook"
+        $log = Join-Path $TestDrive "$([guid]::NewGuid().ToString('N')).log"
+        $configDbLogin = [pscredential]::new('hotdb', (ConvertTo-SecureString 'not-used' -AsPlainText -Force))
+        Import-Module $env:HOTDB_UPGRADE_MODULE
+        & $path -ComputerName $Hosts -Port $fx.Port -UserName root -KeyFile $fx.RootKeyPath -KnownHostsPath $knownHosts -Package $package `
+            -ScriptsPath $scripts -ConfigDbCredential $configDbLogin -LogPath $log -InformationAction SilentlyContinue -WhatIf @Extra
+        $LASTEXITCODE | Should -Be 3
+        $text = Get-Content $log -Raw
+        $text | Should -Match 'SSH session root@127\.0\.0\.1'
+        $text | Should -Match 'FAILED before any change'
+        $text | Should -Not -Match 'not-used'
     }
 }
