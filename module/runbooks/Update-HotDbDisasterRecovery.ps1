@@ -125,6 +125,8 @@ $started = $false
 # Set once this run changed the master centre: a DR refusal after that is no refusal of the run.
 $masterChanged = $false
 try {
+    $both = @($ComputerName | Where-Object { $_ -in $DrComputerName })
+    if ($both) { throw "$($both -join ', ') given as both master centre (-ComputerName) and DR centre (-DrComputerName)." }
     Assert-RunbookInput -BoundParameters $PSBoundParameters -UnknownArgument $UnknownArgument -Resume:$Resume `
         -Required 'MasterCentreMode', 'ComputerName', 'DrComputerName' `
         -Choice @{ MasterCentreMode = 'SingleNode', 'MasterSlaveOffline', 'MasterSlaveOnline'; Elevation = 'None', 'Sudo' } `
@@ -137,8 +139,6 @@ try {
     $SudoCredential = Resolve-RunbookCredential -Name SudoCredential -Value $SudoCredential -SecretName $SudoCredentialSecret -Vault $SecretVault -Optional
     $Port = [int]"$Port"; $StartTimeout = [int]"$StartTimeout"; $StopTimeout = [int]"$StopTimeout"; $ReplicationTimeout = [int]"$ReplicationTimeout"
     if (-not $Resume -and (-not $Package -or -not $ScriptsPath)) { throw 'Give -Package and -ScriptsPath (only -Resume may go without them).' }
-    $both = @($ComputerName | Where-Object { $_ -in $DrComputerName })
-    if ($both) { throw "$($both -join ', ') given as both master centre (-ComputerName) and DR centre (-DrComputerName)." }
     $connection = @{ Port = $Port; Credential = $Credential; KeyFile = $KeyFile; KnownHostsPath = $KnownHostsPath; Elevation = $Elevation; SudoCredential = $SudoCredential }
     foreach ($session in New-RunbookSession -ComputerName $ComputerName @connection) { $sessions.Add($session) }
     foreach ($session in New-RunbookSession -ComputerName $DrComputerName @connection) { $drSessions.Add($session) }
