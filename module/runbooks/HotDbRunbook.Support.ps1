@@ -177,7 +177,7 @@ function Assert-RunbookInput {
         if ($BoundParameters.ContainsKey($name) -and "$($BoundParameters[$name])" -and -not (Test-Path -LiteralPath "$($BoundParameters[$name])" -PathType Container)) { $problems.Add("-$name '$($BoundParameters[$name])': no such folder") }
     }
     if ($Resume) {
-        $given = @($RunOnly | Where-Object { $BoundParameters.ContainsKey($_) })
+        $given = @($RunOnly | Where-Object { $_ -and $BoundParameters.ContainsKey($_) })
         if ($given) { $problems.Add("-Resume takes the plan from the journal; drop $(@($given | ForEach-Object { "-$_" }) -join ', ')") }
     }
     if ($problems.Count) { throw "bad parameters: $($problems -join '; ')." }

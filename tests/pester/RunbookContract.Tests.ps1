@@ -92,6 +92,12 @@ Describe 'Runbook refusals from a command line: <Runbook>' -Tag Runbook, Runbook
         $run.Log | Should -Match "-Package '.*nope/hotdb-server-2\.5\.4-ga-20190812\.tar\.gz': no such file"
     }
 
+    It 'exits 3 on -Resume with the parameters of a new run (the plan comes from the journal)' -Skip:($Runbook -eq 'Update-HotDbDisasterRecovery.ps1') {
+        $run = Invoke-RunbookCommandLine $Path ((Get-RunbookArgument $Runbook) + @('-Resume', '-JournalPath', (Join-Path $TestDrive 'run.journal.json')))
+        $run.ExitCode | Should -Be 3 -Because $run.Output
+        $run.Log | Should -Match '-Resume takes the plan from the journal; drop .*-Package'
+    }
+
     It 'exits 3 on a -Credential given as a plain user name (no prompt for its password)' {
         $run = Invoke-RunbookCommandLine $Path (Get-RunbookArgument $Runbook @{ Credential = 'root' } -Drop UserName)
         $run.ExitCode | Should -Be 3 -Because $run.Output
