@@ -133,3 +133,96 @@ function Write-ComputeNodeState([object[]] $Session, [string] $InstallPath, [str
         Write-Log "$Prefix$($node.ComputerName): HotDB Server $($node.Version), running: $($node.Running) (service port open: $($node.ServerPortOpen), manager port open: $($node.ManagerPortOpen))" $Level
     }
 }
+
+# The exit-code contract for input: every runbook types its parameters loosely (nothing mandatory, no validation
+# attributes, no parameter sets, unknown arguments caught) so that pwsh never prompts and never rejects a command line
+# before the runbook runs; this checks the input instead and throws one refusal (exit code 3) naming every problem.
+function Assert-RunbookInput {
+    param(
+        [Parameter(Mandatory)] [hashtable] $BoundParameters,
+        [object[]] $UnknownArgument,
+        # Parameters that must be given (names; 'A|B' when either will do).
+        [string[]] $Required,
+        # name -> the allowed values.
+        [hashtable] $Choice = @{},
+        # name -> @(minimum, maximum) for whole numbers.
+        [hashtable] $Range = @{},
+        # Parameters naming a local file, or a local folder, that must exist.
+        [string[]] $File,
+        [string[]] $Folder,
+        # Parameters that only a new run takes (refused with -Resume).
+        [string[]] $RunOnly,
+        [switch] $Resume
+    )
+    $problems = [System.Collections.Generic.List[string]]::new()
+    if ($UnknownArgument) { $problems.Add("unknown parameter or argument: $($UnknownArgument -join ' ') (every parameter is named; see Get-Help <runbook> -Full)") }
+    foreach ($name in $Required) {
+        $names = $name -split '\|'
+        if (-not @($names | Where-Object { $BoundParameters.ContainsKey($_) -and "$($BoundParameters[$_])" -ne '' })) { $problems.Add("missing -$($names -join ' or -')") }
+    }
+    foreach ($name in $Choice.Keys) {
+        if ($BoundParameters.ContainsKey($name) -and "$($BoundParameters[$name])" -notin $Choice[$name]) { $problems.Add("-$name '$($BoundParameters[$name])' is not one of $($Choice[$name] -join ', ')") }
+    }
+    foreach ($name in $Range.Keys) {
+        if (-not $BoundParameters.ContainsKey($name)) { continue }
+        $number = 0
+        if (-not [int]::TryParse("$($BoundParameters[$name])", [ref] $number) -or $number -lt $Range[$name][0] -or $number -gt $Range[$name][1]) {
+            $problems.Add("-$name '$($BoundParameters[$name])' is not a whole number from $($Range[$name][0]) to $($Range[$name][1])")
+        }
+    }
+    foreach ($name in $File) {
+        if ($BoundParameters.ContainsKey($name) -and "$($BoundParameters[$name])" -and -not (Test-Path -LiteralPath "$($BoundParameters[$name])" -PathType Leaf)) { $problems.Add("-$name '$($BoundParameters[$name])': no such file") }
+    }
+    foreach ($name in $Folder) {
+        if ($BoundParameters.ContainsKey($name) -and "$($BoundParameters[$name])" -and -not (Test-Path -LiteralPath "$($BoundParameters[$name])" -PathType Container)) { $problems.Add("-$name '$($BoundParameters[$name])': no such folder") }
+    }
+    if ($Resume) {
+        $given = @($RunOnly | Where-Object { $_ -and $BoundParameters.ContainsKey($_) })
+        if ($given) { $problems.Add("-Resume takes the plan from the journal; drop $(@($given | ForEach-Object { "-$_" }) -join ', ')") }
+    }
+    if ($problems.Count) { throw "bad parameters: $($problems -join '; ')." }
+}
+
+# Host names from a command line: pwsh -File passes 'a,b' as one string, so commas and spaces separate names.
+function Split-RunbookHostName([object[]] $Name) { @($Name | ForEach-Object { "$_" -split '[,\s]+' } | Where-Object { $_ }) }
+
+# A credential parameter: a PSCredential given in-process, or a secret from Microsoft.PowerShell.SecretManagement
+# (-SecretVault and the secret's name), or for the SSH login a key-only login (-UserName with -KeyFile, no password).
+# Throws a refusal (exit code 3) that says what is missing; never prompts.
+function Resolve-RunbookCredential {
+    param(
+        [Parameter(Mandatory)] [string] $Name,
+        [object] $Value,
+        [string] $SecretName,
+        [string] $Vault,
+        [string] $UserName,
+        [string] $KeyFile,
+        [switch] $Optional
+    )
+    if ($Value -is [pscredential]) { return $Value }
+    if ($null -ne $Value -and "$Value" -ne '') { throw "bad parameters: -$Name must be a PSCredential (a scheduled task cannot pass one: use -$($Name)Secret with -SecretVault$(if ($Name -eq 'Credential') { ', or -UserName with -KeyFile' }))." }
+    if ($SecretName) {
+        if (-not (Get-Module -ListAvailable Microsoft.PowerShell.SecretManagement)) {
+            throw "-$($Name)Secret needs the Microsoft.PowerShell.SecretManagement module, which is not installed (Install-PSResource Microsoft.PowerShell.SecretManagement, and a vault extension)."
+        }
+        Import-Module Microsoft.PowerShell.SecretManagement -ErrorAction Stop
+        $secretParameters = @{ Name = $SecretName; ErrorAction = 'Stop' }
+        if ($Vault) { $secretParameters.Vault = $Vault }
+        $secret = Get-Secret @secretParameters
+        if ($secret -isnot [pscredential]) { throw "the secret '$SecretName'$(if ($Vault) { " in vault '$Vault'" }) for -$Name is not a PSCredential (store one with Set-Secret -Secret (Get-Credential))." }
+        return $secret
+    }
+    if ($UserName -and $KeyFile) { return [pscredential]::new($UserName, [securestring]::new()) }
+    if ($Optional) { return $null }
+    throw "bad parameters: missing -$Name (a PSCredential), or -$($Name)Secret with -SecretVault$(if ($Name -eq 'Credential') { ', or -UserName with -KeyFile for a key-only login' })."
+}
+
+# The runbook's trap for anything that stops it outside its own try/catch (a log that cannot be written, a module that
+# does not load): says so on the log when there is one, else on standard error. The caller exits with its $exitCode.
+function Write-RunbookTrap([System.Management.Automation.ErrorRecord] $ErrorRecord) {
+    $message = "FAILED before any change: $($ErrorRecord.Exception.Message)"
+    if ((Get-Variable RunbookLogPath -Scope Script -ErrorAction SilentlyContinue) -and $script:RunbookLogPath) {
+        try { Write-Log $message 'ERROR'; return } catch { }
+    }
+    [Console]::Error.WriteLine($message)
+}

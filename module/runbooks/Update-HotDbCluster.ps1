@@ -27,11 +27,26 @@
 .PARAMETER Mode
     Offline: the manual's 3.5 (service stopped); Online: 3.6 (one member at a time, the cluster serving).
 .PARAMETER ComputerName
-    Every member of the cluster, in any order (at least two; show @@cluster must list no member without one).
+    Every member of the cluster, in any order (an array, or one string of names separated by commas) (at least two; show @@cluster must list no member without one).
 .PARAMETER Port
     The SSH port of every member.
 .PARAMETER Credential
-    SSH login (root, or a sudo user with -Elevation Sudo); with -KeyFile its password is the key's passphrase.
+    SSH login as a PSCredential (root, or a sudo user with -Elevation Sudo); with -KeyFile its password is the key's
+    passphrase. Required unless -CredentialSecret, or -UserName with -KeyFile, gives the login.
+.PARAMETER UserName
+    A key-only SSH login without a PSCredential: the user name, with -KeyFile (a key without passphrase).
+.PARAMETER SecretVault
+    A Microsoft.PowerShell.SecretManagement vault holding the secrets named by the *Secret parameters.
+.PARAMETER CredentialSecret
+    The name of a PSCredential secret for -Credential (needs Microsoft.PowerShell.SecretManagement).
+.PARAMETER ConfigDbCredentialSecret
+    The name of a PSCredential secret for -ConfigDbCredential.
+.PARAMETER SudoCredentialSecret
+    The name of a PSCredential secret for -SudoCredential.
+.PARAMETER ManagerCredentialSecret
+    The name of a PSCredential secret for -ManagerCredential.
+.PARAMETER UnknownArgument
+    Not a parameter: catches unknown or positional arguments so that they are refused with exit code 3.
 .PARAMETER KeyFile
     The SSH private key file.
 .PARAMETER KnownHostsPath
@@ -83,51 +98,74 @@
     ./Update-HotDbCluster.ps1 -ComputerName hotdb-01, hotdb-02, hotdb-03 -Credential $root -KeyFile ~/.ssh/id_ed25519 `
         -ManagerCredential $hotdbRoot -ConfigDbCredential $configDbLogin -Resume -JournalPath ./cluster.journal.json
 #>
-[CmdletBinding(SupportsShouldProcess, PositionalBinding = $false, DefaultParameterSetName = 'Run')]
+[CmdletBinding(SupportsShouldProcess, PositionalBinding = $false)]
 param(
-    [Parameter(Mandatory, ParameterSetName = 'Run')] [ValidateSet('Offline', 'Online')] [string] $Mode,
-    [Parameter(Mandatory)] [ValidateCount(2, 9)] [string[]] $ComputerName,
-    [ValidateRange(1, 65535)] [int] $Port = 22,
-    [Parameter(Mandatory)] [pscredential] $Credential,
+    [ArgumentCompletions('Offline', 'Online')] [string] $Mode,
+    [string[]] $ComputerName,
+    [object] $Port = 22,
+    [object] $Credential,
+    [string] $UserName,
     [string] $KeyFile,
     [string] $KnownHostsPath,
-    [ValidateSet('None', 'Sudo')] [string] $Elevation = 'None',
-    [pscredential] $SudoCredential,
-    [Parameter(Mandatory)] [pscredential] $ManagerCredential,
-    [Parameter(Mandatory, ParameterSetName = 'Run')] [string] $Package,
-    [Parameter(Mandatory, ParameterSetName = 'Run')] [string] $ScriptsPath,
-    [Parameter(Mandatory)] [pscredential] $ConfigDbCredential,
-    [Parameter(ParameterSetName = 'Run')] [string] $ConfigDb,
-    [Parameter(ParameterSetName = 'Run')] [string] $InstallPath = '/usr/local/hotdb/hotdb-server',
-    [Parameter(ParameterSetName = 'Run')] [string] $JdkPackage,
-    [Parameter(ParameterSetName = 'Run')] [string] $JavaBin,
-    [Parameter(ParameterSetName = 'Run')] [string] $JdkRoot = '/usr/local/jdk8',
-    [Parameter(ParameterSetName = 'Run')] [string] $LicenseFile,
-    [Parameter(ParameterSetName = 'Run')] [string] $BackupDirectory,
-    [Parameter(ParameterSetName = 'Run')] [int] $StartTimeout = 180,
-    [Parameter(ParameterSetName = 'Run')] [int] $StopTimeout = 120,
-    [Parameter(ParameterSetName = 'Run')] [int] $ElectionTimeout = 60,
-    [Parameter(ParameterSetName = 'Run')] [int] $RejoinTimeout = 120,
-    [Parameter(Mandatory, ParameterSetName = 'Resume')] [switch] $Resume,
+    [ArgumentCompletions('None', 'Sudo')] [string] $Elevation = 'None',
+    [object] $SudoCredential,
+    [object] $ManagerCredential,
+    [string] $Package,
+    [string] $ScriptsPath,
+    [object] $ConfigDbCredential,
+    [string] $SecretVault,
+    [string] $CredentialSecret,
+    [string] $ConfigDbCredentialSecret,
+    [string] $SudoCredentialSecret,
+    [string] $ManagerCredentialSecret,
+    [string] $ConfigDb,
+    [string] $InstallPath = '/usr/local/hotdb/hotdb-server',
+    [string] $JdkPackage,
+    [string] $JavaBin,
+    [string] $JdkRoot = '/usr/local/jdk8',
+    [string] $LicenseFile,
+    [string] $BackupDirectory,
+    [object] $StartTimeout = 180,
+    [object] $StopTimeout = 120,
+    [object] $ElectionTimeout = 60,
+    [object] $RejoinTimeout = 120,
+    [switch] $Resume,
     [string] $JournalPath,
-    [string] $LogPath
+    [string] $LogPath,
+    [Parameter(ValueFromRemainingArguments, DontShow)] [object[]] $UnknownArgument
 )
 
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
-if (-not (Get-Module HotDb.Upgrade)) { Import-Module (Join-Path $PSScriptRoot '../HotDb.Upgrade.psd1') }
+$exitCode = 3
 . (Join-Path $PSScriptRoot 'HotDbRunbook.Support.ps1')
+trap { Write-RunbookTrap $_; exit $exitCode }
+$ComputerName = Split-RunbookHostName $ComputerName
 $whatIf = [bool]$WhatIfPreference
 $resumeWithoutJournal = $Resume -and -not $JournalPath -and -not $LogPath
 $run = Initialize-RunbookLog -LogPath $LogPath -JournalPath $JournalPath -DefaultName "Update-HotDbCluster-$($ComputerName -join '-')" -BoundParameters $PSBoundParameters
 $LogPath = $run.LogPath
 $JournalPath = $run.JournalPath
+if (-not (Get-Module HotDb.Upgrade)) { Import-Module (Join-Path $PSScriptRoot '../HotDb.Upgrade.psd1') }
 
 $exitCode = 3
 $sessions = [System.Collections.Generic.List[object]]::new()
 $started = $false
 try {
+    Assert-RunbookInput -BoundParameters $PSBoundParameters -UnknownArgument $UnknownArgument -Resume:$Resume `
+        -Required $(if ($Resume) { @('ComputerName') } else { @('Mode', 'ComputerName', 'Package', 'ScriptsPath') }) `
+        -Choice @{ Mode = 'Offline', 'Online'; Elevation = 'None', 'Sudo' } `
+        -Range @{ Port = 1, 65535; StartTimeout = 1, 3600; StopTimeout = 1, 3600; ElectionTimeout = 1, 3600; RejoinTimeout = 1, 3600 } `
+        -File 'Package', 'KeyFile', 'JdkPackage', 'LicenseFile' -Folder 'ScriptsPath' `
+        -RunOnly 'Mode', 'Package', 'ScriptsPath', 'ConfigDb', 'InstallPath', 'JdkPackage', 'JavaBin', 'JdkRoot', 'LicenseFile', 'BackupDirectory', 'StartTimeout', 'StopTimeout', 'ElectionTimeout', 'RejoinTimeout'
+    if ($ComputerName.Count -lt 2 -or $ComputerName.Count -gt 9) { throw "bad parameters: -ComputerName takes every member of the cluster (2 to 9); $($ComputerName.Count) given." }
     if ($resumeWithoutJournal) { throw 'With -Resume give -JournalPath (or the -LogPath of the interrupted run, whose journal is beside it).' }
+    $Credential = Resolve-RunbookCredential -Name Credential -Value $Credential -SecretName $CredentialSecret -Vault $SecretVault -UserName $UserName -KeyFile $KeyFile
+    $ConfigDbCredential = Resolve-RunbookCredential -Name ConfigDbCredential -Value $ConfigDbCredential -SecretName $ConfigDbCredentialSecret -Vault $SecretVault
+    $SudoCredential = Resolve-RunbookCredential -Name SudoCredential -Value $SudoCredential -SecretName $SudoCredentialSecret -Vault $SecretVault -Optional
+    $Port = [int]"$Port"; $StartTimeout = [int]"$StartTimeout"; $StopTimeout = [int]"$StopTimeout"
+    $ManagerCredential = Resolve-RunbookCredential -Name ManagerCredential -Value $ManagerCredential -SecretName $ManagerCredentialSecret -Vault $SecretVault
+    $ElectionTimeout = [int]"$ElectionTimeout"; $RejoinTimeout = [int]"$RejoinTimeout"
     foreach ($session in New-RunbookSession -ComputerName $ComputerName -Port $Port -Credential $Credential -KeyFile $KeyFile -KnownHostsPath $KnownHostsPath -Elevation $Elevation -SudoCredential $SudoCredential) { $sessions.Add($session) }
 
     if ($Resume) {

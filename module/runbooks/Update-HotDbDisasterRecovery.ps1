@@ -29,60 +29,91 @@
     ./Update-HotDbDisasterRecovery.ps1 -MasterCentreMode MasterSlaveOffline -ComputerName hotdb-01, hotdb-02 -DrComputerName hotdb-dr1, hotdb-dr2 `
         -Credential $root -KeyFile ~/.ssh/id_ed25519 -ConfigDbCredential $configDbLogin -Package ./hotdb-server-2.5.4-ga-20190812.tar.gz -Resume -LogPath ./dr.log
 #>
-[CmdletBinding(SupportsShouldProcess)]
+[CmdletBinding(SupportsShouldProcess, PositionalBinding = $false)]
 param(
-    # How the master centre's compute nodes are deployed: one node, or a master/slave pair upgraded offline or online.
-    [Parameter(Mandatory)] [ValidateSet('SingleNode', 'MasterSlaveOffline', 'MasterSlaveOnline')] [string] $MasterCentreMode,
-    # The master centre's compute node hosts (one, or both of the pair in any order).
-    [Parameter(Mandatory)] [ValidateCount(1, 2)] [string[]] $ComputerName,
-    # The DR centre's compute node hosts.
-    [Parameter(Mandatory)] [string[]] $DrComputerName,
-    [ValidateRange(1, 65535)] [int] $Port = 22,
-    # SSH login (root, or a sudo user with -Elevation Sudo); with -KeyFile its password is the key's passphrase.
-    [Parameter(Mandatory)] [pscredential] $Credential,
+    # How the master centre's compute nodes are deployed: SingleNode, MasterSlaveOffline or MasterSlaveOnline. Required.
+    [ArgumentCompletions('SingleNode', 'MasterSlaveOffline', 'MasterSlaveOnline')] [string] $MasterCentreMode,
+    # The master centre's compute node hosts (one, or both of the pair in any order; names separated by commas). Required.
+    [string[]] $ComputerName,
+    # The DR centre's compute node hosts (names separated by commas). Required.
+    [string[]] $DrComputerName,
+    # The SSH port of every host (1-65535).
+    [object] $Port = 22,
+    # SSH login as a PSCredential (root, or a sudo user with -Elevation Sudo); with -KeyFile its password is the key's
+    # passphrase. Required unless -CredentialSecret, or -UserName with -KeyFile, gives the login.
+    [object] $Credential,
+    # A key-only SSH login without a PSCredential: the user name, with -KeyFile (a key without passphrase).
+    [string] $UserName,
+    # The SSH private key file.
     [string] $KeyFile,
+    # The known_hosts file the host keys are checked against; default ~/.ssh/known_hosts.
     [string] $KnownHostsPath,
-    [ValidateSet('None', 'Sudo')] [string] $Elevation = 'None',
-    [pscredential] $SudoCredential,
-    # The compute node package, hotdb-server-<version>-ga-<date>.tar.gz.
+    # None (the login is root) or Sudo.
+    [ArgumentCompletions('None', 'Sudo')] [string] $Elevation = 'None',
+    # The sudo password of the login, with -Elevation Sudo.
+    [object] $SudoCredential,
+    # The compute node package, hotdb-server-<version>-ga-<date>.tar.gz. Required for a new run.
     [string] $Package,
-    # The folder of ConfigDB upgrade scripts (hotdb_config_<version>.sql), for the master centre's ConfigDB.
+    # The folder of ConfigDB upgrade scripts (hotdb_config_<version>.sql), for the master centre's ConfigDB. Required for a new run.
     [string] $ScriptsPath,
-    # The ConfigDB login: dumps and alters the master centre's ConfigDB, only reads the DR centre's.
-    [Parameter(Mandatory)] [pscredential] $ConfigDbCredential,
+    # The ConfigDB login: dumps and alters the master centre's ConfigDB, only reads the DR centre's. Required unless
+    # -ConfigDbCredentialSecret gives it.
+    [object] $ConfigDbCredential,
+    # A Microsoft.PowerShell.SecretManagement vault holding the secrets named by the *Secret parameters.
+    [string] $SecretVault,
+    # The name of a PSCredential secret for -Credential (needs Microsoft.PowerShell.SecretManagement).
+    [string] $CredentialSecret,
+    # The name of a PSCredential secret for -ConfigDbCredential.
+    [string] $ConfigDbCredentialSecret,
+    # The name of a PSCredential secret for -SudoCredential.
+    [string] $SudoCredentialSecret,
     # host:port of the master centre's ConfigDB; default: the url in its nodes' server.xml.
     [string] $ConfigDb,
     # host:port of the DR centre's ConfigDB; default: the url in its nodes' server.xml.
     [string] $DrConfigDb,
+    # The compute node directory on every host.
     [string] $InstallPath = '/usr/local/hotdb/hotdb-server',
+    # A local JDK 8 package, installed when the target version needs JDK 8.
     [string] $JdkPackage,
+    # A JDK 8 java already on the hosts, used instead of -JdkPackage.
     [string] $JavaBin,
+    # Where -JdkPackage is installed on the hosts.
     [string] $JdkRoot = '/usr/local/jdk8',
+    # A local license file installed into each new install's keys/.
     [string] $LicenseFile,
     # Folder on the master centre's host for the ConfigDB dump.
     [string] $BackupDirectory,
-    [int] $StartTimeout = 180,
-    [int] $StopTimeout = 120,
+    # Seconds a compute node may take to start (1-3600).
+    [object] $StartTimeout = 180,
+    # Seconds a compute node may take to stop (1-3600).
+    [object] $StopTimeout = 120,
+    # The keepalived configuration file on a master/slave master centre.
     [string] $KeepalivedConfigPath = '/etc/keepalived/keepalived.conf',
-    # Seconds the DR ConfigDB may take to show the master centre's upgrade.
-    [ValidateRange(1, 86400)] [int] $ReplicationTimeout = 300,
+    # Seconds the DR ConfigDB may take to show the master centre's upgrade (1-86400).
+    [object] $ReplicationTimeout = 300,
     # Continue the run the journals describe instead of starting one.
     [switch] $Resume,
     # The base of the plans' journals; default: the log's path with .journal.json.
     [string] $JournalPath,
     # The log file; default: ./Update-HotDbDisasterRecovery-<host>-<yyyyMMdd-HHmmss>.log
-    [string] $LogPath
+    [string] $LogPath,
+    # Not a parameter: catches unknown or positional arguments so that they are refused with exit code 3.
+    [Parameter(ValueFromRemainingArguments, DontShow)] [object[]] $UnknownArgument
 )
 
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
-if (-not (Get-Module HotDb.Upgrade)) { Import-Module (Join-Path $PSScriptRoot '../HotDb.Upgrade.psd1') }
+$exitCode = 3
 . (Join-Path $PSScriptRoot 'HotDbRunbook.Support.ps1')
+trap { Write-RunbookTrap $_; exit $exitCode }
+$ComputerName = Split-RunbookHostName $ComputerName
+$DrComputerName = Split-RunbookHostName $DrComputerName
 $whatIf = [bool]$WhatIfPreference
 $resumeWithoutJournal = $Resume -and -not $JournalPath -and -not $LogPath
-$run = Initialize-RunbookLog -LogPath $LogPath -JournalPath $JournalPath -DefaultName "Update-HotDbDisasterRecovery-$($ComputerName[0])" -BoundParameters $PSBoundParameters
+$run = Initialize-RunbookLog -LogPath $LogPath -JournalPath $JournalPath -DefaultName "Update-HotDbDisasterRecovery-$(if ($ComputerName) { $ComputerName[0] } else { 'unknown' })" -BoundParameters $PSBoundParameters
 $LogPath = $run.LogPath
 $JournalPath = $run.JournalPath
+if (-not (Get-Module HotDb.Upgrade)) { Import-Module (Join-Path $PSScriptRoot '../HotDb.Upgrade.psd1') }
 $journalBase = if ($JournalPath.EndsWith('.journal.json')) { $JournalPath.Substring(0, $JournalPath.Length - '.journal.json'.Length) } else { $JournalPath }
 $masterJournal = "$journalBase.master.journal.json"
 $drJournal = "$journalBase.dr.journal.json"
@@ -94,10 +125,20 @@ $started = $false
 # Set once this run changed the master centre: a DR refusal after that is no refusal of the run.
 $masterChanged = $false
 try {
-    if ($resumeWithoutJournal) { throw 'With -Resume give -JournalPath (or the -LogPath of the interrupted run, whose journals are beside it).' }
-    if (-not $Resume -and (-not $Package -or -not $ScriptsPath)) { throw 'Give -Package and -ScriptsPath (only -Resume may go without them).' }
     $both = @($ComputerName | Where-Object { $_ -in $DrComputerName })
     if ($both) { throw "$($both -join ', ') given as both master centre (-ComputerName) and DR centre (-DrComputerName)." }
+    Assert-RunbookInput -BoundParameters $PSBoundParameters -UnknownArgument $UnknownArgument -Resume:$Resume `
+        -Required 'MasterCentreMode', 'ComputerName', 'DrComputerName' `
+        -Choice @{ MasterCentreMode = 'SingleNode', 'MasterSlaveOffline', 'MasterSlaveOnline'; Elevation = 'None', 'Sudo' } `
+        -Range @{ Port = 1, 65535; StartTimeout = 1, 3600; StopTimeout = 1, 3600; ReplicationTimeout = 1, 86400 } `
+        -File 'Package', 'KeyFile', 'JdkPackage', 'LicenseFile' -Folder 'ScriptsPath'
+    if ($ComputerName.Count -lt 1 -or $ComputerName.Count -gt 2) { throw "bad parameters: -ComputerName takes the master centre's one or two hosts; $($ComputerName.Count) given." }
+    if ($resumeWithoutJournal) { throw 'With -Resume give -JournalPath (or the -LogPath of the interrupted run, whose journals are beside it).' }
+    $Credential = Resolve-RunbookCredential -Name Credential -Value $Credential -SecretName $CredentialSecret -Vault $SecretVault -UserName $UserName -KeyFile $KeyFile
+    $ConfigDbCredential = Resolve-RunbookCredential -Name ConfigDbCredential -Value $ConfigDbCredential -SecretName $ConfigDbCredentialSecret -Vault $SecretVault
+    $SudoCredential = Resolve-RunbookCredential -Name SudoCredential -Value $SudoCredential -SecretName $SudoCredentialSecret -Vault $SecretVault -Optional
+    $Port = [int]"$Port"; $StartTimeout = [int]"$StartTimeout"; $StopTimeout = [int]"$StopTimeout"; $ReplicationTimeout = [int]"$ReplicationTimeout"
+    if (-not $Resume -and (-not $Package -or -not $ScriptsPath)) { throw 'Give -Package and -ScriptsPath (only -Resume may go without them).' }
     $connection = @{ Port = $Port; Credential = $Credential; KeyFile = $KeyFile; KnownHostsPath = $KnownHostsPath; Elevation = $Elevation; SudoCredential = $SudoCredential }
     foreach ($session in New-RunbookSession -ComputerName $ComputerName @connection) { $sessions.Add($session) }
     foreach ($session in New-RunbookSession -ComputerName $DrComputerName @connection) { $drSessions.Add($session) }
@@ -114,7 +155,8 @@ try {
         }
         # The master centre's own runbook, in this log, with its own journal; it owns that rollback.
         $child = @{ ComputerName = $ComputerName; Port = $Port; Credential = $Credential; Elevation = $Elevation; ConfigDbCredential = $ConfigDbCredential; LogPath = $LogPath; JournalPath = $masterJournal }
-        Add-BoundParameter $child $PSBoundParameters 'KeyFile', 'KnownHostsPath', 'SudoCredential', 'InformationAction'
+        Add-BoundParameter $child $PSBoundParameters 'KeyFile', 'KnownHostsPath', 'InformationAction'
+        if ($SudoCredential) { $child.SudoCredential = $SudoCredential }
         if ($Resume -and (Test-Path $masterJournal)) { $child.Resume = $true }
         else {
             $child += @{ Package = $Package; ScriptsPath = $ScriptsPath; InstallPath = $InstallPath; JdkRoot = $JdkRoot; StartTimeout = $StartTimeout; StopTimeout = $StopTimeout }

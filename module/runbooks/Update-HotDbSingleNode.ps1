@@ -24,57 +24,94 @@
     ./Update-HotDbSingleNode.ps1 -ComputerName hotdb-01 -Credential $root -KeyFile ~/.ssh/id_ed25519 `
         -ConfigDbCredential $configDbLogin -Resume -JournalPath ./hotdb-01.journal.json
 #>
-[CmdletBinding(SupportsShouldProcess, DefaultParameterSetName = 'Run')]
+[CmdletBinding(SupportsShouldProcess, PositionalBinding = $false)]
 param(
-    # The compute node host.
-    [Parameter(Mandatory)] [string] $ComputerName,
-    [ValidateRange(1, 65535)] [int] $Port = 22,
-    # SSH login (root, or a sudo user with -Elevation Sudo); with -KeyFile its password is the key's passphrase.
-    [Parameter(Mandatory)] [pscredential] $Credential,
+    # The compute node host. Required.
+    [string] $ComputerName,
+    # The SSH port (1-65535).
+    [object] $Port = 22,
+    # SSH login as a PSCredential (root, or a sudo user with -Elevation Sudo); with -KeyFile its password is the key's
+    # passphrase. Required unless -CredentialSecret, or -UserName with -KeyFile, gives the login.
+    [object] $Credential,
+    # A key-only SSH login without a PSCredential: the user name, with -KeyFile (a key without passphrase).
+    [string] $UserName,
+    # The SSH private key file.
     [string] $KeyFile,
+    # The known_hosts file the host key is checked against; default ~/.ssh/known_hosts.
     [string] $KnownHostsPath,
-    [ValidateSet('None', 'Sudo')] [string] $Elevation = 'None',
-    [pscredential] $SudoCredential,
-    # The compute node package, hotdb-server-<version>-ga-<date>.tar.gz.
-    [Parameter(Mandatory, ParameterSetName = 'Run')] [string] $Package,
-    # The folder of ConfigDB upgrade scripts (hotdb_config_<version>.sql).
-    [Parameter(Mandatory, ParameterSetName = 'Run')] [string] $ScriptsPath,
-    # The ConfigDB login (a user allowed to dump and alter the compute node's ConfigDB).
-    [Parameter(Mandatory)] [pscredential] $ConfigDbCredential,
+    # None (the login is root) or Sudo.
+    [ArgumentCompletions('None', 'Sudo')] [string] $Elevation = 'None',
+    # The sudo password of the login, with -Elevation Sudo.
+    [object] $SudoCredential,
+    # The compute node package, hotdb-server-<version>-ga-<date>.tar.gz. Required for a new run.
+    [string] $Package,
+    # The folder of ConfigDB upgrade scripts (hotdb_config_<version>.sql). Required for a new run.
+    [string] $ScriptsPath,
+    # The ConfigDB login (a user allowed to dump and alter the compute node's ConfigDB). Required unless
+    # -ConfigDbCredentialSecret gives it.
+    [object] $ConfigDbCredential,
+    # A Microsoft.PowerShell.SecretManagement vault holding the secrets named by the *Secret parameters.
+    [string] $SecretVault,
+    # The name of a PSCredential secret for -Credential (needs Microsoft.PowerShell.SecretManagement).
+    [string] $CredentialSecret,
+    # The name of a PSCredential secret for -ConfigDbCredential.
+    [string] $ConfigDbCredentialSecret,
+    # The name of a PSCredential secret for -SudoCredential.
+    [string] $SudoCredentialSecret,
     # host:port of the ConfigDB; default: the url in the node's server.xml.
-    [Parameter(ParameterSetName = 'Run')] [string] $ConfigDb,
-    [Parameter(ParameterSetName = 'Run')] [string] $InstallPath = '/usr/local/hotdb/hotdb-server',
-    [Parameter(ParameterSetName = 'Run')] [string] $JdkPackage,
-    [Parameter(ParameterSetName = 'Run')] [string] $JavaBin,
-    [Parameter(ParameterSetName = 'Run')] [string] $JdkRoot = '/usr/local/jdk8',
-    [Parameter(ParameterSetName = 'Run')] [string] $LicenseFile,
+    [string] $ConfigDb,
+    # The compute node directory on the host.
+    [string] $InstallPath = '/usr/local/hotdb/hotdb-server',
+    # A local JDK 8 package, installed when the target version needs JDK 8.
+    [string] $JdkPackage,
+    # A JDK 8 java already on the host, used instead of -JdkPackage.
+    [string] $JavaBin,
+    # Where -JdkPackage is installed on the host.
+    [string] $JdkRoot = '/usr/local/jdk8',
+    # A local license file installed into the new install's keys/.
+    [string] $LicenseFile,
     # Folder on the host for the ConfigDB dump.
-    [Parameter(ParameterSetName = 'Run')] [string] $BackupDirectory,
-    [Parameter(ParameterSetName = 'Run')] [int] $StartTimeout = 180,
-    [Parameter(ParameterSetName = 'Run')] [int] $StopTimeout = 120,
+    [string] $BackupDirectory,
+    # Seconds the compute node may take to start (1-3600).
+    [object] $StartTimeout = 180,
+    # Seconds the compute node may take to stop (1-3600).
+    [object] $StopTimeout = 120,
     # Continue the run the journal describes instead of starting one.
-    [Parameter(Mandatory, ParameterSetName = 'Resume')] [switch] $Resume,
+    [switch] $Resume,
     # The plan's journal; default: the log's path with .journal.json.
     [string] $JournalPath,
     # The log file; default: ./Update-HotDbSingleNode-<host>-<yyyyMMdd-HHmmss>.log
-    [string] $LogPath
+    [string] $LogPath,
+    # Not a parameter: catches unknown or positional arguments so that they are refused with exit code 3.
+    [Parameter(ValueFromRemainingArguments, DontShow)] [object[]] $UnknownArgument
 )
 
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
-if (-not (Get-Module HotDb.Upgrade)) { Import-Module (Join-Path $PSScriptRoot '../HotDb.Upgrade.psd1') }
+$exitCode = 3
 . (Join-Path $PSScriptRoot 'HotDbRunbook.Support.ps1')
+trap { Write-RunbookTrap $_; exit $exitCode }
 $whatIf = [bool]$WhatIfPreference
 $resumeWithoutJournal = $Resume -and -not $JournalPath -and -not $LogPath
-$run = Initialize-RunbookLog -LogPath $LogPath -JournalPath $JournalPath -DefaultName "Update-HotDbSingleNode-$ComputerName" -BoundParameters $PSBoundParameters
+$run = Initialize-RunbookLog -LogPath $LogPath -JournalPath $JournalPath -DefaultName "Update-HotDbSingleNode-$(if ($ComputerName) { $ComputerName } else { 'unknown' })" -BoundParameters $PSBoundParameters
 $LogPath = $run.LogPath
 $JournalPath = $run.JournalPath
+if (-not (Get-Module HotDb.Upgrade)) { Import-Module (Join-Path $PSScriptRoot '../HotDb.Upgrade.psd1') }
 
 $exitCode = 3
 $session = $null
 $started = $false
 try {
+    Assert-RunbookInput -BoundParameters $PSBoundParameters -UnknownArgument $UnknownArgument -Resume:$Resume `
+        -Required $(if ($Resume) { @('ComputerName') } else { @('ComputerName', 'Package', 'ScriptsPath') }) `
+        -Choice @{ Elevation = 'None', 'Sudo' } -Range @{ Port = 1, 65535; StartTimeout = 1, 3600; StopTimeout = 1, 3600 } `
+        -File 'Package', 'KeyFile', 'JdkPackage', 'LicenseFile' -Folder 'ScriptsPath' `
+        -RunOnly 'Package', 'ScriptsPath', 'ConfigDb', 'InstallPath', 'JdkPackage', 'JavaBin', 'JdkRoot', 'LicenseFile', 'BackupDirectory', 'StartTimeout', 'StopTimeout'
     if ($resumeWithoutJournal) { throw 'With -Resume give -JournalPath (or the -LogPath of the interrupted run, whose journal is beside it).' }
+    $Credential = Resolve-RunbookCredential -Name Credential -Value $Credential -SecretName $CredentialSecret -Vault $SecretVault -UserName $UserName -KeyFile $KeyFile
+    $ConfigDbCredential = Resolve-RunbookCredential -Name ConfigDbCredential -Value $ConfigDbCredential -SecretName $ConfigDbCredentialSecret -Vault $SecretVault
+    $SudoCredential = Resolve-RunbookCredential -Name SudoCredential -Value $SudoCredential -SecretName $SudoCredentialSecret -Vault $SecretVault -Optional
+    $Port = [int]"$Port"; $StartTimeout = [int]"$StartTimeout"; $StopTimeout = [int]"$StopTimeout"
     $session = New-RunbookSession -ComputerName $ComputerName -Port $Port -Credential $Credential -KeyFile $KeyFile -KnownHostsPath $KnownHostsPath -Elevation $Elevation -SudoCredential $SudoCredential
 
     if ($Resume) {
