@@ -51,13 +51,13 @@ Describe 'HotDB Management on mgmt' -Tag Lab, Management, Upgrade -Skip:$labSkip
     It '-WhatIf lists the plan and changes nothing' {
         $files = Get-LabFileListing mgmt
         $checksum = Get-LabConfigDbChecksum hotdb_cloud_config
-        $out = Update-HotDbManagement -Session $mgmt -Package $package -JdkPackage $jdk -ConfigDbCredential $login -JournalDirectory $journals -WhatIf -InformationVariable info 6>&1 | Out-String
-        $out | Should -Match 'StopPlatform'
-        $out | Should -Match 'BackupConfigDb'
-        $out | Should -Match 'ConfigDbRestorePoint'
-        $out | Should -Match 'hotdb_management_253'
-        $out | Should -Match 'CarryOverProperties'
-        $out | Should -Match 'SetJdk'
+        $result = Update-HotDbManagement -Session $mgmt -Package $package -JdkPackage $jdk -ConfigDbCredential $login -JournalDirectory $journals -WhatIf
+        $result.Status | Should -Be 'Planned'
+        $listing = $result.Steps.Description -join "`n"
+        @($result.Steps.Step) | Should -Be 'CheckPlatform', 'CheckJdk', 'CheckConfigDb', 'UploadPackage', 'StopPlatform', 'BackupConfigDb', 'ConfigDbRestorePoint',
+            'KeepOldInstall', 'ExtractPackage', 'CarryOverProperties', 'SetJdk', 'StartPlatform'
+        $listing | Should -Match 'hotdb_management_253'
+        $listing | Should -Match 'upgrades hotdb_cloud_config itself at start'
         Get-LabFileListing mgmt | Should -Be $files
         Get-LabConfigDbChecksum hotdb_cloud_config | Should -Be $checksum
         Get-HttpVersion | Should -Be '2.5.3'
@@ -87,9 +87,11 @@ Describe 'HotDB Management on mgmt' -Tag Lab, Management, Upgrade -Skip:$labSkip
     It 'upgrades 2.5.3 to 2.5.6: application.properties carried, JDK 8 set, the platform upgrades its own ConfigDB' {
         # A user's edit that must survive: a setting the package does not have.
         Invoke-OnHost mgmt "printf 'hotdb.lab.custom=kept-by-upgrade\n' >> /usr/local/hotdb/hotdb-management/conf/application.properties" | Out-Null
-        $verbose = Update-HotDbManagement -Session $mgmt -Package $package -JdkPackage $jdk -ConfigDbCredential $login -JournalDirectory $journals `
-            -Confirm:$false -Verbose -OutVariable result 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message
-        $result[0].Status | Should -Be 'Succeeded'
+        $all = Update-HotDbManagement -Session $mgmt -Package $package -JdkPackage $jdk -ConfigDbCredential $login -JournalDirectory $journals `
+            -Confirm:$false -Verbose -ErrorVariable failure -ErrorAction SilentlyContinue 4>&1
+        $result = @($all | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+        $verbose = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $result[0].Status | Should -Be 'Succeeded' -Because "$failure"
         Test-Path $result[0].JournalPath | Should -BeTrue
         Get-HttpVersion | Should -Be '2.5.6'
         $info = Get-HotDbManagement -Session $mgmt
