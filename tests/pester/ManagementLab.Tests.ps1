@@ -92,6 +92,7 @@ Describe 'HotDB Management on mgmt' -Tag Lab, Management, Upgrade -Skip:$labSkip
         $result = @($all | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
         $verbose = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
         $result[0].Status | Should -Be 'Succeeded' -Because "$failure"
+        $script:doneJournal = $result[0].JournalPath
         Test-Path $result[0].JournalPath | Should -BeTrue
         Get-HttpVersion | Should -Be '2.5.6'
         $info = Get-HotDbManagement -Session $mgmt
@@ -106,5 +107,16 @@ Describe 'HotDB Management on mgmt' -Tag Lab, Management, Upgrade -Skip:$labSkip
         Invoke-OnHost mgmt 'ls /usr/local/hotdb/hotdb_management_253/lib' | Should -Match 'hotdb-management-2\.5\.3\.jar'
         (Invoke-OnHost mgmt 'stat -c %U:%G /usr/local/hotdb/hotdb-management/bin/hotdb_management').Trim() | Should -Be 'hotdb:hotdb'
         Invoke-OnHost mgmt 'cat /usr/local/hotdb/hotdb-management/logs/hotdb-management.log' | Should -Match 'upgrading to 2\.5\.6'
+    }
+
+    It 'Resume-HotDbUpgradePlan rebuilds the plan from its journal: a finished run stays as it is, another login is refused' {
+        $platformPid = (Get-HotDbManagement -Session $mgmt).ProcessId
+        $other = [pscredential]::new('hotdb_cloud', (ConvertTo-SecureString 'not-the-login' -AsPlainText -Force))
+        { Resume-HotDbUpgradePlan -JournalPath $doneJournal -Session $mgmt -ConfigDbCredential $other -Confirm:$false } | Should -Throw -ErrorId 'PlanJournalUnusable*'
+        $resumed = Resume-HotDbUpgradePlan -JournalPath $doneJournal -Session $mgmt -ConfigDbCredential $login -Confirm:$false
+        $resumed.Mode | Should -Be 'Management'
+        $resumed.Status | Should -Be 'Succeeded'
+        (Get-HotDbManagement -Session $mgmt).ProcessId | Should -Be $platformPid
+        Get-HttpVersion | Should -Be '2.5.6'
     }
 }
