@@ -63,9 +63,10 @@ Describe 'HotDB Management on mgmt' -Tag Lab, Management, Upgrade -Skip:$labSkip
         Get-HttpVersion | Should -Be '2.5.3'
     }
 
-    It 'rolls back a new platform that fails to start: old directory, ConfigDB restored, 2.5.3 answering' {
+    It 'rolls back a new platform that upgrades its ConfigDB and then fails to start: old directory, ConfigDB restored, 2.5.3 answering' {
         $checksum = Get-LabConfigDbChecksum hotdb_cloud_config
-        Set-HotDbLabComponentFault -HostName mgmt -Component hotdb-management -Fault StartFailure -Message 'java.lang.OutOfMemoryError: Java heap space'
+        # The new platform upgrades hotdb_cloud_config, then fails: the rollback must restore the ConfigDB.
+        Set-HotDbLabComponentFault -HostName mgmt -Component hotdb-management -Fault StartFailureAfterConfigDb -Message 'java.lang.OutOfMemoryError: Java heap space'
         try {
             $result = Update-HotDbManagement -Session $mgmt -Package $package -JdkPackage $jdk -ConfigDbCredential $login -JournalDirectory $journals `
                 -StartTimeout 60 -Confirm:$false -ErrorVariable failure -ErrorAction SilentlyContinue
@@ -75,6 +76,9 @@ Describe 'HotDB Management on mgmt' -Tag Lab, Management, Upgrade -Skip:$labSkip
         $result.FailedStep | Should -Be 'StartPlatform'
         $failure[0].FullyQualifiedErrorId | Should -BeLike 'UpgradeRolledBack*'
         ($result.Steps | Where-Object Step -EQ 'ConfigDbRestorePoint').Status | Should -Be 'RolledBack'
+        $failedLog = Invoke-OnHost mgmt 'cat /usr/local/hotdb/hotdb-management_failed_2.5.6/logs/hotdb-management.log'
+        $failedLog | Should -Match 'upgrading to 2\.5\.6'
+        $failedLog | Should -Match 'OutOfMemoryError'
         Get-LabConfigDbChecksum hotdb_cloud_config | Should -Be $checksum
         $info = Get-HotDbManagement -Session $mgmt
         $info.Version.ToString() | Should -Be '2.5.3'
