@@ -5,10 +5,10 @@
     Author               = 'HotDb.Upgrade contributors'
     CompanyName          = 'HotDb.Upgrade'
     Copyright            = '(c) HotDb.Upgrade contributors. MIT License.'
-    Description          = 'Automates the HotDB Server upgrade over SSH and SQL: SSH sessions, commands and verified uploads; verified ConfigDB backups and versioned upgrade SQL with restore on failure; compute node upgrades as journaled plans with rollback and resume (single node, master/slave offline or online, multi-node cluster offline or online, and the DR centre of a disaster-recovery estate without ConfigDB SQL) and runbooks for unattended use; master/slave HA checks, switchover and reconstruction; read-only checks of one shape (sessions, compute nodes against a package, ConfigDBs, HA switches, multi-node clusters and disaster-recovery estates); HotDB Backup and HotDB Listener upgrades on data-source hosts; a Pester 5 compliance pack over those checks (compliance folder); Get-HotDbRunbook lists the runbooks.'
+    Description          = 'Automates the HotDB Server upgrade over SSH and SQL: SSH sessions, commands and verified uploads; verified ConfigDB backups and versioned upgrade SQL with restore on failure; compute node upgrades as journaled plans with rollback and resume (single node, master/slave offline or online, multi-node cluster offline or online, and the DR centre of a disaster-recovery estate without ConfigDB SQL) and runbooks for unattended use; master/slave HA checks, switchover and reconstruction; read-only checks of one shape (sessions, compute nodes against a package, ConfigDBs, HA switches, multi-node clusters and disaster-recovery estates); HotDB Backup and HotDB Listener upgrades on data-source hosts; management platform reads and upgrades (ConfigDB backed up, restored on failure); a Pester 5 compliance pack over those checks (compliance folder); Get-HotDbRunbook lists the runbooks.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    FormatsToProcess     = @('HotDb.Upgrade.format.ps1xml', 'HotDb.Upgrade.ComputeNode.format.ps1xml', 'HotDb.Upgrade.Ha.format.ps1xml', 'HotDb.Upgrade.Plans.format.ps1xml', 'HotDb.Upgrade.Cluster.format.ps1xml', 'HotDb.Upgrade.DataSourceAgents.format.ps1xml')
+    FormatsToProcess     = @('HotDb.Upgrade.format.ps1xml', 'HotDb.Upgrade.ComputeNode.format.ps1xml', 'HotDb.Upgrade.Ha.format.ps1xml', 'HotDb.Upgrade.Plans.format.ps1xml', 'HotDb.Upgrade.Cluster.format.ps1xml', 'HotDb.Upgrade.DataSourceAgents.format.ps1xml', 'HotDb.Upgrade.Management.format.ps1xml')
     TypesToProcess       = @('HotDb.Upgrade.types.ps1xml')
     CmdletsToExport      = @(
         'Get-HotDbPackage'
@@ -47,6 +47,8 @@
         'Update-HotDbBackup'
         'Get-HotDbListener'
         'Update-HotDbListener'
+        'Get-HotDbManagement'
+        'Update-HotDbManagement'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -2,7 +2,7 @@
 BeforeDiscovery {
     Import-Module $env:HOTDB_UPGRADE_MODULE -Force
     $script:high = @('Stop-HotDbComputeNode', 'Update-HotDbComputeNode', 'Invoke-HotDbConfigDbUpgrade', 'Invoke-HotDbHaSwitch', 'Restore-HotDbHaEnvironment',
-        'Invoke-HotDbUpgradePlan', 'Resume-HotDbUpgradePlan', 'Restore-HotDbConfigDb', 'Update-HotDbBackup', 'Update-HotDbListener')
+        'Invoke-HotDbUpgradePlan', 'Resume-HotDbUpgradePlan', 'Restore-HotDbConfigDb', 'Update-HotDbBackup', 'Update-HotDbListener', 'Update-HotDbManagement')
     $readOnlyVerbs = 'Get', 'Test', 'Compare'
     $inMemoryOnly = 'New-HotDbConfigDb', 'New-HotDbUpgradePlan'
     $script:changing = @(Get-Command -Module HotDb.Upgrade -CommandType Cmdlet | Where-Object { $_.Verb -notin $readOnlyVerbs -and $_.Name -notin $inMemoryOnly } |

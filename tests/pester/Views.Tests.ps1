@@ -152,6 +152,10 @@ BeforeDiscovery {
             Keys = '/usr/local/hotdb/hotdb-listener', '0.0.0.0:3330', 'hotdb-ds-node-01'
             Make = { Sample 'HotDb.Upgrade.Plans.DataSourceAgents.ListenerInfo' @{ ComputerName = 'hotdb-ds-node-01'; Version = '2.5.6'; ProcessId = $null
                 ListenHost = '0.0.0.0'; ListenerPort = 3330; PortOpen = $false; Listening = $false; InstallPath = '/usr/local/hotdb/hotdb-listener' } } }
+        @{ Type = 'HotDb.Upgrade.Management.ManagementInfo'; Header = 'ComputerName\s+Version\s+Pid\s+Http\s+ConfigDb'
+            Keys = '/usr/local/hotdb/hotdb-management', '3324 2.5.6', '192.168.210.104:3306/hotdb_cloud_config', 'hotdb-mgmt-node-01'
+            Make = { Sample 'HotDb.Upgrade.Management.ManagementInfo' @{ ComputerName = 'hotdb-mgmt-node-01'; Version = '2.5.6'; ProcessId = 123456; HttpPort = 3324
+                HttpVersion = '2.5.6'; ConfigDbServer = '192.168.210.104:3306'; ConfigDbDatabase = 'hotdb_cloud_config'; InstallPath = '/usr/local/hotdb/hotdb-management' } } }
     )
 }
 

@@ -78,6 +78,9 @@ namespace HotDb.Upgrade.Commands
                             ErrorCategory.InvalidArgument, path, "Give -Credential the manager-port login (a HotDB user with the SUPER privilege) the interrupted run used.");
                     plan = ClusterPlan.Rebuild(journal, Session, ConfigDbCredential.GetNetworkCredential(), Credential!.GetNetworkCredential());
                 }
+                else if (journal.Mode == Upgrade.Plans.Management.ManagementPlan.Mode)
+                    plan = Upgrade.Plans.Management.ManagementPlan.Rebuild(journal, Session.First(s => string.Equals(s.ComputerName, journal.Hosts[0], StringComparison.OrdinalIgnoreCase)),
+                        ConfigDbCredential.GetNetworkCredential());
                 else if (journal.Mode == DisasterRecoveryPlan.Mode)
                     plan = DisasterRecoveryPlan.Rebuild(journal, Session, ConfigDbCredential.GetNetworkCredential());
                 else

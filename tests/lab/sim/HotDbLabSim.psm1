@@ -287,7 +287,9 @@ function Unregister-HotDbLabSim {
 function Set-HotDbLabComponentFault {
     <#
     .SYNOPSIS
-        Injects a component fault on a lab host: StartFailure (the next start fails once), HangOnStop (the
+        Injects a component fault on a lab host: StartFailure (the next start fails once),
+        StartFailureAfterConfigDb (hotdb-management only: the next start fails once after its ConfigDB check and
+        upgrade), HangOnStop (the
         process ignores SIGTERM until cleared), CorruptPackage (truncates the component's tarballs in
         /usr/local/hotdb/Install_Package, or -Package only) or BackupTask (hotdb-backup only: the agent runs
         backup task -Message, default 1, until cleared).
@@ -296,7 +298,7 @@ function Set-HotDbLabComponentFault {
     param(
         [Parameter(Mandatory)] [string] $HostName,
         [Parameter(Mandatory)] [ValidateSet('hotdb-server', 'hotdb-management', 'hotdb-backup', 'hotdb-listener')] [string] $Component,
-        [Parameter(Mandatory)] [ValidateSet('StartFailure', 'HangOnStop', 'CorruptPackage', 'BackupTask')] [string] $Fault,
+        [Parameter(Mandatory)] [ValidateSet('StartFailure', 'StartFailureAfterConfigDb', 'HangOnStop', 'CorruptPackage', 'BackupTask')] [string] $Fault,
         [string] $Message = 'java.lang.OutOfMemoryError: unable to create new native thread',
         [string] $Package,
         [string] $StatePath
@@ -305,6 +307,10 @@ function Set-HotDbLabComponentFault {
     $faults = '/usr/local/hotdb/.hotdb-sim-faults'
     switch ($Fault) {
         'StartFailure' { Invoke-HotDbLabHostCommand -HostName $HostName -StatePath $StatePath -Command "mkdir -p $faults && cat > $faults/$Component.start-fail" -InputText $Message | Out-Null }
+        'StartFailureAfterConfigDb' {
+            if ($Component -ne 'hotdb-management') { throw 'StartFailureAfterConfigDb is a fault of hotdb-management.' }
+            Invoke-HotDbLabHostCommand -HostName $HostName -StatePath $StatePath -Command "mkdir -p $faults && cat > $faults/$Component.start-fail-after-configdb" -InputText $Message | Out-Null
+        }
         'HangOnStop' { Invoke-HotDbLabHostCommand -HostName $HostName -StatePath $StatePath -Command "mkdir -p $faults && touch $faults/$Component.hang-on-stop" | Out-Null }
         'BackupTask' {
             if ($Component -ne 'hotdb-backup') { throw 'BackupTask is a fault of hotdb-backup.' }
@@ -320,11 +326,11 @@ function Set-HotDbLabComponentFault {
 }
 
 function Clear-HotDbLabComponentFault {
-    <# .SYNOPSIS Removes StartFailure, HangOnStop and BackupTask faults of a component (or all) on a lab host. #>
+    <# .SYNOPSIS Removes StartFailure, StartFailureAfterConfigDb, HangOnStop and BackupTask faults of a component (or all) on a lab host. #>
     [CmdletBinding(SupportsShouldProcess)]
     param([Parameter(Mandatory)] [string] $HostName, [string] $Component = '*', [string] $StatePath)
     if (-not $PSCmdlet.ShouldProcess($HostName, "Clear $Component faults")) { return }
-    Invoke-HotDbLabHostCommand -HostName $HostName -StatePath $StatePath -Command "rm -f /usr/local/hotdb/.hotdb-sim-faults/$Component.start-fail /usr/local/hotdb/.hotdb-sim-faults/$Component.hang-on-stop /usr/local/hotdb/.hotdb-sim-faults/$Component.backup-task" | Out-Null
+    Invoke-HotDbLabHostCommand -HostName $HostName -StatePath $StatePath -Command "rm -f /usr/local/hotdb/.hotdb-sim-faults/$Component.start-fail /usr/local/hotdb/.hotdb-sim-faults/$Component.start-fail-after-configdb /usr/local/hotdb/.hotdb-sim-faults/$Component.hang-on-stop /usr/local/hotdb/.hotdb-sim-faults/$Component.backup-task" | Out-Null
 }
 
 Export-ModuleMember -Function Register-HotDbLabSim, Unregister-HotDbLabSim, Get-HotDbLabSimDll, Set-HotDbLabComponentFault, Clear-HotDbLabComponentFault

@@ -101,7 +101,7 @@ namespace HotDb.Upgrade.Plans.MasterSlave
         public CheckOnlineSqlStep(ConfigDbPart part) => _part = part;
 
         public override string Name => "CheckOnlineSql";
-        public override string Host => _part.Node.Host.ComputerName;
+        public override string Host => _part.HostName;
         public override bool ChangesState => false;
         public override string Describe() => $"Check the ConfigDB scripts in {_part.ScriptsPath} may run while the old version serves (Test-HotDbUpgradeSql)";
 

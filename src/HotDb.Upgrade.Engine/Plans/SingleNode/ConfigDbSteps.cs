@@ -13,29 +13,51 @@ using HotDb.Upgrade.Versioning;
 
 namespace HotDb.Upgrade.Plans.SingleNode
 {
-    /// <summary>The ConfigDB side of a node's upgrade: where it is, its scripts, and the backup (journaled so a later process can restore it).</summary>
+    /// <summary>
+    /// The ConfigDB side of an upgrade (a compute node's, or the management platform's): where it is, its scripts, and
+    /// the backup (journaled so a later process can restore it).
+    /// </summary>
     internal sealed class ConfigDbPart : IPlanState
     {
+        private readonly Func<HotDbVersion?> _from;
+        private readonly Func<HotDbVersion?> _to;
+
         public ConfigDbPart(ConfigDbTarget target, IRemoteHost dumpHost, string scriptsPath, string backupDirectory, ComputeNodeUpgradeContext node)
+            : this(target, dumpHost, scriptsPath, backupDirectory, node.Host.ComputerName, () => node.FromVersion, () => node.ToVersion)
+        {
+            Node = node;
+        }
+
+        /// <summary>A ConfigDB upgraded for another component than a compute node: its host and its versions before and after.</summary>
+        public ConfigDbPart(ConfigDbTarget target, IRemoteHost dumpHost, string scriptsPath, string backupDirectory, string hostName,
+            Func<HotDbVersion?> fromVersion, Func<HotDbVersion?> toVersion)
         {
             Target = target;
             DumpHost = dumpHost;
             ScriptsPath = scriptsPath;
             BackupDirectory = backupDirectory;
-            Node = node;
+            HostName = hostName;
+            _from = fromVersion;
+            _to = toVersion;
         }
+
+        /// <summary>The host whose steps these are (the compute node's, or the platform's).</summary>
+        public string HostName { get; }
+        public HotDbVersion? FromVersion => _from();
+        public HotDbVersion? ToVersion => _to();
 
         public ConfigDbTarget Target { get; }
         /// <summary>Where mysqldump runs and the dump stays: the node's host.</summary>
         public IRemoteHost DumpHost { get; }
         public string ScriptsPath { get; }
         public string BackupDirectory { get; }
-        public ComputeNodeUpgradeContext Node { get; }
+        /// <summary>The compute node upgrade this ConfigDB belongs to; null for the management platform.</summary>
+        public ComputeNodeUpgradeContext? Node { get; }
         public ConfigDbBackup? Backup { get; set; }
         private ConfigDbUpgradePlan? _plan;
 
-        public HotDbVersion From => Node.FromVersion ?? throw new StageFailedException("The installed version is unknown; the ConfigDB upgrade cannot be chosen.");
-        public HotDbVersion To => Node.ToVersion ?? throw new StageFailedException("The package's version is unknown; the ConfigDB upgrade cannot be chosen.");
+        public HotDbVersion From => FromVersion ?? throw new StageFailedException("The installed version is unknown; the ConfigDB upgrade cannot be chosen.");
+        public HotDbVersion To => ToVersion ?? throw new StageFailedException("The package's version is unknown; the ConfigDB upgrade cannot be chosen.");
 
         /// <summary>The scripts for (From, To]; read once per process (a resumed run reads them again).</summary>
         public ConfigDbUpgradePlan UpgradePlan
@@ -120,11 +142,11 @@ namespace HotDb.Upgrade.Plans.SingleNode
         public CheckConfigDbStep(ConfigDbPart part) => _part = part;
 
         public override string Name => "CheckConfigDb";
-        public override string Host => _part.Node.Host.ComputerName;
+        public override string Host => _part.HostName;
         public override bool ChangesState => false;
 
         public override string Describe() =>
-            $"Check the ConfigDB {_part.Target} accepts {_part.Target.UserName}, and {_part.ScriptsPath} holds the scripts for ({_part.Node.FromVersion}, {_part.Node.ToVersion}] (ledger, SQL check)";
+            $"Check the ConfigDB {_part.Target} accepts {_part.Target.UserName}, and {_part.ScriptsPath} holds the scripts for ({_part.FromVersion}, {_part.ToVersion}] (ledger, SQL check)";
 
         public override void Execute(IStageProgress progress, CancellationToken cancellationToken)
         {
@@ -156,11 +178,11 @@ namespace HotDb.Upgrade.Plans.SingleNode
         public BackupConfigDbStep(ConfigDbPart part) => _part = part;
 
         public override string Name => "BackupConfigDb";
-        public override string Host => _part.Node.Host.ComputerName;
+        public override string Host => _part.HostName;
         // Only reads the ConfigDB and writes a new dump file: an interrupted run is simply taken again.
         public override bool SafeToRerun => true;
 
-        public override string Describe() => $"Back up {_part.Target} ({_part.Node.FromVersion}) with mysqldump into {_part.DumpHost.ComputerName}:{_part.BackupDirectory}, verified by table checksums";
+        public override string Describe() => $"Back up {_part.Target} ({_part.FromVersion}) with mysqldump into {_part.DumpHost.ComputerName}:{_part.BackupDirectory}, verified by table checksums";
 
         public override void Execute(IStageProgress progress, CancellationToken cancellationToken)
         {
@@ -187,14 +209,14 @@ namespace HotDb.Upgrade.Plans.SingleNode
         public UpgradeConfigDbStep(ConfigDbPart part) => _part = part;
 
         public override string Name => "UpgradeConfigDb";
-        public override string Host => _part.Node.Host.ComputerName;
+        public override string Host => _part.HostName;
 
         public override string Describe()
         {
             string scripts;
             try { scripts = string.Join(", ", _part.UpgradePlan.Scripts.Select(s => s.Name)); }
             catch (StageFailedException) { scripts = "the scripts in " + _part.ScriptsPath; }
-            return $"Upgrade {_part.Target.Database} {_part.Node.FromVersion} -> {_part.Node.ToVersion} with {(scripts.Length == 0 ? "no script" : scripts)}; rollback restores the backup";
+            return $"Upgrade {_part.Target.Database} {_part.FromVersion} -> {_part.ToVersion} with {(scripts.Length == 0 ? "no script" : scripts)}; rollback restores the backup";
         }
 
         public override void Execute(IStageProgress progress, CancellationToken cancellationToken)

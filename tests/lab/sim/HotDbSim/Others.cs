@@ -50,6 +50,8 @@ public sealed class Management(string home, Release release)
             }
         }
         catch (MySqlException ex) { return Fail($"Unable to obtain connection from database: {ex.Message}"); }
+        // The StartFailureAfterConfigDb fault: the start fails once its ConfigDB check (and upgrade) is done.
+        if (Faults.TakeStartFailure(home, "hotdb-management", "start-fail-after-configdb") is { } late) return Fail(late);
 
         var http = new TcpListener(IPAddress.Any, int.Parse(props.GetValueOrDefault("server.port", "3324")));
         var backup = new TcpListener(IPAddress.Any, int.Parse(props.GetValueOrDefault("server.backup.port", "3322")));

@@ -230,9 +230,9 @@ public static class Faults
     public static string Dir(string home) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(home.TrimEnd('/')))!, ".hotdb-sim-faults");
 
     /// <summary>One-shot: true (and the fault file removed) when the next start must fail.</summary>
-    public static string? TakeStartFailure(string home, string component)
+    public static string? TakeStartFailure(string home, string component, string kind = "start-fail")
     {
-        var file = Path.Combine(Dir(home), component + ".start-fail");
+        var file = Path.Combine(Dir(home), component + "." + kind);
         if (!File.Exists(file)) return null;
         var reason = File.ReadAllText(file).Trim();
         File.Delete(file);
