@@ -162,7 +162,7 @@ try {
     $sessions | Remove-HotDbSession
 
     # c. Single-node upgrade: the runbook on sn1, the manual's commands on sn2.
-    Write-Bench "c. Single-node upgrade to $TargetVersion: runbook on sn1, manual script on sn2"
+    Write-Bench "c. Single-node upgrade to ${TargetVersion}: runbook on sn1, manual script on sn2"
     $package = Get-LabPackage "hotdb-server-$TargetVersion-ga-*.tar.gz"
     $scripts = Get-LabScriptsPath
     $login = New-LabConfigDbLogin
