@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
     Runs one operation of the benchmark in its own pwsh process and prints that process's peak memory (VmHWM) in bytes
-    on the last line, so the number covers only this operation (and the module load). Called by Invoke-HotDbBench.ps1.
+    on the last line (with the operation's error, if any), so the number covers only this operation (and the module load). Called by Invoke-HotDbBench.ps1.
 #>
 [CmdletBinding()]
 param(
@@ -18,6 +18,8 @@ $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $before = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64
 $clock = [Diagnostics.Stopwatch]::StartNew()
+$failure = ''
+try {
 switch ($Operation) {
     'Upload' {
         $session = New-HotDbSession -ComputerName $ComputerName -Credential ([pscredential]::new('root', [securestring]::new())) -KeyFile $KeyFile -KnownHostsPath $KnownHostsPath
@@ -26,6 +28,9 @@ switch ($Operation) {
     }
     'Sql' { $null = Test-HotDbUpgradeSql -Path $Path }
 }
+}
+catch { $failure = ($_.Exception.Message -split "`n")[0] }
 $process = [Diagnostics.Process]::GetCurrentProcess()
 $process.Refresh()
-"{0} {1} {2:0.000}" -f $before, $process.PeakWorkingSet64, $clock.Elapsed.TotalSeconds
+# before peak seconds [error]: the error (a refusal) is reported, not thrown, so its memory is measured too.
+"{0} {1} {2:0.000} {3}" -f $before, $process.PeakWorkingSet64, $clock.Elapsed.TotalSeconds, $failure
