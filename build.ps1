@@ -13,6 +13,8 @@
     Demo  : Build, then the lab tour: brings the lab up (or reuses it) and prints hosts, versions, the VIP
             holders and show @@cluster; then upgrades sn1 from 2.4.9 to 2.5.4 with the single-node runbook.
             Leaves the estate running (-Task Lab -LabAction Down ends it).
+    Bench : Build, then tests/bench/Invoke-HotDbBench.ps1 on the lab (not part of Test): uploads, pre-checks under
+            latency, single-node runbook vs the manual's commands, peak memory; one table, JSON in out/bench/.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
 .EXAMPLE
@@ -22,7 +24,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Clean', 'Lab', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Clean', 'Lab', 'Demo', 'Bench')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -212,6 +214,11 @@ switch ($Task) {
         if ($Topology) { $tour.Topology = $Topology }
         & (Join-Path $root 'tests/lab/sim/Show-HotDbLabTour.ps1') @tour
         & (Join-Path $root 'tests/lab/sim/Invoke-HotDbLabDemoUpgrade.ps1')
+    }
+    'Bench' {
+        Invoke-Build
+        & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/bench/Invoke-HotDbBench.ps1') | Out-Host
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     }
     'Test' {
         Invoke-Build

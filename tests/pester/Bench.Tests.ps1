@@ -1,0 +1,46 @@
+# The benchmark's files (tests/bench) without the lab: the manual scripts parse, the bench script parses, and
+# build.ps1 runs the benchmark only for -Task Bench, never as part of -Task Test.
+Describe 'Benchmark files' -Tag Module {
+    BeforeAll {
+        $script:repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+        $script:benchFolder = Join-Path $repo 'tests/bench'
+        function script:Get-ScriptAst([string] $Path) {
+            $errors = $null
+            $ast = [Management.Automation.Language.Parser]::ParseFile($Path, [ref]$null, [ref]$errors)
+            [pscustomobject]@{ Ast = $ast; Errors = @($errors) }
+        }
+        # The text of one clause of build.ps1's switch ($Task), by its label.
+        function script:Get-TaskClause([string] $Label) {
+            $ast = (Get-ScriptAst (Join-Path $repo 'build.ps1')).Ast
+            $switch = $ast.Find({ param($node) $node -is [Management.Automation.Language.SwitchStatementAst] -and $node.Condition.Extent.Text -match '\$Task' }, $true)
+            $clause = $switch.Clauses | Where-Object { $_.Item1.Extent.Text.Trim("'") -eq $Label }
+            if ($clause) { $clause.Item2.Extent.Text }
+        }
+    }
+
+    It 'has a manual script for the single-node mode, and every manual script passes bash -n' {
+        Join-Path $benchFolder 'manual/single-node.sh' | Should -Exist
+        $scripts = @(Get-ChildItem (Join-Path $benchFolder 'manual') -Filter '*.sh')
+        $scripts.Count | Should -BeGreaterOrEqual 1
+        foreach ($script in $scripts) {
+            $output = & bash -n $script.FullName 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because "$($script.Name): $output"
+        }
+    }
+
+    It 'has bench scripts that parse' {
+        foreach ($name in 'Invoke-HotDbBench.ps1', 'Measure-HotDbBenchMemory.ps1') {
+            $parsed = Get-ScriptAst (Join-Path $benchFolder $name)
+            $parsed.Errors | Should -BeNullOrEmpty -Because $name
+        }
+    }
+
+    It 'runs the benchmark for -Task Bench and not for -Task Test' {
+        Get-TaskClause 'Bench' | Should -Match 'Invoke-HotDbBench\.ps1'
+        $test = Get-TaskClause 'Test'
+        $test | Should -Not -BeNullOrEmpty
+        $test | Should -Not -Match 'bench'
+        # Pester runs tests/pester only: nothing in tests/bench is a Pester suite.
+        @(Get-ChildItem $benchFolder -Recurse -Filter '*.Tests.ps1') | Should -BeNullOrEmpty
+    }
+}
