@@ -269,7 +269,7 @@ function New-LabHostFiles {
     param($Lab, $HostInfo, [hashtable] $Ids)
     $dir = Join-Path $Lab.StatePath "hosts/$($HostInfo.Name)"
     $etc = Join-Path $dir 'etc'
-    foreach ($sub in 'root', 'home', 'log', 'tmp', '.etc-work') { New-Item -ItemType Directory (Join-Path $dir $sub) -Force | Out-Null }
+    foreach ($sub in 'root', 'home', 'log', 'tmp', 'jdk8', '.etc-work') { New-Item -ItemType Directory (Join-Path $dir $sub) -Force | Out-Null }
     Invoke-LabProcess cp @('-a', "$($Lab.StatePath)/etc-template/.", $etc) | Out-Null
     [IO.File]::SetUnixFileMode((Join-Path $dir 'tmp'), [Convert]::ToInt32('1777', 8))
     if (-not $HostInfo.HotDbSize) { New-Item -ItemType Directory (Join-Path $dir 'hotdb') -Force | Out-Null }
@@ -539,7 +539,8 @@ function Start-HotDbLab {
         Copy-Item /bin/sleep (Join-Path $StatePath 'bin/hotdb-lab-host')
         $manifest = ($normalised.Hosts | ForEach-Object { "$($_.Name) $($_.Address)/24 $StatePath/hosts/$($_.Name)" }) -join "`n"
         Write-LabFile (Join-Path $StatePath 'hosts.manifest') "$manifest`n"
-        New-Item -ItemType Directory /usr/local/hotdb -Force | Out-Null   # the mount point every host covers
+        # The mount points every host covers: its HotDB folder, and /usr/local/jdk8 where upgrades install JDK 8.
+        foreach ($point in '/usr/local/hotdb', '/usr/local/jdk8') { New-Item -ItemType Directory $point -Force | Out-Null }
         $boot = Invoke-LabProcess $script:HostScript @('boot-all', $script:BridgeName, "$($script:BridgeAddress)/24", (Join-Path $StatePath 'hosts.manifest')) -AllowFailure
         $pids = @{}
         foreach ($line in $boot.Output -split "`n") { if ($line -match '^(\S+) (\d+)$') { $pids[$Matches[1]] = [int]$Matches[2] } }
@@ -635,8 +636,10 @@ function Stop-HotDbLab {
 
 function Remove-LabInfrastructure {
     Invoke-LabProcess $script:HostScript @('down', $script:BridgeName) | Out-Null
-    # The mount point the lab made on this machine, when nothing else put files there.
-    if ((Test-Path /usr/local/hotdb) -and -not (Get-ChildItem /usr/local/hotdb -Force)) { Remove-Item /usr/local/hotdb }
+    # The mount points the lab made on this machine, when nothing else put files there.
+    foreach ($point in '/usr/local/hotdb', '/usr/local/jdk8') {
+        if ((Test-Path $point) -and -not (Get-ChildItem $point -Force)) { Remove-Item $point }
+    }
 }
 
 function Get-HotDbLab {

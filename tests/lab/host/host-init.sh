@@ -39,6 +39,7 @@ if [[ -n $HOTDB_SIZE ]]; then
 else
     mount --bind "$dir/hotdb" /usr/local/hotdb
 fi
+mount --bind "$dir/jdk8" /usr/local/jdk8           # where upgrades install JDK 8: per host, never the machine's
 if [[ $HAS_MYSQL == 1 ]]; then mount --bind "$dir/mysql" /var/lib/mysql; fi
 mount --bind "$lib/service" /usr/sbin/service
 for i in "${!keep[@]}"; do mkdir -p "${keep[$i]}"; mount --move "/mnt/$i" "${keep[$i]}"; done
