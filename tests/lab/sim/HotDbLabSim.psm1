@@ -231,6 +231,8 @@ function Invoke-SimListenerStep($ListenerHosts, [string] $Packages) {
     foreach ($labHost in $ListenerHosts) {
         $version = Get-SimVersion $labHost '2.5.5'
         Install-SimTarball $labHost.Name $Packages (Get-SimPackage $Packages "hotdb-listener-$version-linux.tar.gz") -Jdk8
+        # The vendor's listener script runs /usr/local/jdk8's JDK 8 (per host in the lab); the installed one is pointed at its own copy.
+        Invoke-SimHost $labHost.Name "mkdir -p /usr/local/jdk8 && cd /usr/local/jdk8 && { [ -d jdk8u252-b09 ] || tar -xzf '$(Join-Path $Packages 'OpenJDK8U-jdk_x64_linux_hotspot_8u252b09.tar.gz')'; }" | Out-Null
         Invoke-SimHost $labHost.Name @'
 set -e
 cd /usr/local/hotdb/hotdb-listener/bin
