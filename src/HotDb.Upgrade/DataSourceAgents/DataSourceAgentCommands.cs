@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
 using System.Management.Automation;
 using System.Threading;
@@ -165,33 +164,8 @@ namespace HotDb.Upgrade.Commands
             Configure(options);
             WriteProgress(new ProgressRecord(1, $"{Component} upgrade", $"Reading {session.ComputerName}"));
             var plan = DataSourceAgentPlan.Build(session, options, Cancellation.Token);
-            var journal = System.IO.Path.Combine(GetUnresolvedProviderPathFromPSPath(JournalDirectory ?? "."), string.Format(CultureInfo.InvariantCulture,
-                "HotDbUpgrade-{0}-{1}-{2:yyyyMMdd-HHmmss}.journal.json", plan.Mode, session.ComputerName, DateTime.Now));
             WriteProgress(new ProgressRecord(1, $"{Component} upgrade", "Done") { RecordType = ProgressRecordType.Completed });
-            if (!ShouldProcess($"{session.ComputerName}:{plan.InstallPath}",
-                    $"Upgrade {Component} {plan.FromVersion ?? "(unknown)"} -> {plan.ToVersion ?? "(unknown)"}, journal {journal}:{Environment.NewLine}{PlanCmdletSupport.Listing(plan)}"))
-            {
-                if (!MyInvocation.BoundParameters.ContainsKey("WhatIf")) return;
-                // The checks only read: -WhatIf refuses what the run would refuse.
-                PlanCmdletSupport.WriteOutcome(this, PlanCmdletSupport.RunWithProgress(this, plan, runner => runner.Check(Cancellation.Token)));
-                return;
-            }
-            PlanRunResult result;
-            try
-            {
-                result = PlanCmdletSupport.RunWithProgress(this, plan, runner => runner.Run(journal, Cancellation.Token));
-            }
-            catch (PlanJournalException e)
-            {
-                WriteHotDbError(e, "PlanJournalUnusable", ErrorCategory.InvalidOperation, journal, e.RecommendedAction);
-                return;
-            }
-            catch (Exception e) when (e is IOException && !(e is RemoteCommandException) || e is UnauthorizedAccessException)
-            {
-                WriteHotDbError(e, "PlanJournalWriteFailed", ErrorCategory.WriteError, journal, "Give a -JournalDirectory this user may write.");
-                return;
-            }
-            PlanCmdletSupport.WriteOutcome(this, result);
+            PlanCmdletSupport.RunHostPlan(this, plan, Component, session.ComputerName, JournalDirectory, Cancellation.Token);
         }
     }
 

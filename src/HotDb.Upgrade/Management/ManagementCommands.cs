@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.IO;
 using System.Management.Automation;
 using System.Threading;
@@ -193,33 +192,8 @@ namespace HotDb.Upgrade.Commands
             };
             WriteProgress(new ProgressRecord(1, "HotDB Management upgrade", $"Reading {session.ComputerName}"));
             var plan = ManagementPlan.Build(session, options, Cancellation.Token);
-            var journal = Path.Combine(GetUnresolvedProviderPathFromPSPath(JournalDirectory ?? "."), string.Format(CultureInfo.InvariantCulture,
-                "HotDbUpgrade-{0}-{1}-{2:yyyyMMdd-HHmmss}.journal.json", plan.Mode, session.ComputerName, DateTime.Now));
             WriteProgress(new ProgressRecord(1, "HotDB Management upgrade", "Done") { RecordType = ProgressRecordType.Completed });
-            if (!ShouldProcess($"{session.ComputerName}:{plan.InstallPath}",
-                    $"Upgrade HotDB Management {plan.FromVersion ?? "(unknown)"} -> {plan.ToVersion ?? "(unknown)"}, journal {journal}:{Environment.NewLine}{PlanCmdletSupport.Listing(plan)}"))
-            {
-                if (!MyInvocation.BoundParameters.ContainsKey("WhatIf")) return;
-                // The checks only read: -WhatIf refuses what the run would refuse.
-                PlanCmdletSupport.WriteOutcome(this, PlanCmdletSupport.RunWithProgress(this, plan, runner => runner.Check(Cancellation.Token)));
-                return;
-            }
-            PlanRunResult result;
-            try
-            {
-                result = PlanCmdletSupport.RunWithProgress(this, plan, runner => runner.Run(journal, Cancellation.Token));
-            }
-            catch (PlanJournalException e)
-            {
-                WriteHotDbError(e, "PlanJournalUnusable", ErrorCategory.InvalidOperation, journal, e.RecommendedAction);
-                return;
-            }
-            catch (Exception e) when (e is IOException && !(e is RemoteCommandException) || e is UnauthorizedAccessException)
-            {
-                WriteHotDbError(e, "PlanJournalWriteFailed", ErrorCategory.WriteError, journal, "Give a -JournalDirectory this user may write.");
-                return;
-            }
-            PlanCmdletSupport.WriteOutcome(this, result);
+            PlanCmdletSupport.RunHostPlan(this, plan, "HotDB Management", session.ComputerName, JournalDirectory, Cancellation.Token);
         }
     }
 }

@@ -1,5 +1,9 @@
 using System;
+using System.Globalization;
+using System.IO;
 using System.Linq;
+using System.Threading;
+using HotDb.Upgrade.Remote;
 using System.Management.Automation;
 using HotDb.Upgrade.Plans;
 
@@ -41,6 +45,40 @@ namespace HotDb.Upgrade.Commands
             var id = result.Status == PlanRunStatus.Refused ? "UpgradeRefused" : result.Status == PlanRunStatus.RolledBack ? "UpgradeRolledBack" : "UpgradeRollbackFailed";
             cmdlet.WriteError(Error(new InvalidOperationException(message), id,
                 result.Status == PlanRunStatus.Refused ? ErrorCategory.InvalidArgument : ErrorCategory.InvalidResult, result, result.RecommendedAction));
+        }
+
+        /// <summary>
+        /// One host's plan of an Update-* cmdlet: names its journal, lists it for ShouldProcess (-WhatIf runs its read-only
+        /// checks), runs it and writes the outcome; a journal that cannot be used or written is a non-terminating error.
+        /// </summary>
+        public static void RunHostPlan(PSCmdlet cmdlet, UpgradePlan plan, string component, string computerName, string? journalDirectory, CancellationToken cancellationToken)
+        {
+            var journal = Path.Combine(cmdlet.GetUnresolvedProviderPathFromPSPath(journalDirectory ?? "."), string.Format(CultureInfo.InvariantCulture,
+                "HotDbUpgrade-{0}-{1}-{2:yyyyMMdd-HHmmss}.journal.json", plan.Mode, computerName, DateTime.Now));
+            if (!cmdlet.ShouldProcess($"{computerName}:{plan.InstallPath}",
+                    $"Upgrade {component} {plan.FromVersion ?? "(unknown)"} -> {plan.ToVersion ?? "(unknown)"}, journal {journal}:{Environment.NewLine}{Listing(plan)}"))
+            {
+                if (!cmdlet.MyInvocation.BoundParameters.ContainsKey("WhatIf")) return;
+                // The checks only read: -WhatIf refuses what the run would refuse.
+                WriteOutcome(cmdlet, RunWithProgress(cmdlet, plan, runner => runner.Check(cancellationToken)));
+                return;
+            }
+            PlanRunResult result;
+            try
+            {
+                result = RunWithProgress(cmdlet, plan, runner => runner.Run(journal, cancellationToken));
+            }
+            catch (PlanJournalException e)
+            {
+                cmdlet.WriteError(Error(e, "PlanJournalUnusable", ErrorCategory.InvalidOperation, journal, e.RecommendedAction));
+                return;
+            }
+            catch (Exception e) when (e is IOException && !(e is RemoteCommandException) || e is UnauthorizedAccessException)
+            {
+                cmdlet.WriteError(Error(e, "PlanJournalWriteFailed", ErrorCategory.WriteError, journal, "Give a -JournalDirectory this user may write."));
+                return;
+            }
+            WriteOutcome(cmdlet, result);
         }
 
         public static ErrorRecord Error(Exception exception, string errorId, ErrorCategory category, object? target, string? recommendedAction) =>
