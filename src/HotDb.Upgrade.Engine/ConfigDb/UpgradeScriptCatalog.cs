@@ -128,10 +128,17 @@ namespace HotDb.Upgrade.ConfigDb
                 if (!TryParseName(path, out var kind, out var version, out var problem)) { problems.Add(problem!); continue; }
                 try
                 {
-                    var bytes = ScriptFiles.ReadBytes(path);
+                    // Checked whole first (an encoding problem is named before any syntax error), then split as it is
+                    // read, hashing the very bytes split: neither the bytes nor the text are held, only the statements.
                     var name = System.IO.Path.GetFileName(path);
-                    var statements = MySqlScriptSplitter.Split(ScriptFiles.Decode(bytes, name), name);
-                    scripts.Add(new UpgradeScript(path, kind, version!, Sha256(bytes), statements));
+                    ScriptFiles.Check(path, name, ScriptFiles.MaxBytes);
+                    using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+                    {
+                        List<SqlStatement> statements;
+                        using (var reader = ScriptFiles.OpenText(path, name, ScriptFiles.MaxBytes, hash))
+                            statements = MySqlScriptSplitter.Read(reader, name).ToList();
+                        scripts.Add(new UpgradeScript(path, kind, version!, Hex(hash.GetHashAndReset()), statements));
+                    }
                 }
                 catch (Exception e) when (e is SqlSyntaxException || e is ScriptFileException)
                 {
@@ -156,7 +163,9 @@ namespace HotDb.Upgrade.ConfigDb
         internal static string Sha256(byte[] bytes)
         {
             using (var sha = SHA256.Create())
-                return string.Concat(sha.ComputeHash(bytes).Select(b => b.ToString("x2")));
+                return Hex(sha.ComputeHash(bytes));
         }
+
+        private static string Hex(byte[] hash) => string.Concat(hash.Select(b => b.ToString("x2")));
     }
 }

@@ -166,9 +166,9 @@ namespace HotDb.Upgrade.Topology
                 // The scripts the ConfigDB already ran (up to the cluster's version) are read first, as Test-HotDbUpgradeSql
                 // reads a folder's chain: a column one of them added may be widened (the manual's exception).
                 var earlier = all.Where(s => s.Kind == ConfigDbKind.ComputeNode && s.Version <= source).OrderBy(s => s.Version).ToList();
-                KeyValuePair<string, string> Text(UpgradeScript s) => new KeyValuePair<string, string>(s.Name, ScriptFiles.Decode(ScriptFiles.ReadBytes(s.Path), s.Name));
-                // The files' own text, so findings carry their real line numbers.
-                report = UpgradeSqlAnalyzer.Analyze(scripts.Select(Text).ToList(), earlier.Select(Text).ToList());
+                // The statements the catalog split from the files (with their real line numbers), not a second reading.
+                SqlScriptSource Source(UpgradeScript s) => SqlScriptSource.FromStatements(s.Name, s.Statements);
+                report = UpgradeSqlAnalyzer.Analyze(scripts.Select(Source).ToList(), earlier.Select(Source).ToList());
             }
             catch (Exception e) when (e is UpgradeScriptCatalogException || e is ScriptFileException || e is System.IO.IOException || e is ArgumentException || e is UnauthorizedAccessException)
             {

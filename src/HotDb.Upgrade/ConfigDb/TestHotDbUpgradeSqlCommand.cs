@@ -46,27 +46,57 @@ namespace HotDb.Upgrade.Commands
 
         protected override void EndProcessing()
         {
-            var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+            // Each file is checked whole first (size, encoding), a chunk at a time, so that a refused file is left out of
+            // the report entirely; then the analysis streams it statement by statement. No script is held in memory.
+            var readable = new List<string>();
             foreach (var file in _files.Distinct(StringComparer.Ordinal))
             {
                 try
                 {
-                    texts[file] = ScriptFiles.Decode(ScriptFiles.ReadBytes(file), file);
+                    ScriptFiles.Check(file, file, ScriptFiles.MaxAnalysisBytes);
+                    readable.Add(file);
                 }
                 catch (ScriptFileException e)
                 {
                     WriteHotDbError(e, file);
                 }
             }
-            if (texts.Count == 0) return;
+            if (readable.Count == 0) return;
             // Each upgrade chain (compute node, management platform) is read in version order, so that a column the
             // chain added earlier is known when a later script widens it; other files follow by name.
-            var chains = texts.Keys
+            var chains = readable
                 .Select(f => (File: f, Named: UpgradeScriptCatalog.TryParseName(f, out var kind, out var version, out _), Kind: kind, Version: version))
                 .GroupBy(f => f.Named ? f.Kind.ToString() : "other")
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => g.OrderBy(f => f.Version).ThenBy(f => f.File, StringComparer.Ordinal).Select(f => f.File).ToList());
-            var reports = chains.Select(chain => UpgradeSqlAnalyzer.Analyze(chain.Select(f => new KeyValuePair<string, string>(f, texts[f])))).ToList();
+                .Select(g => g.OrderBy(f => f.Version).ThenBy(f => f.File, StringComparer.Ordinal).Select(f => f.File).ToList())
+                .ToList();
+            var progress = new ProgressRecord(1, "Test-HotDbUpgradeSql", "Reading statements");
+            var statements = 0;
+            var reports = new List<UpgradeSqlReport>();
+            try
+            {
+                foreach (var chain in chains)
+                    reports.Add(UpgradeSqlAnalyzer.Analyze(chain.Select(f => SqlScriptSource.FromFile(f, f)), null, statement =>
+                    {
+                        if (++statements % 10000 != 0) return;
+                        progress.StatusDescription = $"{statements} statements read; {System.IO.Path.GetFileName(statement.File)} line {statement.Line}";
+                        WriteProgress(progress);
+                    }));
+            }
+            catch (ScriptFileException e)
+            {
+                // Changed after its check (now unreadable or too big): nothing is reported rather than half a file.
+                WriteHotDbError(e, e.File);
+                return;
+            }
+            finally
+            {
+                if (statements >= 10000)
+                {
+                    progress.RecordType = ProgressRecordType.Completed;
+                    WriteProgress(progress);
+                }
+            }
             var report = new UpgradeSqlReport(reports.SelectMany(r => r.Files).ToList(), reports.Sum(r => r.StatementCount),
                 reports.SelectMany(r => r.Findings).ToList());
             foreach (var finding in report.Findings) WriteVerbose(finding.ToString());

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Text;
 
 namespace HotDb.Upgrade.ConfigDb.Sql
@@ -87,25 +88,57 @@ namespace HotDb.Upgrade.ConfigDb.Sql
     /// Splits a script into statements the way the mysql client does: '-- ' (dash dash and whitespace), '#' and
     /// '/* */' comments; '/*! */' and '/*!NNNNN */' executable comments whose content is code; '', "" and ``
     /// quoting with doubled quotes and (outside backticks) backslash escapes; DELIMITER lines; CRLF; a UTF-8 BOM;
-    /// a last statement without a delimiter.
+    /// a last statement without a delimiter. <see cref="Read"/> streams: it holds only the statement being read
+    /// (and a buffer of <see cref="DefaultBufferSize"/> characters), never the whole script.
     /// </summary>
     public static class MySqlScriptSplitter
     {
+        /// <summary>Characters read from the reader at a time (the buffer grows only for a longer statement).</summary>
+        public const int DefaultBufferSize = 64 * 1024;
+
+        /// <summary>Every statement of <paramref name="script"/>, as a list.</summary>
         public static IReadOnlyList<SqlStatement> Split(string script, string file)
         {
             if (script is null) throw new ArgumentNullException(nameof(script));
-            return new Lexer(script, file).Run();
+            return new List<SqlStatement>(Read(new StringReader(script), file));
+        }
+
+        /// <summary>
+        /// The statements of the script <paramref name="reader"/> gives, one at a time as the reader is consumed;
+        /// a <see cref="SqlSyntaxException"/> comes when the enumeration reaches the unreadable place. The reader is
+        /// not disposed.
+        /// </summary>
+        public static IEnumerable<SqlStatement> Read(TextReader reader, string file, int bufferSize = DefaultBufferSize)
+        {
+            if (reader is null) throw new ArgumentNullException(nameof(reader));
+            if (bufferSize < 1) throw new ArgumentOutOfRangeException(nameof(bufferSize), bufferSize, "The buffer needs at least one character.");
+            return ReadIterator(new Lexer(reader, file, bufferSize));
+        }
+
+        private static IEnumerable<SqlStatement> ReadIterator(Lexer lexer)
+        {
+            SqlStatement? statement;
+            while ((statement = lexer.Next()) != null) yield return statement;
         }
 
         private sealed class Lexer
         {
-            private readonly string _s;
+            private readonly TextReader _reader;
             private readonly string _file;
-            private int _i;
+            // The window of the script in memory: _buffer[0.._end) is read, _p the next character. Everything from
+            // _statementStart (or _pin) on is kept; what lies before it is dropped when the buffer is refilled.
+            private char[] _buffer;
+            private int _end;
+            private int _p;
+            private bool _eof;
+            private bool _started;
+            private bool _finished;
+            private int _pin = -1;
             private int _line = 1;
             private int _col = 1;
+            // Only spaces and tabs since the last line break (or the start, or a BOM): a DELIMITER command may start here.
+            private bool _atLineStart = true;
             private string _delimiter = ";";
-            private readonly List<SqlStatement> _statements = new List<SqlStatement>();
             private readonly List<SqlToken> _tokens = new List<SqlToken>();
             private int _statementStart = -1;
             private int _statementLine, _statementColumn;
@@ -113,22 +146,57 @@ namespace HotDb.Upgrade.ConfigDb.Sql
             private bool _inExecutableComment;
             private int _execLine, _execColumn;
 
-            public Lexer(string script, string file)
+            public Lexer(TextReader reader, string file, int bufferSize)
             {
-                _s = script;
+                _reader = reader;
                 _file = file;
-                if (_s.Length > 0 && _s[0] == '\uFEFF') _i = 1;
+                _buffer = new char[bufferSize];
             }
 
-            private char Peek(int ahead = 0) => _i + ahead < _s.Length ? _s[_i + ahead] : '\0';
-            private bool AtEnd => _i >= _s.Length;
+            // True when _buffer holds at least count characters from _p on (false only at the end of the script).
+            private bool Have(int count)
+            {
+                while (_p + count > _end)
+                {
+                    if (_eof) return false;
+                    Fill();
+                }
+                return true;
+            }
+
+            private void Fill()
+            {
+                var keep = _p;
+                if (_statementStart >= 0 && _statementStart < keep) keep = _statementStart;
+                if (_pin >= 0 && _pin < keep) keep = _pin;
+                if (keep > 0)
+                {
+                    Array.Copy(_buffer, keep, _buffer, 0, _end - keep);
+                    _end -= keep;
+                    _p -= keep;
+                    if (_statementStart >= 0) _statementStart -= keep;
+                    if (_pin >= 0) _pin -= keep;
+                }
+                if (_end == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
+                var read = _reader.Read(_buffer, _end, _buffer.Length - _end);
+                if (read <= 0) _eof = true;
+                else _end += read;
+            }
+
+            private char Peek(int ahead = 0) => _p + ahead < _end || Have(ahead + 1) ? _buffer[_p + ahead] : '\0';
+            private bool AtEnd => _p >= _end && !Have(1);
 
             private void Advance()
             {
-                var c = _s[_i++];
-                if (c == '\n') { _line++; _col = 1; }
-                else if (c == '\r') { if (Peek() != '\n') { _line++; _col = 1; } }
-                else _col++;
+                var c = _buffer[_p++];
+                if (c == '\n') { _line++; _col = 1; _atLineStart = true; }
+                else if (c == '\r') { _atLineStart = true; if (Peek() != '\n') { _line++; _col = 1; } }
+                else
+                {
+                    _col++;
+                    if (c == '\uFEFF') _atLineStart = true;
+                    else if (c != ' ' && c != '\t') _atLineStart = false;
+                }
             }
 
             private void Advance(int count)
@@ -136,27 +204,24 @@ namespace HotDb.Upgrade.ConfigDb.Sql
                 for (var k = 0; k < count; k++) Advance();
             }
 
-            private bool AtLineStart()
-            {
-                for (var k = _i - 1; k >= 0; k--)
-                {
-                    var c = _s[k];
-                    if (c == '\n' || c == '\r' || c == '\uFEFF') return true;
-                    if (c != ' ' && c != '\t') return false;
-                }
-                return true;
-            }
-
             private void MarkStart()
             {
                 if (_statementStart >= 0) return;
-                _statementStart = _i;
+                _statementStart = _p;
                 _statementLine = _line;
                 _statementColumn = _col;
             }
 
-            public IReadOnlyList<SqlStatement> Run()
+            /// <summary>The next statement, or null at the end of the script.</summary>
+            public SqlStatement? Next()
             {
+                if (_finished) return null;
+                if (!_started)
+                {
+                    _started = true;
+                    // A byte order mark opens the script; it is neither code nor a column.
+                    if (Peek() == '\uFEFF') _p++;
+                }
                 while (!AtEnd)
                 {
                     var c = Peek();
@@ -166,7 +231,7 @@ namespace HotDb.Upgrade.ConfigDb.Sql
                         _inExecutableComment = false;
                         continue;
                     }
-                    if (!_inExecutableComment && _statementStart < 0 && AtLineStart() && StartsWithWord("DELIMITER"))
+                    if (!_inExecutableComment && _statementStart < 0 && _atLineStart && StartsWithWord("DELIMITER"))
                     {
                         ReadDelimiterCommand();
                         continue;
@@ -174,7 +239,8 @@ namespace HotDb.Upgrade.ConfigDb.Sql
                     if (!_inExecutableComment && Matches(_delimiter))
                     {
                         Advance(_delimiter.Length);
-                        EndStatement(_i - _delimiter.Length);
+                        var statement = EndStatement(_p - _delimiter.Length);
+                        if (statement != null) return statement;
                         continue;
                     }
                     if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v') { Advance(); continue; }
@@ -193,18 +259,24 @@ namespace HotDb.Upgrade.ConfigDb.Sql
                     _tokens.Add(new SqlToken(SqlTokenKind.Symbol, c.ToString(), _line, _col));
                     Advance();
                 }
+                _finished = true;
                 if (_inExecutableComment)
                     throw new SqlSyntaxException(_file, _execLine, _execColumn, "the executable comment '/*!' is never closed with '*/'.");
-                EndStatement(_s.Length);
-                return _statements;
+                return EndStatement(_end);
             }
 
-            private bool Matches(string text) => string.CompareOrdinal(_s, _i, text, 0, text.Length) == 0;
+            private bool Matches(string text)
+            {
+                if (!Have(text.Length)) return false;
+                for (var k = 0; k < text.Length; k++)
+                    if (_buffer[_p + k] != text[k]) return false;
+                return true;
+            }
 
             private bool StartsWithWord(string word)
             {
-                if (_i + word.Length > _s.Length) return false;
-                if (string.Compare(_s, _i, word, 0, word.Length, StringComparison.OrdinalIgnoreCase) != 0) return false;
+                if (!Have(word.Length)) return false;
+                if (string.Compare(new string(_buffer, _p, word.Length), word, StringComparison.OrdinalIgnoreCase) != 0) return false;
                 var after = Peek(word.Length);
                 return after == ' ' || after == '\t';
             }
@@ -220,10 +292,11 @@ namespace HotDb.Upgrade.ConfigDb.Sql
             {
                 Advance("DELIMITER".Length);
                 while (Peek() == ' ' || Peek() == '\t') Advance();
-                var start = _i;
+                _pin = _p;
                 int line = _line, column = _col;
                 while (!AtEnd && Peek() != '\n' && Peek() != '\r' && Peek() != ' ' && Peek() != '\t') Advance();
-                var delimiter = _s.Substring(start, _i - start);
+                var delimiter = new string(_buffer, _pin, _p - _pin);
+                _pin = -1;
                 while (!AtEnd && Peek() != '\n' && Peek() != '\r') Advance();
                 if (delimiter.Length == 0)
                     throw new SqlSyntaxException(_file, line, column, "DELIMITER needs a new delimiter on the same line.");
@@ -274,9 +347,9 @@ namespace HotDb.Upgrade.ConfigDb.Sql
                         throw new SqlSyntaxException(_file, line, column, $"the {what} opened with {quote} is never closed.");
                     }
                     var c = Peek();
-                    if (c == '\\' && quote != '`' && _i + 1 < _s.Length)
+                    if (c == '\\' && quote != '`' && Have(2))
                     {
-                        value.Append(c).Append(_s[_i + 1]);
+                        value.Append(c).Append(_buffer[_p + 1]);
                         Advance(2);
                         continue;
                     }
@@ -292,18 +365,19 @@ namespace HotDb.Upgrade.ConfigDb.Sql
                 _tokens.Add(new SqlToken(quote == '`' ? SqlTokenKind.QuotedIdentifier : SqlTokenKind.String, value.ToString(), line, column));
             }
 
+            // A word or number lies inside the statement, so _statementStart keeps its first character in the buffer.
             private void ReadWord()
             {
-                int line = _line, column = _col, start = _i;
+                int line = _line, column = _col, start = _p - _statementStart;
                 while (!AtEnd && IsWordPart(Peek()) && !Matches(_delimiter)) Advance();
-                _tokens.Add(new SqlToken(SqlTokenKind.Word, _s.Substring(start, _i - start), line, column));
+                _tokens.Add(new SqlToken(SqlTokenKind.Word, new string(_buffer, _statementStart + start, _p - _statementStart - start), line, column));
             }
 
             private void ReadNumber()
             {
-                int line = _line, column = _col, start = _i;
+                int line = _line, column = _col, start = _p - _statementStart;
                 while (!AtEnd && (char.IsLetterOrDigit(Peek()) || Peek() == '.' || Peek() == '_') && !Matches(_delimiter)) Advance();
-                var text = _s.Substring(start, _i - start);
+                var text = new string(_buffer, _statementStart + start, _p - _statementStart - start);
                 // 1abc is an identifier in MySQL: digits followed by letters.
                 var kind = SqlTokenKind.Number;
                 foreach (var ch in text)
@@ -311,15 +385,17 @@ namespace HotDb.Upgrade.ConfigDb.Sql
                 _tokens.Add(new SqlToken(kind, text, line, column));
             }
 
-            private void EndStatement(int end)
+            private SqlStatement? EndStatement(int end)
             {
+                SqlStatement? statement = null;
                 if (_statementStart >= 0 && _tokens.Count > 0)
                 {
-                    var text = _s.Substring(_statementStart, end - _statementStart).TrimEnd();
-                    _statements.Add(new SqlStatement(_file, _statementLine, _statementColumn, text, _tokens.ToArray()));
+                    var text = new string(_buffer, _statementStart, end - _statementStart).TrimEnd();
+                    statement = new SqlStatement(_file, _statementLine, _statementColumn, text, _tokens.ToArray());
                 }
                 _tokens.Clear();
                 _statementStart = -1;
+                return statement;
             }
         }
     }

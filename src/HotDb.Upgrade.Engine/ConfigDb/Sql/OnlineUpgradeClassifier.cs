@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Text;
 
@@ -88,6 +89,16 @@ namespace HotDb.Upgrade.ConfigDb.Sql
             var findings = new List<SqlFinding>();
             new StatementReader(this, statement, findings).Classify();
             return findings;
+        }
+
+        /// <summary>What the classifier has learnt so far (the columns the chain added), to go back to with <see cref="Forget"/>.</summary>
+        internal object Remember() => new Dictionary<string, AddedColumn>(_added, StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>Forgets what was learnt since <paramref name="remembered"/> (from <see cref="Remember"/>).</summary>
+        internal void Forget(object remembered)
+        {
+            _added.Clear();
+            foreach (var pair in (Dictionary<string, AddedColumn>)remembered) _added[pair.Key] = pair.Value;
         }
 
         private sealed class AddedColumn
@@ -541,7 +552,60 @@ namespace HotDb.Upgrade.ConfigDb.Sql
         }
     }
 
-    /// <summary>Runs the splitter and the classifier over scripts in chain order.</summary>
+    /// <summary>
+    /// One script to analyse: its name (what findings call its file) and how to get its statements, read when the
+    /// analysis reaches it. A script from a file is streamed: its statements are never all held at once.
+    /// </summary>
+    public sealed class SqlScriptSource
+    {
+        private readonly Func<IEnumerable<SqlStatement>> _statements;
+
+        private SqlScriptSource(string file, Func<IEnumerable<SqlStatement>> statements)
+        {
+            File = file;
+            _statements = statements;
+        }
+
+        public string File { get; }
+
+        internal IEnumerable<SqlStatement> Statements() => _statements();
+
+        /// <summary>A script read from the reader <paramref name="open"/> gives (disposed at the end of the script).</summary>
+        public static SqlScriptSource FromReader(string file, Func<TextReader> open, int bufferSize = MySqlScriptSplitter.DefaultBufferSize)
+        {
+            if (open is null) throw new ArgumentNullException(nameof(open));
+            return new SqlScriptSource(file, () => ReadAll(file, open, bufferSize));
+        }
+
+        /// <summary>A script given as text.</summary>
+        public static SqlScriptSource FromText(string file, string text)
+        {
+            if (text is null) throw new ArgumentNullException(nameof(text));
+            return FromReader(file, () => new StringReader(text));
+        }
+
+        /// <summary>A script already split (such as a loaded <c>UpgradeScript</c>'s statements).</summary>
+        public static SqlScriptSource FromStatements(string file, IEnumerable<SqlStatement> statements)
+        {
+            if (statements is null) throw new ArgumentNullException(nameof(statements));
+            return new SqlScriptSource(file, () => statements);
+        }
+
+        /// <summary>A script file, validated as it is read (<see cref="ScriptFiles.OpenText"/>); findings name it <paramref name="file"/>.</summary>
+        public static SqlScriptSource FromFile(string file, string path, long maxBytes = ScriptFiles.MaxAnalysisBytes) =>
+            FromReader(file, () => ScriptFiles.OpenText(path, file, maxBytes));
+
+        private static IEnumerable<SqlStatement> ReadAll(string file, Func<TextReader> open, int bufferSize)
+        {
+            using (var reader = open())
+                foreach (var statement in MySqlScriptSplitter.Read(reader, file, bufferSize))
+                    yield return statement;
+        }
+
+        public override string ToString() => File;
+    }
+
+    /// <summary>Runs the splitter and the classifier over scripts in chain order, one statement at a time.</summary>
     public static class UpgradeSqlAnalyzer
     {
         public static UpgradeSqlReport Analyze(IEnumerable<KeyValuePair<string, string>> filesInOrder) =>
@@ -553,18 +617,31 @@ namespace HotDb.Upgrade.ConfigDb.Sql
         /// they added, so widening one of them is the manual's exception. Their own statements are not judged (they ran
         /// long ago); only the findings of <paramref name="filesInOrder"/> are reported.
         /// </summary>
-        public static UpgradeSqlReport Analyze(IEnumerable<KeyValuePair<string, string>> filesInOrder, IEnumerable<KeyValuePair<string, string>> appliedEarlier)
+        public static UpgradeSqlReport Analyze(IEnumerable<KeyValuePair<string, string>> filesInOrder, IEnumerable<KeyValuePair<string, string>> appliedEarlier) =>
+            Analyze(filesInOrder.Select(f => SqlScriptSource.FromText(f.Key, f.Value)), appliedEarlier.Select(f => SqlScriptSource.FromText(f.Key, f.Value)));
+
+        /// <summary>
+        /// The analysis of scripts in chain order, each streamed statement by statement: only the findings are kept.
+        /// A script that cannot be read as MySQL would gives one OU000 finding and counts for nothing else: neither
+        /// its statements nor what they added are kept, as if it had not been read. <paramref name="onStatement"/>
+        /// sees each judged statement once it has been classified (progress).
+        /// </summary>
+        public static UpgradeSqlReport Analyze(IEnumerable<SqlScriptSource> filesInOrder, IEnumerable<SqlScriptSource>? appliedEarlier = null,
+            Action<SqlStatement>? onStatement = null)
         {
+            if (filesInOrder is null) throw new ArgumentNullException(nameof(filesInOrder));
             var classifier = new OnlineUpgradeClassifier();
-            foreach (var file in appliedEarlier)
+            foreach (var file in appliedEarlier ?? Array.Empty<SqlScriptSource>())
             {
+                var remembered = classifier.Remember();
                 try
                 {
-                    foreach (var statement in MySqlScriptSplitter.Split(file.Value, file.Key)) classifier.Classify(statement);
+                    foreach (var statement in file.Statements()) classifier.Classify(statement);
                 }
                 catch (SqlSyntaxException)
                 {
                     // An unreadable earlier script teaches nothing; the scripts to run are still judged on their own.
+                    classifier.Forget(remembered);
                 }
             }
             var findings = new List<SqlFinding>();
@@ -572,20 +649,28 @@ namespace HotDb.Upgrade.ConfigDb.Sql
             var count = 0;
             foreach (var file in filesInOrder)
             {
-                files.Add(file.Key);
-                IReadOnlyList<SqlStatement> statements;
+                files.Add(file.File);
+                var remembered = classifier.Remember();
+                var fileFindings = new List<SqlFinding>();
+                var fileCount = 0;
                 try
                 {
-                    statements = MySqlScriptSplitter.Split(file.Value, file.Key);
+                    foreach (var statement in file.Statements())
+                    {
+                        fileCount++;
+                        fileFindings.AddRange(classifier.Classify(statement));
+                        onStatement?.Invoke(statement);
+                    }
                 }
                 catch (SqlSyntaxException e)
                 {
+                    classifier.Forget(remembered);
                     findings.Add(new SqlFinding(OnlineUpgradeRule.SyntaxError, SqlFindingSeverity.Error, e.File, e.Line, e.Column,
                         $"The script cannot be read as MySQL would: {e.Problem}", ""));
                     continue;
                 }
-                count += statements.Count;
-                foreach (var statement in statements) findings.AddRange(classifier.Classify(statement));
+                count += fileCount;
+                findings.AddRange(fileFindings);
             }
             return new UpgradeSqlReport(files, count, findings);
         }

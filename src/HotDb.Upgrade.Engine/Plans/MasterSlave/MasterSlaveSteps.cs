@@ -108,7 +108,8 @@ namespace HotDb.Upgrade.Plans.MasterSlave
         public override void Execute(IStageProgress progress, CancellationToken cancellationToken)
         {
             var scripts = _part.UpgradePlan.Scripts;
-            var report = UpgradeSqlAnalyzer.Analyze(scripts.Select(s => new KeyValuePair<string, string>(s.Path, File.ReadAllText(s.Path))));
+            // The statements the catalog already split, not the files read whole again.
+            var report = UpgradeSqlAnalyzer.Analyze(scripts.Select(s => SqlScriptSource.FromStatements(s.Path, s.Statements)));
             var errors = report.Findings.Where(f => f.Severity == SqlFindingSeverity.Error).ToList();
             if (errors.Count > 0)
                 throw new StageFailedException($"The ConfigDB upgrade SQL cannot run while the old version serves: {string.Join("; ", errors.Select(f => $"{f.RuleId} {Path.GetFileName(f.File)}:{f.Line} {f.Message}"))}. Nothing was changed.",

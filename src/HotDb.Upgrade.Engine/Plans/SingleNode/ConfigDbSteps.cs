@@ -164,7 +164,8 @@ namespace HotDb.Upgrade.Plans.SingleNode
                 var applied = ConfigDbUpgrader.CheckLedger(new UpgradeLedger(connection).Entries(target.Database), plan);
                 foreach (var name in applied.Keys) progress.Note($"{name} is already applied (ledger); it will be skipped");
             }
-            var report = UpgradeSqlAnalyzer.Analyze(_part.UpgradePlan.Scripts.Select(s => new KeyValuePair<string, string>(s.Path, File.ReadAllText(s.Path))));
+            // The statements the catalog already split, not the files read whole again.
+            var report = UpgradeSqlAnalyzer.Analyze(_part.UpgradePlan.Scripts.Select(s => SqlScriptSource.FromStatements(s.Path, s.Statements)));
             foreach (var finding in report.Findings)
                 progress.Note($"SQL check: {finding.RuleId} {finding.Severity} {Path.GetFileName(finding.File)}:{finding.Line} {finding.Message}");
         }
