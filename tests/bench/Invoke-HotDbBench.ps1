@@ -74,31 +74,15 @@ function Measure-ChildMemory([hashtable] $Arguments) {
 $reason = Get-LabFixtureSkipReason
 if ($reason) { throw "The benchmark needs the lab: $reason" }
 
-# d (local part first, before the lab is taken): Test-HotDbUpgradeSql on big generated scripts: -SqlSizeMB, and
-# 15 MB (under the cmdlet's 16 MiB cap on an upgrade script, so the check itself runs).
-function New-SqlScript([string] $Path, [int] $SizeMB) {
-    if ((Test-Path $Path) -and (Get-Item $Path).Length -ge $SizeMB * 1MB) { return }
-    $writer = [IO.StreamWriter]::new($Path, $false, [Text.UTF8Encoding]::new($false))
-    try {
-        $writer.WriteLine('CREATE TABLE IF NOT EXISTS hotdb_bench (id INT NOT NULL PRIMARY KEY, name VARCHAR(64) NOT NULL);')
-        $i = 0
-        while ($writer.BaseStream.Length -lt $SizeMB * 1MB) {
-            for ($j = 0; $j -lt 1000; $j++) { $i++; $writer.WriteLine("INSERT INTO hotdb_bench (id, name) VALUES ($i, 'row-$i-abcdefghijklmnopqrstuvwxyz');") }
-            $writer.Flush()
-        }
-    }
-    finally { $writer.Dispose() }
-}
-foreach ($size in @($SqlSizeMB, 15) | Select-Object -Unique) {
-    Write-Bench "Measuring Test-HotDbUpgradeSql's peak memory on a $size MB script"
-    $sqlPath = Join-Path $work "sql-$size/hotdb_config_9.9.9.sql"
-    New-Item -ItemType Directory -Path (Split-Path $sqlPath) -Force | Out-Null
-    New-SqlScript $sqlPath $size
-    $sqlMemory = Measure-ChildMemory @{ Operation = 'Sql'; Path = $sqlPath }
-    $note = "{0:N0} MB after module load; {1:N1} s" -f ($sqlMemory.BeforeBytes / 1MB), $sqlMemory.Seconds
-    if ($sqlMemory.Error) { $note += "; refused: $($sqlMemory.Error.Substring(0, [Math]::Min(60, $sqlMemory.Error.Length)))" }
-    Add-Result 'd memory' "Test-HotDbUpgradeSql $size MB: pwsh peak" ($sqlMemory.PeakBytes / 1MB) 'MB' $note
-}
+# d (local part first, before the lab is taken): Test-HotDbUpgradeSql on a generated script of -SqlSizeMB
+# (Measure-HotDbBenchMemory.ps1 writes it, once, under out/bench/work).
+Write-Bench "Measuring Test-HotDbUpgradeSql's peak memory on a $SqlSizeMB MB script"
+$sqlPath = Join-Path $work "sql-$SqlSizeMB/hotdb_config_9.9.9.sql"
+New-Item -ItemType Directory -Path (Split-Path $sqlPath) -Force | Out-Null
+$sqlMemory = Measure-ChildMemory @{ Operation = 'Sql'; Path = $sqlPath; SqlSizeMB = $SqlSizeMB }
+$note = "{0:N0} MB after module load; {1:N1} s" -f ($sqlMemory.BeforeBytes / 1MB), $sqlMemory.Seconds
+if ($sqlMemory.Error) { $note += "; refused: $($sqlMemory.Error.Substring(0, [Math]::Min(60, $sqlMemory.Error.Length)))" }
+Add-Result 'd memory' "Test-HotDbUpgradeSql $SqlSizeMB MB: pwsh peak" ($sqlMemory.PeakBytes / 1MB) 'MB' $note
 
 $bigFile = Join-Path $work "upload-$UploadSizeMB.bin"
 Write-Bench "Writing a $UploadSizeMB MB random file"

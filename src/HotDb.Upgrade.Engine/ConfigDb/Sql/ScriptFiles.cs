@@ -123,7 +123,7 @@ namespace HotDb.Upgrade.ConfigDb.Sql
         /// </summary>
         public static void Check(string path, string name, long maxBytes)
         {
-            var encoding = Sniff(path, name, maxBytes, out var size, out var start);
+            var encoding = Sniff(path, name, maxBytes, out var size, out var start, out _);
             if (encoding != null)
             {
                 using (var reader = OpenText(path, name, maxBytes))
@@ -153,7 +153,7 @@ namespace HotDb.Upgrade.ConfigDb.Sql
         /// </summary>
         public static TextReader OpenText(string path, string name, long maxBytes, IncrementalHash? hash = null)
         {
-            var encoding = Sniff(path, name, maxBytes, out var size, out var start);
+            var encoding = Sniff(path, name, maxBytes, out var size, out var start, out var encodingName);
             var validator = encoding == null ? new Utf8Validator(start, throwAtOnce: true, name) : null;
             var stream = Guard(path, () => new CheckedStream(Open(path), path, size, validator, hash));
             try
@@ -162,8 +162,7 @@ namespace HotDb.Upgrade.ConfigDb.Sql
                 var read = 0;
                 int n;
                 while (read < start && (n = stream.Read(skip, read, start - read)) > 0) read += n;
-                return new ScriptTextReader(stream, path, name, encoding ?? new UTF8Encoding(false, true),
-                    encoding == null ? "UTF-8" : encoding is UnicodeEncoding u && u.GetPreamble()[0] == 0xFE ? "UTF-16 big-endian" : "UTF-16 little-endian");
+                return new ScriptTextReader(stream, path, name, encoding ?? new UTF8Encoding(false, true), encodingName);
             }
             catch
             {
@@ -189,7 +188,7 @@ namespace HotDb.Upgrade.ConfigDb.Sql
         private static void Guard(string path, Action action) => Guard(path, () => { action(); return 0; });
 
         // The size check and the byte order mark: null for UTF-8 (start past its BOM), else the strict UTF-16 encoding.
-        private static Encoding? Sniff(string path, string name, long maxBytes, out long size, out int start)
+        private static Encoding? Sniff(string path, string name, long maxBytes, out long size, out int start, out string encodingName)
         {
             var length = Guard(path, () => new FileInfo(path).Length);
             if (length > maxBytes)
@@ -208,10 +207,11 @@ namespace HotDb.Upgrade.ConfigDb.Sql
             });
             var bytes = head.Take(got).ToArray();
             start = 0;
+            encodingName = "UTF-8";
             if (StartsWith(bytes, 0xFF, 0xFE, 0x00, 0x00)) throw new ScriptFileException(name, Refused("a UTF-32 little-endian byte order mark"));
             if (StartsWith(bytes, 0x00, 0x00, 0xFE, 0xFF)) throw new ScriptFileException(name, Refused("a UTF-32 big-endian byte order mark"));
-            if (StartsWith(bytes, 0xFF, 0xFE)) { start = 2; return new UnicodeEncoding(false, false, true); }
-            if (StartsWith(bytes, 0xFE, 0xFF)) { start = 2; return new UnicodeEncoding(true, false, true); }
+            if (StartsWith(bytes, 0xFF, 0xFE)) { start = 2; encodingName = "UTF-16 little-endian"; return new UnicodeEncoding(false, false, true); }
+            if (StartsWith(bytes, 0xFE, 0xFF)) { start = 2; encodingName = "UTF-16 big-endian"; return new UnicodeEncoding(true, false, true); }
             if (StartsWith(bytes, 0xEF, 0xBB, 0xBF)) start = 3;
             return null;
         }
