@@ -153,6 +153,36 @@ Describe 'Test-HotDbUpgradeSql' -Tag ConfigDb {
         $problems[0].Exception.Message | Should -Match 'hotdb_config_2\.5\.4\.sql'
     }
 
+    It 'streams a script over the 16 MiB Invoke-HotDbConfigDbUpgrade runs, in UTF-16 too, and locates its findings' {
+        # 1 MiB of statements with a delimiter inside quotes and comments, written 17 times, then one UPDATE.
+        $line = "INSERT INTO t (id, name) VALUES (1, 'a;b'); -- c;d`n"
+        $block = $line * [int][Math]::Ceiling(1MB / $line.Length)
+        $lines = 17 * ($block.Length / $line.Length)
+        $folder = New-ScriptFolder @{}
+        $utf8 = Join-Path $folder 'hotdb_config_2.5.4.sql'
+        $writer = [IO.StreamWriter]::new($utf8, $false, [Text.UTF8Encoding]::new($false))
+        try { for ($k = 0; $k -lt 17; $k++) { $writer.Write($block) }; $writer.Write("`n  UPDATE t SET a = 1;`n") }
+        finally { $writer.Dispose() }
+        (Get-Item $utf8).Length | Should -BeGreaterThan 16MB
+        $report = Test-HotDbUpgradeSql -Path $folder
+        $report.StatementCount | Should -Be ($lines + 1)
+        $report.Findings.RuleId | Should -Be @('OU003')
+        $report.Findings[0].Line | Should -Be ($lines + 2)
+        $report.Findings[0].Column | Should -Be 3
+        $report.Findings[0].Statement | Should -Be 'UPDATE t SET a = 1'
+
+        # The same script in UTF-16 with a BOM (twice the bytes), and one unterminated string at its end.
+        $utf16 = Join-Path $folder 'hotdb_config_2.5.5.sql'
+        $writer = [IO.StreamWriter]::new($utf16, $false, [Text.UnicodeEncoding]::new($false, $true))
+        try { for ($k = 0; $k -lt 17; $k++) { $writer.Write($block) }; $writer.Write("SELECT 'open") }
+        finally { $writer.Dispose() }
+        $report = Test-HotDbUpgradeSql -Path $utf16
+        $report.Findings.RuleId | Should -Be @('OU000')
+        $report.Findings[0].Line | Should -Be ($lines + 1)
+        $report.Findings[0].Column | Should -Be 8
+        $report.StatementCount | Should -Be 0
+    }
+
     It 'shows findings as a table' {
         $folder = New-ScriptFolder @{ 'hotdb_config_2.5.4.sql' = 'TRUNCATE t;' }
         $text = (Test-HotDbUpgradeSql -Path $folder).Findings | Out-String

@@ -46,7 +46,8 @@ namespace HotDb.Upgrade.ConfigDb.Sql
     /// How upgrade scripts are found and read, the same for Test-HotDbUpgradeSql and Invoke-HotDbConfigDbUpgrade:
     /// a folder's files whose extension is .sql in any case; a symbolic link that leads out of the folder is refused
     /// (a script folder is reviewed as a whole, and a link could bring in any file); at most
-    /// <see cref="MaxBytes"/> bytes; UTF-8, or UTF-16 with a byte order mark.
+    /// <see cref="MaxBytes"/> bytes to run, <see cref="MaxAnalysisBytes"/> to check; UTF-8, or UTF-16 with a byte
+    /// order mark. <see cref="Check"/> and <see cref="OpenText"/> read a chunk at a time, never the whole file.
     /// </summary>
     public static class ScriptFiles
     {
