@@ -35,6 +35,20 @@ Describe 'Benchmark files' -Tag Module {
         }
     }
 
+    It 'measures Test-HotDbUpgradeSql alone on a script it generates' {
+        # The same pwsh in a fresh process, as Invoke-HotDbBench runs it: `dotnet pwsh` runs pwsh.dll under dotnet.
+        $runner = [Environment]::ProcessPath
+        $arguments = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $benchFolder 'Measure-HotDbBenchMemory.ps1'),
+            '-Operation', 'Sql', '-ModulePath', $env:HOTDB_UPGRADE_MODULE, '-SqlSizeMB', '1')
+        if ((Split-Path $runner -Leaf) -like 'dotnet*') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
+        $output = @(& $runner @arguments 2>&1 | ForEach-Object { "$_" })
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $output[-2] | Should -Match '^Test-HotDbUpgradeSql on a 1 MB script: \d{4,} statements, pwsh peak [\d,]+ MB'
+        $fields = $output[-1].Split(' ')
+        [long]$fields[1] | Should -BeGreaterOrEqual ([long]$fields[0]) -Because 'the peak covers the module load'
+        [long]$fields[0] | Should -BeGreaterThan 0
+    }
+
     It 'runs the benchmark for -Task Bench and not for -Task Test' {
         Get-TaskClause 'Bench' | Should -Match 'Invoke-HotDbBench\.ps1'
         $test = Get-TaskClause 'Test'
