@@ -338,15 +338,16 @@ try {
             $other = 'ms1', 'ms2' | Where-Object { $_ -ne $holder }
             $script:probe = Start-BenchProbe '198.18.0.140'
             Start-Sleep -Seconds 1
-            $stop = Invoke-HotDbLabHostCommand -HostName $holder -Command 'sh /usr/local/hotdb/hotdb-server/bin/hotdb_server stop'
+            $stopSeconds = Measure-Seconds { $script:stop = Invoke-HotDbLabHostCommand -HostName $holder -Command 'sh /usr/local/hotdb/hotdb-server/bin/hotdb_server stop' }
             $clock = [Diagnostics.Stopwatch]::StartNew()
             while ($clock.Elapsed.TotalSeconds -lt 60 -and -not ((Test-BenchAddress $other '198.18.0.140') -and (Test-LabPort $other 3323))) { Start-Sleep -Milliseconds 200 }
             Start-Sleep -Seconds 2
             $switch = Stop-ClientProbe $script:probe
             $script:probe = $null
-            $start = Measure-Seconds { $null = Invoke-HotDbLabHostCommand -HostName $holder -Command 'sh /usr/local/hotdb/hotdb-server/bin/hotdb_server start' }
-            Add-Result 'e master/slave online' 'floor: bare switch outage' ($switch.LongestOutageMs / 1000) 's' "stop on $holder exit $($stop.ExitCode); $($switch.Failures)/$($switch.Probes) probes failed"
-            Add-Result 'e master/slave online' 'floor: one compute node start' $start 's' "hotdb_server start on $holder"
+            $startSeconds = Measure-Seconds { $script:start = Invoke-HotDbLabHostCommand -HostName $holder -Command 'sh /usr/local/hotdb/hotdb-server/bin/hotdb_server start' }
+            Add-Result 'e master/slave online' 'floor: bare switch outage' ($switch.LongestOutageMs / 1000) 's' "$($switch.Failures)/$($switch.Probes) probes failed"
+            Add-Result 'e master/slave online' 'floor: one compute node stop' $stopSeconds 's' "hotdb_server stop on $holder, exit $($stop.ExitCode)"
+            Add-Result 'e master/slave online' 'floor: one compute node start' $startSeconds 's' "hotdb_server start on $holder, exit $($start.ExitCode): $("$($start.Output)".Trim())"
             $runbookOutage = ($results | Where-Object { $_.Group -eq 'e master/slave online' -and $_.Name -eq 'runbook client outage' }).Value
             $manualOutage = ($results | Where-Object { $_.Group -eq 'e master/slave online' -and $_.Name -eq 'manual client outage' }).Value
             Add-Result 'e master/slave online' 'ratio outage runbook/floor' (Get-Ratio $runbookOutage ($switch.LongestOutageMs / 1000)) 'x'
