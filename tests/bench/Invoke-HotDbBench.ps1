@@ -4,8 +4,10 @@
     commands typed over ssh/scp, on the lab. Prints one table with ratios and writes it as JSON under out/bench/.
 .DESCRIPTION
     Not a test: nothing is asserted, every number is one run on this machine. Needs root and the lab (tests/lab);
-    the lab is started once with a small topology (a ConfigDB and four single compute nodes, each in its own
-    group and ConfigDB database) and always stopped at the end.
+    the lab is started once with only the hosts the chosen -Part values need (a ConfigDB; four single compute nodes,
+    each in its own group and ConfigDB database; two master/slave pairs; two three-member clusters) and always
+    stopped at the end. Each upgrade mode runs the runbook on one freshly started pair or cluster and the manual's
+    commands on another, so neither run starts from what the other left.
 
     a. Uploads: Send-HotDbFile (SHA-256 verified) of one file of -UploadSizeMB to one host against scp, and to
        four hosts at once (the module's fan-out) against four scp run side by side.
@@ -14,7 +16,17 @@
     c. Single-node upgrade 2.4.9 -> -TargetVersion: module/runbooks/Update-HotDbSingleNode.ps1 on sn1 against
        tests/bench/manual/single-node.sh (the manual's commands over ssh/scp) on sn2, same package and ConfigDB
        scripts. Wall time, and the client-visible outage seen by a probe that connects to the node's service
-       port and runs SELECT 1 every 50 ms (Start-ClientProbe of tests/pester/fixtures/LabFixture.psm1).
+       port and runs SELECT 1 every 50 ms (Start-ClientProbe of tests/pester/fixtures/LabFixture.psm1, stopped
+       by itself after -ProbeMaxSeconds, lab addresses 198.18.0.x only).
+    e. Master/slave upgrade without stopping the service, 2.4.9 -> 2.5.1 (the lab's last step that the online rules
+       allow from 2.4.9): module/runbooks/Update-HotDbMasterSlave.ps1 -Mode Online on ms1/ms2 (VIP 198.18.0.140)
+       against tests/bench/manual/master-slave-online.sh on ms3/ms4 (VIP 198.18.0.141); the probe goes through
+       the VIP. Then the floor on the runbook's pair: the outage of a bare switch (the VIP holder's compute node
+       stopped, keepalived moves the VIP, the other node opens its service port) and one compute node start.
+    f. Cluster upgrade without stopping the service, 2.5.4 -> 2.5.6 (JDK 8 installed on the way; from 2.5.3 the
+       2.5.4 script breaks the online rules): module/runbooks/Update-HotDbCluster.ps1 -Mode Online on mn1..mn3
+       against tests/bench/manual/cluster-online.sh on mn4..mn6; the probe connects to the first member that
+       answers.
     d. Peak memory (VmHWM) of a pwsh process that does only the upload, and of one that runs
        Test-HotDbUpgradeSql on a generated script of -SqlSizeMB (report only).
 #>
@@ -25,7 +37,11 @@ param(
     [ValidateRange(1, 4096)] [int] $UploadSizeMB = 300,
     [ValidateRange(1, 4096)] [int] $SqlSizeMB = 50,
     [ValidateRange(1, 10000)] [int] $LatencyMs = 20,
-    [string] $TargetVersion = '2.5.4'
+    [string] $TargetVersion = '2.5.4',
+    # What to measure: Transfer (a, b, d: uploads, pre-checks, memory), SingleNode (c), MasterSlave (e), Cluster (f).
+    [ValidateSet('Transfer', 'SingleNode', 'MasterSlave', 'Cluster')] [string[]] $Part = @('Transfer', 'SingleNode', 'MasterSlave', 'Cluster'),
+    # The longest a client probe runs (it stops by itself after that, should a run hang).
+    [ValidateRange(30, 3600)] [int] $ProbeMaxSeconds = 900
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -73,140 +89,294 @@ function Measure-ChildMemory([hashtable] $Arguments) {
 
 $reason = Get-LabFixtureSkipReason
 if ($reason) { throw "The benchmark needs the lab: $reason" }
+$transfer = 'Transfer' -in $Part
 
 # d (local part first, before the lab is taken): Test-HotDbUpgradeSql on a generated script of -SqlSizeMB
 # (Measure-HotDbBenchMemory.ps1 writes it, once, under out/bench/work).
-Write-Bench "Measuring Test-HotDbUpgradeSql's peak memory on a $SqlSizeMB MB script"
-$sqlPath = Join-Path $work "sql-$SqlSizeMB/hotdb_config_9.9.9.sql"
-New-Item -ItemType Directory -Path (Split-Path $sqlPath) -Force | Out-Null
-$sqlMemory = Measure-ChildMemory @{ Operation = 'Sql'; Path = $sqlPath; SqlSizeMB = $SqlSizeMB }
-$note = "{0:N0} MB after module load; {1:N1} s" -f ($sqlMemory.BeforeBytes / 1MB), $sqlMemory.Seconds
-if ($sqlMemory.Error) { $note += "; refused: $($sqlMemory.Error.Substring(0, [Math]::Min(60, $sqlMemory.Error.Length)))" }
-Add-Result 'd memory' "Test-HotDbUpgradeSql $SqlSizeMB MB: pwsh peak" ($sqlMemory.PeakBytes / 1MB) 'MB' $note
+if ($transfer) {
+    Write-Bench "Measuring Test-HotDbUpgradeSql's peak memory on a $SqlSizeMB MB script"
+    $sqlPath = Join-Path $work "sql-$SqlSizeMB/hotdb_config_9.9.9.sql"
+    New-Item -ItemType Directory -Path (Split-Path $sqlPath) -Force | Out-Null
+    $sqlMemory = Measure-ChildMemory @{ Operation = 'Sql'; Path = $sqlPath; SqlSizeMB = $SqlSizeMB }
+    $note = "{0:N0} MB after module load; {1:N1} s" -f ($sqlMemory.BeforeBytes / 1MB), $sqlMemory.Seconds
+    if ($sqlMemory.Error) { $note += "; refused: $($sqlMemory.Error.Substring(0, [Math]::Min(60, $sqlMemory.Error.Length)))" }
+    Add-Result 'd memory' "Test-HotDbUpgradeSql $SqlSizeMB MB: pwsh peak" ($sqlMemory.PeakBytes / 1MB) 'MB' $note
 
-$bigFile = Join-Path $work "upload-$UploadSizeMB.bin"
-Write-Bench "Writing a $UploadSizeMB MB random file"
-New-RandomFile $bigFile $UploadSizeMB
+    $bigFile = Join-Path $work "upload-$UploadSizeMB.bin"
+    Write-Bench "Writing a $UploadSizeMB MB random file"
+    New-RandomFile $bigFile $UploadSizeMB
+}
 
-$nodes = 'sn1', 'sn2', 'sn3', 'sn4'
-$topology = @{
-    Defaults = @{ HotDbSize = '' }
-    Groups = @{ s1 = @{ Mode = 'Single' }; s2 = @{ Mode = 'Single' }; s3 = @{ Mode = 'Single' }; s4 = @{ Mode = 'Single' } }
-    Hosts = @(
-        @{ Name = 'configdb'; Address = '198.18.0.10'; Roles = @('configdb') }
-        @{ Name = 'sn1'; Address = '198.18.0.21'; Roles = @('computenode'); Group = 's1' }
-        @{ Name = 'sn2'; Address = '198.18.0.22'; Roles = @('computenode'); Group = 's2' }
-        @{ Name = 'sn3'; Address = '198.18.0.23'; Roles = @('computenode'); Group = 's3' }
-        @{ Name = 'sn4'; Address = '198.18.0.24'; Roles = @('computenode'); Group = 's4' }
+# The lab: only the hosts the chosen parts need. Each upgrade mode has two identical fresh groups, one for the runbook
+# and one for the manual's commands. On disk (HotDbSize ''): the upload part writes 300 MB files.
+$nodes = @(if ($transfer) { 'sn1', 'sn2', 'sn3', 'sn4' } elseif ('SingleNode' -in $Part) { 'sn1', 'sn2' })
+$groups = @{}
+$hosts = [Collections.Generic.List[hashtable]]::new()
+$hosts.Add(@{ Name = 'configdb'; Address = '198.18.0.10'; Roles = @('configdb') })
+for ($i = 1; $i -le $nodes.Count; $i++) {
+    $groups["s$i"] = @{ Mode = 'Single' }
+    $hosts.Add(@{ Name = "sn$i"; Address = "198.18.0.2$i"; Roles = @('computenode'); Group = "s$i" })
+}
+if ('MasterSlave' -in $Part) {
+    # msa (runbook): ms1 master, ms2 backup, VIP .140; msb (manual): ms3 master, ms4 backup, VIP .141.
+    foreach ($pair in @(@{ Group = 'msa'; Vip = '198.18.0.140'; Id = 89; Hosts = 1, 2 }, @{ Group = 'msb'; Vip = '198.18.0.141'; Id = 90; Hosts = 3, 4 })) {
+        $groups[$pair.Group] = @{ Mode = 'MasterSlave'; Vip = $pair.Vip; VirtualRouterId = $pair.Id }
+        foreach ($n in $pair.Hosts) {
+            $hosts.Add(@{ Name = "ms$n"; Address = "198.18.0.3$n"; Roles = @('computenode', 'keepalived'); Group = $pair.Group
+                Keepalived = $(if ($n % 2) { 'master' } else { 'backup' }); Options = @{ HotDbVersion = '2.4.9' } })
+        }
+    }
+}
+if ('Cluster' -in $Part) {
+    # mna (runbook): mn1..mn3; mnb (manual): mn4..mn6; both at 2.5.4.
+    foreach ($cluster in @(@{ Group = 'mna'; Hosts = 1..3 }, @{ Group = 'mnb'; Hosts = 4..6 })) {
+        $groups[$cluster.Group] = @{ Mode = 'Cluster' }
+        foreach ($n in $cluster.Hosts) {
+            $hosts.Add(@{ Name = "mn$n"; Address = "198.18.0.4$n"; Roles = @('computenode'); Group = $cluster.Group; Options = @{ HotDbVersion = '2.5.4' } })
+        }
+    }
+}
+$topology = @{ Defaults = @{ HotDbSize = '' }; Groups = $groups; Hosts = $hosts.ToArray() }
+
+# A client probe (Start-ClientProbe): lab addresses only, and bounded in time (so in count: one query per 50 ms).
+function Start-BenchProbe([string[]] $Server) {
+    foreach ($address in $Server) {
+        if ($address -notmatch '^198\.18\.0\.(\d{1,3})$' -or [int]$Matches[1] -notin 2..254) { throw "the probe connects only to lab addresses (198.18.0.x), not '$address'" }
+    }
+    Start-ClientProbe -Server $Server -MaxSeconds $ProbeMaxSeconds
+}
+# One upgrade run with a probe around it (a second before and after): wall time, exit code, what the probe saw.
+function Measure-Upgrade([string[]] $ProbeServer, [scriptblock] $Upgrade) {
+    $script:probe = Start-BenchProbe $ProbeServer
+    Start-Sleep -Seconds 1
+    $seconds = Measure-Seconds $Upgrade
+    $exitCode = $LASTEXITCODE
+    Start-Sleep -Seconds 1
+    $seen = Stop-ClientProbe $script:probe
+    $script:probe = $null
+    [pscustomobject]@{
+        Seconds = $seconds; ExitCode = $exitCode; OutageSeconds = $seen.LongestOutageMs / 1000
+        Probes = "$($seen.Failures)/$($seen.Probes) probes failed$(if ($seen.TimedOut) { ', probe timed out' })"
+    }
+}
+<#
+    One upgrade mode, the same rows for each: the runbook on one group, then the manual script (bash, its inputs in
+    the environment, its output in a log under -OutPath) on the other; wall times, outages and their ratios.
+    $Describe gets the lab host names of a group after its run and returns a note (versions, roles).
+#>
+function Add-UpgradeComparison {
+    param(
+        [string] $Group, [string] $LogName,
+        [string[]] $RunbookProbe, [scriptblock] $Runbook, [string[]] $RunbookHosts,
+        [string[]] $ManualProbe, [string] $ManualScript, [hashtable] $ManualEnvironment, [string[]] $ManualHosts,
+        [scriptblock] $Describe
     )
+    $runbookRun = Measure-Upgrade $RunbookProbe $Runbook
+    $runbookState = & $Describe $RunbookHosts
+    $manualLog = Join-Path $OutPath "$LogName-manual.log"
+    $manualPath = Join-Path $PSScriptRoot "manual/$ManualScript"
+    foreach ($name in $ManualEnvironment.Keys) { Set-Item "env:$name" ([string]$ManualEnvironment[$name]) }
+    try {
+        $manualRun = Measure-Upgrade $ManualProbe { & bash $manualPath *> $manualLog }
+    }
+    finally { foreach ($name in $ManualEnvironment.Keys) { Remove-Item "env:$name" -ErrorAction SilentlyContinue } }
+    $manualState = & $Describe $ManualHosts
+    Add-Result $Group 'runbook wall time' $runbookRun.Seconds 's' "exit $($runbookRun.ExitCode); $runbookState"
+    Add-Result $Group 'manual script wall time' $manualRun.Seconds 's' "exit $($manualRun.ExitCode); $manualState"
+    Add-Result $Group 'runbook client outage' $runbookRun.OutageSeconds 's' $runbookRun.Probes
+    Add-Result $Group 'manual client outage' $manualRun.OutageSeconds 's' $manualRun.Probes
+    Add-Result $Group 'ratio wall time runbook/manual' (Get-Ratio $runbookRun.Seconds $manualRun.Seconds) 'x'
+    Add-Result $Group 'ratio outage runbook/manual' (Get-Ratio $runbookRun.OutageSeconds $manualRun.OutageSeconds) 'x'
+    $runbookRun
+}
+# The compute node version of each lab host, as "address=version".
+function Get-BenchVersions([string[]] $Names) {
+    $check = @(foreach ($name in $Names) { Connect-LabHost $name })
+    try { (Get-HotDbComputeNode -Session $check | Sort-Object ComputerName | ForEach-Object { "$($_.ComputerName)=$($_.Version)" }) -join ' ' }
+    finally { $check | Remove-HotDbSession }
+}
+# Whether a lab host holds an address (a VIP).
+function Test-BenchAddress([string] $Name, [string] $Address) {
+    (Invoke-HotDbLabHostCommand -HostName $Name -Command "ip -o -4 addr show | grep -q ' $Address/'").ExitCode -eq 0
 }
 
 $probe = $null
 try {
-    Write-Bench 'Starting the lab (waits for another lab to stop)'
+    Write-Bench "Starting the lab with $($hosts.Count) hosts (waits for another lab to stop)"
     $lab = Start-LabFixture -Topology $topology
     $first = $lab | Select-Object -First 1
     $keyFile = $first.RootKeyPath
     $knownHosts = $first.KnownHostsPath
-    $addresses = foreach ($name in $nodes) { (Get-LabHost $name).Address }
     $sshOptions = @('-i', $keyFile, '-o', 'StrictHostKeyChecking=yes', '-o', "UserKnownHostsFile=$knownHosts", '-o', 'BatchMode=yes')
-    $sessions = @(foreach ($name in $nodes) { Connect-LabHost $name })
-
-    # a. Uploads.
-    Write-Bench "a. Uploads of $UploadSizeMB MB"
-    $module1 = Measure-Seconds { $null = Send-HotDbFile -Session $sessions[0] -Path $bigFile -Destination '/tmp/bench-module-1.bin' }
-    $scp1 = Measure-Seconds { & scp -q @sshOptions $bigFile "root@$($addresses[0]):/tmp/bench-scp-1.bin"; if ($LASTEXITCODE) { throw 'scp failed' } }
-    $module4 = Measure-Seconds { $null = Send-HotDbFile -Session $sessions -Path $bigFile -Destination '/tmp/bench-module-4.bin' -ThrottleLimit 8 }
-    $scp4 = Measure-Seconds {
-        $processes = foreach ($address in $addresses) {
-            Start-Process -FilePath scp -ArgumentList (@('-q') + $sshOptions + @($bigFile, "root@${address}:/tmp/bench-scp-4.bin")) -PassThru -NoNewWindow
-        }
-        $processes | Wait-Process
-        foreach ($process in $processes) { if ($process.ExitCode -ne 0) { throw "scp exited $($process.ExitCode)" } }
-    }
-    $null = Invoke-HotDbCommand -Session $sessions -Command 'rm -f /tmp/bench-*.bin'
-    Add-Result 'a upload' 'Send-HotDbFile, 1 host' $module1 's' 'SHA-256 verified'
-    Add-Result 'a upload' 'scp, 1 host' $scp1 's'
-    Add-Result 'a upload' 'Send-HotDbFile, 4 hosts' $module4 's' '-ThrottleLimit 8'
-    Add-Result 'a upload' '4 scp side by side' $scp4 's'
-    Add-Result 'a upload' 'ratio module/scp, 1 host' (Get-Ratio $module1 $scp1) 'x'
-    Add-Result 'a upload' 'ratio module/scp, 4 hosts' (Get-Ratio $module4 $scp4) 'x'
-    Add-Result 'a upload' 'ratio module 4-host/1-host' (Get-Ratio $module4 $module1) 'x' 'issue 14 goal <= 1.3'
-    Add-Result 'a upload' 'ratio scp 4-host/1-host' (Get-Ratio $scp4 $scp1) 'x'
-
-    # d. Peak memory of a pwsh doing only the upload.
-    Write-Bench 'd. Peak memory of the upload'
-    $uploadMemory = Measure-ChildMemory @{ Operation = 'Upload'; Path = $bigFile; ComputerName = $addresses[0]; KeyFile = $keyFile; KnownHostsPath = $knownHosts; Destination = '/tmp/bench-memory.bin' }
-    $null = Invoke-HotDbCommand -Session $sessions[0] -Command 'rm -f /tmp/bench-memory.bin'
-    if ($uploadMemory.Error) { throw "the measured upload failed: $($uploadMemory.Error)" }
-    Add-Result 'd memory' "Send-HotDbFile $UploadSizeMB MB: pwsh peak" ($uploadMemory.PeakBytes / 1MB) 'MB' ("{0:N0} MB after module load; {1:N1} s" -f ($uploadMemory.BeforeBytes / 1MB), $uploadMemory.Seconds)
-
-    # b. Pre-checks under latency.
-    Write-Bench "b. Get-HotDbComputeNode with $LatencyMs ms latency on every compute node"
-    $null = Get-HotDbComputeNode -Session $sessions   # warm: the first call loads code paths
-    foreach ($name in $nodes) { $null = Invoke-HotDbLabFault -HostName $name -Fault Latency -DelayMs $LatencyMs -DurationSeconds 300 }
-    try {
-        $check1 = Measure-Seconds { $null = Get-HotDbComputeNode -Session $sessions[0] }
-        $checkN = Measure-Seconds { $null = Get-HotDbComputeNode -Session $sessions }
-    }
-    finally { Clear-HotDbLabFault -ErrorAction SilentlyContinue }
-    Add-Result 'b pre-check' 'Get-HotDbComputeNode, 1 host' $check1 's' "latency $LatencyMs ms"
-    Add-Result 'b pre-check' "Get-HotDbComputeNode, $($nodes.Count) hosts" $checkN 's' "latency $LatencyMs ms"
-    Add-Result 'b pre-check' "ratio $($nodes.Count)-host/1-host" (Get-Ratio $checkN $check1) 'x' 'issue 14 goal <= 1.5 (for 10 hosts)'
-    $sessions | Remove-HotDbSession
-
-    # c. Single-node upgrade: the runbook on sn1, the manual's commands on sn2.
-    Write-Bench "c. Single-node upgrade to ${TargetVersion}: runbook on sn1, manual script on sn2"
-    $package = Get-LabPackage "hotdb-server-$TargetVersion-ga-*.tar.gz"
     $scripts = Get-LabScriptsPath
-    $login = New-LabConfigDbLogin
     $connection = Get-LabRunbookConnection
-    $runbook = Join-Path (Split-Path $ModulePath) 'runbooks/Update-HotDbSingleNode.ps1'
+    $runbooks = Join-Path (Split-Path $ModulePath) 'runbooks'
+    $configDbHost = (Get-LabHost 'configdb').Address
+    # The upgrade runs' ConfigDB login (one per lab), and the simulated node's own SUPER user on the manager port.
+    $login = if ($Part | Where-Object { $_ -ne 'Transfer' }) { New-LabConfigDbLogin }
+    $managerLogin = [pscredential]::new('root', (ConvertTo-SecureString 'root' -AsPlainText -Force))
+    $common = @{ SCRIPTS = $scripts; SSH_KEY = $keyFile; KNOWN_HOSTS = $knownHosts; CONFIGDB_HOST = $configDbHost }
 
-    $probe = Start-ClientProbe -Server (Get-LabHost 'sn1').Address
-    Start-Sleep -Seconds 1
-    $runbookLog = Join-Path $OutPath 'single-node-runbook.log'
-    $runbookSeconds = Measure-Seconds {
-        & $runbook -ComputerName (Get-LabHost 'sn1').Address @connection -Package $package -ScriptsPath $scripts -ConfigDbCredential $login -LogPath $runbookLog *>&1 | Out-Null
+    if ($transfer) {
+        $addresses = foreach ($name in $nodes) { (Get-LabHost $name).Address }
+        $sessions = @(foreach ($name in $nodes) { Connect-LabHost $name })
+
+        # a. Uploads.
+        Write-Bench "a. Uploads of $UploadSizeMB MB"
+        $module1 = Measure-Seconds { $null = Send-HotDbFile -Session $sessions[0] -Path $bigFile -Destination '/tmp/bench-module-1.bin' }
+        $scp1 = Measure-Seconds { & scp -q @sshOptions $bigFile "root@$($addresses[0]):/tmp/bench-scp-1.bin"; if ($LASTEXITCODE) { throw 'scp failed' } }
+        $module4 = Measure-Seconds { $null = Send-HotDbFile -Session $sessions -Path $bigFile -Destination '/tmp/bench-module-4.bin' -ThrottleLimit 8 }
+        $scp4 = Measure-Seconds {
+            $processes = foreach ($address in $addresses) {
+                Start-Process -FilePath scp -ArgumentList (@('-q') + $sshOptions + @($bigFile, "root@${address}:/tmp/bench-scp-4.bin")) -PassThru -NoNewWindow
+            }
+            $processes | Wait-Process
+            foreach ($process in $processes) { if ($process.ExitCode -ne 0) { throw "scp exited $($process.ExitCode)" } }
+        }
+        $null = Invoke-HotDbCommand -Session $sessions -Command 'rm -f /tmp/bench-*.bin'
+        Add-Result 'a upload' 'Send-HotDbFile, 1 host' $module1 's' 'SHA-256 verified'
+        Add-Result 'a upload' 'scp, 1 host' $scp1 's'
+        Add-Result 'a upload' 'Send-HotDbFile, 4 hosts' $module4 's' '-ThrottleLimit 8'
+        Add-Result 'a upload' '4 scp side by side' $scp4 's'
+        Add-Result 'a upload' 'ratio module/scp, 1 host' (Get-Ratio $module1 $scp1) 'x'
+        Add-Result 'a upload' 'ratio module/scp, 4 hosts' (Get-Ratio $module4 $scp4) 'x'
+        Add-Result 'a upload' 'ratio module 4-host/1-host' (Get-Ratio $module4 $module1) 'x' 'issue 14 goal <= 1.3'
+        Add-Result 'a upload' 'ratio scp 4-host/1-host' (Get-Ratio $scp4 $scp1) 'x'
+
+        # d. Peak memory of a pwsh doing only the upload.
+        Write-Bench 'd. Peak memory of the upload'
+        $uploadMemory = Measure-ChildMemory @{ Operation = 'Upload'; Path = $bigFile; ComputerName = $addresses[0]; KeyFile = $keyFile; KnownHostsPath = $knownHosts; Destination = '/tmp/bench-memory.bin' }
+        $null = Invoke-HotDbCommand -Session $sessions[0] -Command 'rm -f /tmp/bench-memory.bin'
+        if ($uploadMemory.Error) { throw "the measured upload failed: $($uploadMemory.Error)" }
+        Add-Result 'd memory' "Send-HotDbFile $UploadSizeMB MB: pwsh peak" ($uploadMemory.PeakBytes / 1MB) 'MB' ("{0:N0} MB after module load; {1:N1} s" -f ($uploadMemory.BeforeBytes / 1MB), $uploadMemory.Seconds)
+
+        # b. Pre-checks under latency.
+        Write-Bench "b. Get-HotDbComputeNode with $LatencyMs ms latency on every compute node"
+        $null = Get-HotDbComputeNode -Session $sessions   # warm: the first call loads code paths
+        foreach ($name in $nodes) { $null = Invoke-HotDbLabFault -HostName $name -Fault Latency -DelayMs $LatencyMs -DurationSeconds 300 }
+        try {
+            $check1 = Measure-Seconds { $null = Get-HotDbComputeNode -Session $sessions[0] }
+            $checkN = Measure-Seconds { $null = Get-HotDbComputeNode -Session $sessions }
+        }
+        finally { Clear-HotDbLabFault -ErrorAction SilentlyContinue }
+        Add-Result 'b pre-check' 'Get-HotDbComputeNode, 1 host' $check1 's' "latency $LatencyMs ms"
+        Add-Result 'b pre-check' "Get-HotDbComputeNode, $($nodes.Count) hosts" $checkN 's' "latency $LatencyMs ms"
+        Add-Result 'b pre-check' "ratio $($nodes.Count)-host/1-host" (Get-Ratio $checkN $check1) 'x' 'issue 14 goal <= 1.5 (for 10 hosts)'
+        $sessions | Remove-HotDbSession
     }
-    $runbookExit = $LASTEXITCODE
-    Start-Sleep -Seconds 1
-    $runbookProbe = Stop-ClientProbe $probe; $probe = $null
 
-    $sn2 = Get-LabHost 'sn2'
-    $env:NODE = $sn2.Address; $env:CONFIGDB_HOST = (Get-LabHost 'configdb').Address; $env:CONFIGDB_NAME = 'hotdb_config_s2'
-    $env:PACKAGE = $package; $env:SCRIPTS = $scripts; $env:FROM_VERSION = '2.4.9'; $env:TO_VERSION = $TargetVersion
-    $env:SSH_KEY = $keyFile; $env:KNOWN_HOSTS = $knownHosts
-    $probe = Start-ClientProbe -Server $sn2.Address
-    Start-Sleep -Seconds 1
-    $manualLog = Join-Path $OutPath 'single-node-manual.log'
-    $manualSeconds = Measure-Seconds { & bash (Join-Path $PSScriptRoot 'manual/single-node.sh') *> $manualLog }
-    $manualExit = $LASTEXITCODE
-    Start-Sleep -Seconds 1
-    $manualProbe = Stop-ClientProbe $probe; $probe = $null
+    if ('SingleNode' -in $Part) {
+        # c. Single-node upgrade: the runbook on sn1, the manual's commands on sn2.
+        Write-Bench "c. Single-node upgrade to ${TargetVersion}: runbook on sn1, manual script on sn2"
+        $package = Get-LabPackage "hotdb-server-$TargetVersion-ga-*.tar.gz"
+        $sn1 = (Get-LabHost 'sn1').Address
+        $sn2 = (Get-LabHost 'sn2').Address
+        $runbookLog = Join-Path $OutPath 'single-node-runbook.log'
+        $null = Add-UpgradeComparison -Group 'c single node' -LogName 'single-node' `
+            -RunbookProbe $sn1 -RunbookHosts 'sn1' -Runbook {
+                & (Join-Path $runbooks 'Update-HotDbSingleNode.ps1') -ComputerName $sn1 @connection -Package $package -ScriptsPath $scripts -ConfigDbCredential $login -LogPath $runbookLog *>&1 | Out-Null
+            } `
+            -ManualProbe $sn2 -ManualHosts 'sn2' -ManualScript 'single-node.sh' -ManualEnvironment ($common + @{
+                NODE = $sn2; CONFIGDB_NAME = 'hotdb_config_s2'; PACKAGE = $package; FROM_VERSION = '2.4.9'; TO_VERSION = $TargetVersion }) `
+            -Describe { param($names) Get-BenchVersions $names }
+    }
 
-    $check = @(foreach ($name in 'sn1', 'sn2') { Connect-LabHost $name })
-    $versions = Get-HotDbComputeNode -Session $check | ForEach-Object { "$($_.ComputerName)=$($_.Version)" }
-    $check | Remove-HotDbSession
-    Add-Result 'c single node' 'runbook wall time' $runbookSeconds 's' "exit $runbookExit"
-    Add-Result 'c single node' 'manual script wall time' $manualSeconds 's' "exit $manualExit"
-    Add-Result 'c single node' 'runbook client outage' ($runbookProbe.LongestOutageMs / 1000) 's' "$($runbookProbe.Failures)/$($runbookProbe.Probes) probes failed"
-    Add-Result 'c single node' 'manual client outage' ($manualProbe.LongestOutageMs / 1000) 's' "$($manualProbe.Failures)/$($manualProbe.Probes) probes failed"
-    Add-Result 'c single node' 'ratio wall time runbook/manual' (Get-Ratio $runbookSeconds $manualSeconds) 'x' ($versions -join ' ')
-    Add-Result 'c single node' 'ratio outage runbook/manual' (Get-Ratio $runbookProbe.LongestOutageMs $manualProbe.LongestOutageMs) 'x'
+    if ('MasterSlave' -in $Part) {
+        # e. Master/slave online: the runbook on ms1/ms2, the manual's 3.4 on ms3/ms4, the probe through each VIP.
+        Write-Bench 'e. Master/slave upgrade without stopping the service, 2.4.9 to 2.5.1: runbook on ms1/ms2, manual script on ms3/ms4'
+        $package = Get-LabPackage 'hotdb-server-2.5.1-ga-*.tar.gz'
+        $msa = @((Get-LabHost 'ms1').Address, (Get-LabHost 'ms2').Address)
+        $runbookLog = Join-Path $OutPath 'master-slave-online-runbook.log'
+        $describePair = {
+            param($names)
+            $pair = @(foreach ($name in $names) { Connect-LabHost $name })
+            try {
+                # keepalived settles within a few adverts after the last start: look for up to 30 s.
+                for ($i = 0; $i -lt 30; $i++) {
+                    $failed = @(Test-HotDbHaSwitch -Session $pair | Where-Object Status -EQ 'Failed')
+                    if (-not $failed) { break }
+                    Start-Sleep -Seconds 1
+                }
+                $holder = $names | Where-Object { Test-BenchAddress $_ $groups[(Get-LabHost $_).Group].Vip }
+                "$(Get-BenchVersions $names); VIP on $($holder -join ','); HA checks failed: $(if ($failed) { @($failed | ForEach-Object { "$($_.Id)" }) -join ',' } else { 'none' })"
+            }
+            catch { "$(Get-BenchVersions $names); the HA checks could not run: $($_.Exception.Message)" }
+            finally { $pair | Remove-HotDbSession }
+        }
+        $null = Add-UpgradeComparison -Group 'e master/slave online' -LogName 'master-slave-online' `
+            -RunbookProbe '198.18.0.140' -RunbookHosts 'ms1', 'ms2' -Runbook {
+                & (Join-Path $runbooks 'Update-HotDbMasterSlave.ps1') -Mode Online -ComputerName $msa @connection -Package $package -ScriptsPath $scripts -ConfigDbCredential $login -LogPath $runbookLog *>&1 | Out-Null
+            } `
+            -ManualProbe '198.18.0.141' -ManualHosts 'ms3', 'ms4' -ManualScript 'master-slave-online.sh' -ManualEnvironment ($common + @{
+                MASTER = (Get-LabHost 'ms3').Address; SLAVE = (Get-LabHost 'ms4').Address; VIP = '198.18.0.141'; CONFIGDB_NAME = 'hotdb_config_msb'
+                PACKAGE = $package; FROM_VERSION = '2.4.9'; TO_VERSION = '2.5.1'
+                MANAGER_USER = $managerLogin.UserName; MANAGER_PASSWORD = $managerLogin.GetNetworkCredential().Password }) `
+            -Describe $describePair
+
+        # The floor, on the runbook's pair: a bare switch (the VIP holder's node stopped; keepalived moves the VIP and
+        # the other node opens its service port), then one compute node start. The pair is left as it is (the lab stops).
+        Write-Bench 'e. Master/slave floor: a bare switch and one compute node start on ms1/ms2'
+        $holder = 'ms1', 'ms2' | Where-Object { Test-BenchAddress $_ '198.18.0.140' } | Select-Object -First 1
+        if (-not $holder) { Add-Result 'e master/slave online' 'floor: not measured' 0 '' 'no host of ms1/ms2 holds the VIP after the runbook' }
+        else {
+            $other = 'ms1', 'ms2' | Where-Object { $_ -ne $holder }
+            $script:probe = Start-BenchProbe '198.18.0.140'
+            Start-Sleep -Seconds 1
+            $stopSeconds = Measure-Seconds { $script:stop = Invoke-HotDbLabHostCommand -HostName $holder -Command 'sh /usr/local/hotdb/hotdb-server/bin/hotdb_server stop' }
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            while ($clock.Elapsed.TotalSeconds -lt 60 -and -not ((Test-BenchAddress $other '198.18.0.140') -and (Test-LabPort $other 3323))) { Start-Sleep -Milliseconds 200 }
+            Start-Sleep -Seconds 2
+            $switch = Stop-ClientProbe $script:probe
+            $script:probe = $null
+            $startSeconds = Measure-Seconds { $script:start = Invoke-HotDbLabHostCommand -HostName $holder -Command 'sh /usr/local/hotdb/hotdb-server/bin/hotdb_server start' }
+            Add-Result 'e master/slave online' 'floor: bare switch outage' ($switch.LongestOutageMs / 1000) 's' "$($switch.Failures)/$($switch.Probes) probes failed"
+            Add-Result 'e master/slave online' 'floor: one compute node stop' $stopSeconds 's' "hotdb_server stop on $holder, exit $($stop.ExitCode)"
+            Add-Result 'e master/slave online' 'floor: one compute node start' $startSeconds 's' "hotdb_server start on $holder, exit $($start.ExitCode): $("$($start.Output)".Trim())"
+            $runbookOutage = ($results | Where-Object { $_.Group -eq 'e master/slave online' -and $_.Name -eq 'runbook client outage' }).Value
+            $manualOutage = ($results | Where-Object { $_.Group -eq 'e master/slave online' -and $_.Name -eq 'manual client outage' }).Value
+            Add-Result 'e master/slave online' 'ratio outage runbook/floor' (Get-Ratio $runbookOutage ($switch.LongestOutageMs / 1000)) 'x'
+            Add-Result 'e master/slave online' 'ratio outage manual/floor' (Get-Ratio $manualOutage ($switch.LongestOutageMs / 1000)) 'x'
+        }
+    }
+
+    if ('Cluster' -in $Part) {
+        # f. Cluster online: the runbook on mn1..mn3, the manual's 3.6 on mn4..mn6, the probe to any member.
+        Write-Bench 'f. Cluster upgrade without stopping the service, 2.5.4 to 2.5.6: runbook on mn1..mn3, manual script on mn4..mn6'
+        $package = Get-LabPackage 'hotdb-server-2.5.6-ga-*.tar.gz'
+        $jdk = Get-LabPackage 'OpenJDK8U-jdk_x64_linux_hotspot_8u252b09.tar.gz'
+        $mna = @(foreach ($name in 'mn1', 'mn2', 'mn3') { (Get-LabHost $name).Address })
+        $mnb = @(foreach ($name in 'mn4', 'mn5', 'mn6') { (Get-LabHost $name).Address })
+        $runbookLog = Join-Path $OutPath 'cluster-online-runbook.log'
+        $describeCluster = {
+            param($names)
+            $members = @(foreach ($name in $names) { Connect-LabHost $name })
+            try {
+                $roles = @(Get-HotDbCluster -Session $members -Credential $managerLogin -WarningAction SilentlyContinue | ForEach-Object { "$($_.Status)" })
+                "$(Get-BenchVersions $names); show @@cluster: $($roles -join ',')"
+            }
+            catch { "$(Get-BenchVersions $names); show @@cluster failed: $($_.Exception.Message)" }
+            finally { $members | Remove-HotDbSession }
+        }
+        $null = Add-UpgradeComparison -Group 'f cluster online' -LogName 'cluster-online' `
+            -RunbookProbe $mna -RunbookHosts 'mn1', 'mn2', 'mn3' -Runbook {
+                & (Join-Path $runbooks 'Update-HotDbCluster.ps1') -Mode Online -ComputerName $mna @connection -ManagerCredential $managerLogin -Package $package -ScriptsPath $scripts `
+                    -ConfigDbCredential $login -JdkPackage $jdk -LogPath $runbookLog *>&1 | Out-Null
+            } `
+            -ManualProbe $mnb -ManualHosts 'mn4', 'mn5', 'mn6' -ManualScript 'cluster-online.sh' -ManualEnvironment ($common + @{
+                NODES = $mnb -join ' '; CONFIGDB_NAME = 'hotdb_config_mnb'; PACKAGE = $package; JDK_PACKAGE = $jdk; FROM_VERSION = '2.5.4'; TO_VERSION = '2.5.6'
+                MANAGER_USER = $managerLogin.UserName; MANAGER_PASSWORD = $managerLogin.GetNetworkCredential().Password }) `
+            -Describe $describeCluster
+    }
 }
 finally {
     if ($probe) { $null = Stop-ClientProbe $probe }
-    foreach ($name in 'NODE', 'CONFIGDB_HOST', 'CONFIGDB_NAME', 'PACKAGE', 'SCRIPTS', 'FROM_VERSION', 'TO_VERSION', 'SSH_KEY', 'KNOWN_HOSTS') {
-        Remove-Item "env:$name" -ErrorAction SilentlyContinue
-    }
     Write-Bench 'Stopping the lab'
     Stop-LabFixture
-    $results | Format-Table Group, Name, Value, Unit, Note -AutoSize | Out-String -Width 160 | Write-Host
+    $results | Format-Table Group, Name, Value, Unit, Note -AutoSize | Out-String -Width 200 | Write-Host
     $json = Join-Path $OutPath ("bench-{0:yyyyMMdd-HHmmss}.json" -f [datetime]::UtcNow)
     [pscustomobject]@{
         Date = [datetime]::UtcNow.ToString('o'); Machine = [Environment]::MachineName; ProcessorCount = [Environment]::ProcessorCount
-        UploadSizeMB = $UploadSizeMB; SqlSizeMB = $SqlSizeMB; LatencyMs = $LatencyMs; TargetVersion = $TargetVersion
+        Part = $Part; UploadSizeMB = $UploadSizeMB; SqlSizeMB = $SqlSizeMB; LatencyMs = $LatencyMs; TargetVersion = $TargetVersion
         Results = $results
     } | ConvertTo-Json -Depth 4 | Set-Content -Path $json -Encoding utf8
     Write-Bench "Results written to $json"

@@ -18,14 +18,35 @@ Describe 'Benchmark files' -Tag Module {
         }
     }
 
-    It 'has a manual script for the single-node mode, and every manual script passes bash -n' {
-        Join-Path $benchFolder 'manual/single-node.sh' | Should -Exist
+    It 'has a manual script for each upgrade mode, and every manual script passes bash -n' {
+        foreach ($name in 'single-node.sh', 'master-slave-online.sh', 'cluster-online.sh') { Join-Path $benchFolder "manual/$name" | Should -Exist }
         $scripts = @(Get-ChildItem (Join-Path $benchFolder 'manual') -Filter '*.sh')
         $scripts.Count | Should -BeGreaterOrEqual 1
         foreach ($script in $scripts) {
             $output = & bash -n $script.FullName 2>&1
             $LASTEXITCODE | Should -Be 0 -Because "$($script.Name): $output"
         }
+    }
+
+    It 'measures every upgrade mode: a -Part value and one comparison per mode, each manual script driven by the bench' {
+        $ast = (Get-ScriptAst (Join-Path $benchFolder 'Invoke-HotDbBench.ps1')).Ast
+        $part = $ast.ParamBlock.Parameters | Where-Object { $_.Name.VariablePath.UserPath -eq 'Part' }
+        $part | Should -Not -BeNullOrEmpty
+        $choices = @($part.Attributes | Where-Object { $_.TypeName.Name -eq 'ValidateSet' } | ForEach-Object { $_.PositionalArguments.Value })
+        # The comparisons: calls of Add-UpgradeComparison, by their -ManualScript argument.
+        $calls = @($ast.FindAll({ param($node) $node -is [Management.Automation.Language.CommandAst] -and $node.GetCommandName() -eq 'Add-UpgradeComparison' }, $true))
+        $manualScripts = foreach ($call in $calls) {
+            $elements = $call.CommandElements
+            for ($i = 0; $i -lt $elements.Count - 1; $i++) {
+                if ($elements[$i] -is [Management.Automation.Language.CommandParameterAst] -and $elements[$i].ParameterName -eq 'ManualScript') { $elements[$i + 1].Value }
+            }
+        }
+        foreach ($mode in @{ Part = 'SingleNode'; Script = 'single-node.sh' }, @{ Part = 'MasterSlave'; Script = 'master-slave-online.sh' }, @{ Part = 'Cluster'; Script = 'cluster-online.sh' }) {
+            $choices | Should -Contain $mode.Part
+            $manualScripts | Should -Contain $mode.Script -Because "the $($mode.Part) comparison runs $($mode.Script)"
+        }
+        # No manual script sits unused.
+        foreach ($script in Get-ChildItem (Join-Path $benchFolder 'manual') -Filter '*.sh') { $manualScripts | Should -Contain $script.Name }
     }
 
     It 'has bench scripts that parse' {
