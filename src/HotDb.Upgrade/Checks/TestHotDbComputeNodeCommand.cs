@@ -16,7 +16,7 @@ namespace HotDb.Upgrade.Commands
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "HotDbComputeNode")]
     [OutputType(typeof(HotDbCheck), typeof(bool))]
-    public sealed class TestHotDbComputeNodeCommand : ComputeNodeCmdlet
+    public sealed class TestHotDbComputeNodeCommand : ComputeNodePackageCmdlet
     {
         private bool _allPassed = true;
 
@@ -25,31 +25,6 @@ namespace HotDb.Upgrade.Commands
         [Alias("PackagePath")]
         [ValidateNotNullOrEmpty]
         public string Package { get; set; } = "";
-
-        /// <summary>A local OpenJDK 8 tarball the upgrade would install (2.5.6 and later).</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? JdkPackage { get; set; }
-
-        /// <summary>A JDK 8 java already on the host the upgrade would use.</summary>
-        [Parameter]
-        [ValidatePattern("^/.+")]
-        public string? JavaBin { get; set; }
-
-        /// <summary>Where -JdkPackage would be extracted on the host.</summary>
-        [Parameter]
-        [ValidatePattern("^/.+")]
-        public string JdkRoot { get; set; } = "/usr/local/jdk8";
-
-        /// <summary>A local license file the upgrade would install.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? LicenseFile { get; set; }
-
-        /// <summary>The remote folder the package would be uploaded to.</summary>
-        [Parameter]
-        [ValidatePattern("^/.+")]
-        public string? StagingPath { get; set; }
 
         /// <summary>The ConfigDB (New-HotDbConfigDb) for CN6: its login, upgrade ledger and the scripts in -ScriptsPath.</summary>
         [Parameter]
@@ -70,9 +45,7 @@ namespace HotDb.Upgrade.Commands
             Package = GetUnresolvedProviderPathFromPSPath(Package);
             if (JdkPackage != null) JdkPackage = GetUnresolvedProviderPathFromPSPath(JdkPackage);
             if (LicenseFile != null) LicenseFile = GetUnresolvedProviderPathFromPSPath(LicenseFile);
-            if (JdkPackage != null && JavaBin != null)
-                ThrowHotDbError(new ArgumentException("Give -JdkPackage or -JavaBin, not both."), "JdkTwice", ErrorCategory.InvalidArgument, JavaBin,
-                    "Use -JdkPackage for a JDK 8 the upgrade installs, or -JavaBin for one already on the host.");
+            RefuseTwoJdks();
             if ((ConfigDb == null) != (ScriptsPath == null))
                 ThrowHotDbError(new ArgumentException("-ConfigDb and -ScriptsPath go together (CN6 checks the ConfigDB against the scripts)."), "ConfigDbNeedsScripts",
                     ErrorCategory.InvalidArgument, ConfigDb, "Give both -ConfigDb and -ScriptsPath, or neither.");

@@ -18,7 +18,7 @@ namespace HotDb.Upgrade.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.New, "HotDbUpgradePlan")]
     [OutputType(typeof(UpgradePlan))]
-    public sealed class NewHotDbUpgradePlanCommand : ComputeNodeCmdlet
+    public sealed class NewHotDbUpgradePlanCommand : ComputeNodeInstallCmdlet
     {
         /// <summary>
         /// The estate's mode: SingleNode (the manual's 3.2, one session), MasterSlaveOffline (3.3, service stopped) or
@@ -65,41 +65,6 @@ namespace HotDb.Upgrade.Commands
         [ValidatePattern("^/.+")]
         public string BackupDirectory { get; set; } = SingleNodePlanOptions.DefaultBackupDirectory;
 
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? JdkPackage { get; set; }
-
-        [Parameter]
-        [ValidatePattern("^/.+")]
-        public string? JavaBin { get; set; }
-
-        [Parameter]
-        [ValidatePattern("^/.+")]
-        public string JdkRoot { get; set; } = "/usr/local/jdk8";
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? LicenseFile { get; set; }
-
-        [Parameter]
-        [ValidatePattern("^/.+")]
-        public string? StagingPath { get; set; }
-
-        [Parameter]
-        [ValidatePattern("^[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?$")]
-        public string? Owner { get; set; }
-
-        [Parameter]
-        public SwitchParameter IncludeLog4j { get; set; }
-
-        [Parameter]
-        [ValidateRange(1, 86400)]
-        public int StartTimeout { get; set; } = (int)ComputeNodeService.DefaultStartTimeout.TotalSeconds;
-
-        [Parameter]
-        [ValidateRange(1, 86400)]
-        public int StopTimeout { get; set; } = (int)ComputeNodeService.DefaultStopTimeout.TotalSeconds;
-
         /// <summary>keepalived.conf on both hosts of a master/slave pair.</summary>
         [Parameter]
         [ValidatePattern("^/.+")]
@@ -119,10 +84,6 @@ namespace HotDb.Upgrade.Commands
         [Parameter]
         [ValidateRange(1, 3600)]
         public int RejoinTimeout { get; set; } = 120;
-
-        /// <summary>Allow the same or an older version deliberately.</summary>
-        [Parameter]
-        public SwitchParameter Force { get; set; }
 
         protected override void ProcessRecord()
         {
@@ -144,9 +105,7 @@ namespace HotDb.Upgrade.Commands
             if (!cluster && (dr ? Session.Length == 0 : Session.Length != (pair ? 2 : 1)))
                 ThrowHotDbError(new ArgumentException($"A {Mode} plan upgrades {(pair ? "two hosts" : "one host")}; {Session.Length} sessions were given."), "SessionCountMismatch",
                     ErrorCategory.InvalidArgument, Session, pair ? "Give -Session the sessions of both compute nodes of the pair (any order)." : "Give -Session the one compute node's session.");
-            if (JdkPackage != null && JavaBin != null)
-                ThrowHotDbError(new ArgumentException("Give -JdkPackage or -JavaBin, not both."), "JdkTwice", ErrorCategory.InvalidArgument, JavaBin,
-                    "Use -JdkPackage to install a JDK 8, or -JavaBin to use one already on the host.");
+            RefuseTwoJdks();
             var session = Session[0];
             var options = new SingleNodePlanOptions
             {
