@@ -69,22 +69,22 @@ Describe 'Compliance pack on a lab estate inventory' -Tag Compliance, Lab -Skip:
         @($run.Cases | Where-Object { $_.GetAttribute('result') -in 'Failure', 'Error' }) | Should -BeNullOrEmpty
         foreach ($address in '198.18.0.31', '198.18.0.32') {
             foreach ($id in 'SS5', 'HA1', 'HA2', 'HA3', 'HA5') {
-                $case = Get-Case $run.Cases "^$id .* on $([regex]::Escape($address))$"
+                $case = @(Get-Case $run.Cases "^$id .* on $([regex]::Escape($address))$")
                 $case.Count | Should -Be 1 -Because "$id on $address"
                 $case[0].GetAttribute('result') | Should -Be 'Success'
             }
         }
-        (Get-Case $run.Cases '^HA6 ')[0].GetAttribute('result') | Should -Be 'Success'
+        @(Get-Case $run.Cases '^HA6 ')[0].GetAttribute('result') | Should -Be 'Success'
         foreach ($id in 'CL1', 'CL2', 'CL3', 'CL4', 'CL5') { @(Get-Case $run.Cases "^$id " | Where-Object { $_.GetAttribute('result') -eq 'Success' }).Count | Should -BeGreaterThan 0 -Because $id }
         @(Get-Case $run.Cases '^CL1 ' | Where-Object { $_.GetAttribute('result') -eq 'Success' }).Count | Should -Be 3
         # Skipped, with the reason, never passed: HA4 needs reload @@config; CL6 and the CN pre-checks need a package.
         foreach ($id in 'HA4', 'CL6', 'CN') {
-            $case = Get-Case $run.Cases "^$id "
+            $case = @(Get-Case $run.Cases "^$id ")
             $case.Count | Should -BeGreaterThan 0 -Because $id
             $case | ForEach-Object { $_.GetAttribute('result') | Should -Be 'Ignored' -Because $id; $_.GetAttribute('executed') | Should -Be 'False' }
         }
-        (Get-Case $run.Cases '^HA4 ')[0].GetAttribute('description') | Should -Match '\(skipped: HA4 runs reload @@config'
-        (Get-Case $run.Cases '^CN ')[0].GetAttribute('description') | Should -Match '\(skipped: no compute node package'
+        @(Get-Case $run.Cases '^HA4 ')[0].GetAttribute('description') | Should -Match '\(skipped: HA4 runs reload @@config'
+        @(Get-Case $run.Cases '^CN ')[0].GetAttribute('description') | Should -Match '\(skipped: no compute node package'
     }
 
     It 'fails HA5 on the slave with its remedy when keepalived is stopped there, and exits 1' {
@@ -92,13 +92,13 @@ Describe 'Compliance pack on a lab estate inventory' -Tag Compliance, Lab -Skip:
         try {
             $run = Invoke-CompliancePack (Join-Path $TestDrive 'broken.xml')
             $run.ExitCode | Should -Be 1 -Because $run.Output
-            $ha5 = Get-Case $run.Cases '^HA5 .* on 198\.18\.0\.32$'
+            $ha5 = @(Get-Case $run.Cases '^HA5 .* on 198\.18\.0\.32$')
             $ha5.Count | Should -Be 1
             $ha5[0].GetAttribute('result') | Should -Be 'Failure'
             $ha5[0].InnerXml | Should -Match 'remedy: \S'
             $ha5[0].InnerXml | Should -Match 'keepalived'
-            (Get-Case $run.Cases '^HA5 .* on 198\.18\.0\.31$')[0].GetAttribute('result') | Should -Be 'Success'
-            (Get-Case $run.Cases '^HA1 .* on 198\.18\.0\.32$')[0].GetAttribute('result') | Should -Be 'Success'
+            @(Get-Case $run.Cases '^HA5 .* on 198\.18\.0\.31$')[0].GetAttribute('result') | Should -Be 'Success'
+            @(Get-Case $run.Cases '^HA1 .* on 198\.18\.0\.32$')[0].GetAttribute('result') | Should -Be 'Success'
         }
         finally { Invoke-OnHost 'ms2' 'service keepalived start' | Out-Null }
     }
