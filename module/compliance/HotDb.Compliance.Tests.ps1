@@ -8,7 +8,7 @@
 
     Data (New-PesterContainer -Data):
         Session       open HotDb.Upgrade sessions (with or instead of Inventory)
-        Inventory     the estate inventory (a .psd1 path or hashtable, the format of Update-HotDbEstate.ps1: Ssh,
+        Inventory     the estate inventory (a .psd1 path or hashtable, the estate inventory format: Ssh,
                       Packages.ComputeNode and ConfigDbScripts, ComputeNodes groups by Mode), or the older flat one
                       (ComputerName, Port, UserName, KeyFile, KnownHostsPath); the pack opens the sessions it needs
                       and closes them again

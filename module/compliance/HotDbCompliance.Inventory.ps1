@@ -1,5 +1,5 @@
 <#
-    The compliance pack's reader of the estate inventory (estate.psd1, the format Update-HotDbEstate.ps1 reads):
+    The compliance pack's reader of the estate inventory (estate.psd1, the format the estate upgrade reads too):
     dot-sourced by HotDb.Compliance.Tests.ps1 and Invoke-HotDbCompliance.ps1. Read-HotDbComplianceInventory validates
     the file and returns it normalised, or throws one message naming the file, the key and what is wrong.
 

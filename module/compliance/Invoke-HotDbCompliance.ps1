@@ -3,8 +3,8 @@
     Runs the HotDb.Upgrade compliance pack (HotDb.Compliance.Tests.ps1, Pester 5) against sessions or an inventory.
 .DESCRIPTION
     One Pester test per check object, named '<Id> <Name> on <host>'; a failed test's message gives the expected and
-    actual values and the remedy. From an estate inventory (-Inventory estate.psd1, the format Update-HotDbEstate.ps1
-    reads) the pack opens a session to every compute node host and runs, per ComputeNodes group:
+    actual values and the remedy. From an estate inventory (-Inventory estate.psd1, described under
+    -Inventory) the pack opens a session to every compute node host and runs, per ComputeNodes group:
     - every host: Test-HotDbSession (SS1..SS5);
     - Mode MasterSlave: Test-HotDbHaSwitch (HA1..HA6);
     - Mode Cluster: Test-HotDbClusterUpgrade (CL1..CL6, with -Online when the group says Online = $true: CL7, CL8),
