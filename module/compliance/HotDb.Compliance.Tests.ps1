@@ -26,7 +26,8 @@
     (and Test-HotDbHaSwitch on a master/slave master centre); with a package, Test-HotDbComputeNode.
     Only Passed passes: a check that failed or could not be verified fails its test, so a host without HotDB never
     passes. A check this read-only pack cannot run is skipped with its reason: HA4 (it needs reload @@config), the
-    package pre-checks without a package, CL8 without upgrade scripts, the cluster checks without ManagerCredential.
+    package pre-checks without a package, CN6 without both ConfigDb and scripts, CL8 without upgrade scripts, the
+    cluster checks without ManagerCredential.
 #>
 param(
     [object[]] $Session,
@@ -170,8 +171,11 @@ BeforeDiscovery {
             if (-not $groupSessions) { continue }
             if ($Package) {
                 $nodeParameters = @{ Session = $groupSessions; InstallPath = $group.InstallPath; Package = $Package }
-                if ($ScriptsPath) { $nodeParameters.ScriptsPath = $ScriptsPath }
-                if ($ConfigDb) { $nodeParameters.ConfigDb = $ConfigDb }
+                # CN6 needs both the ConfigDB login and the scripts; with only one of them it is skipped, saying which.
+                if ($ScriptsPath -and $ConfigDb) { $nodeParameters.ScriptsPath = $ScriptsPath; $nodeParameters.ConfigDb = $ConfigDb }
+                elseif ($ScriptsPath -or $ConfigDb) {
+                    Add-Check 'CN6' 'ConfigDB login, ledger and upgrade scripts' ($hosts -join ', ') 'Skipped' '' '' '' $(if ($ConfigDb) { 'no ConfigDB upgrade scripts (Packages.ConfigDbScripts or -ScriptsPath) were given' } else { 'no ConfigDB target (-ConfigDb) was given for the upgrade scripts' })
+                }
                 Add-ComplianceCheck 'Test-HotDbComputeNode' { Test-HotDbComputeNode @nodeParameters }
             }
             elseif ($Inventory -and $group.Mode -ne 'Hosts') {

@@ -16,8 +16,8 @@
     and with -ConfigDb, Test-HotDbConfigDb. Only a Passed check passes: a failed or unverified check, a cmdlet that
     could not run and an unreachable host fail, so a host without HotDB fails. Read-only, so what needs a change or
     input it lacks is skipped with its reason, never passed: HA4 (it runs reload @@config), the package pre-checks
-    without a package, CL8 without scripts, the cluster checks without -ManagerCredential. The Management, Backup and
-    Listener entries of the inventory are read and not checked.
+    without a package, CN6 without both -ConfigDb and scripts, CL8 without scripts, the cluster checks without
+    -ManagerCredential. The Management, Backup and Listener entries of the inventory are read and not checked.
     The older flat inventory (ComputerName, Port, UserName, KeyFile, KnownHostsPath) still works: its hosts get the
     session checks. -Session works with or without -Inventory (its hosts not in the inventory get the session checks).
     Needs Pester 5 (Install-PSResource Pester). Exit code: 0 when every check passed (skipped ones aside), 1 when one

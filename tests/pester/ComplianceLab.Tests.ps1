@@ -44,14 +44,14 @@ BeforeAll {
 "@
     # The pack in its own process (a Pester run inside this one would share Pester's state), from a script file: the
     # simulated nodes' manager login (root/root, the lab's HotDB user) is built there, not passed on a command line.
-    function script:Invoke-CompliancePack([string] $Report) {
+    function script:Invoke-CompliancePack([string] $Report, [string] $Inventory = $inventory) {
         $pester = Join-Path $env:HOTDB_UPGRADE_TOOLS 'pester/5.7.1/tools/Pester.psd1'
         $script = Join-Path $TestDrive 'run-pack.ps1'
         Set-Content -Path $script -Value @"
 Import-Module '$pester'
 Import-Module '$env:HOTDB_UPGRADE_MODULE'
 `$manager = [pscredential]::new('root', (ConvertTo-SecureString 'root' -AsPlainText -Force))
-& '$pack' -Inventory '$inventory' -ManagerCredential `$manager -OutputFile '$Report'
+& '$pack' -Inventory '$Inventory' -ManagerCredential `$manager -OutputFile '$Report'
 exit `$LASTEXITCODE
 "@
         Push-Location (Join-Path $PSScriptRoot '../..')
@@ -89,6 +89,25 @@ Describe 'Compliance pack on a lab estate inventory' -Tag Compliance, Lab -Skip:
         }
         @(Get-Case $run.Cases '^HA4 ')[0].GetAttribute('description') | Should -Match '\(skipped: HA4 runs reload @@config'
         @(Get-Case $run.Cases '^CN ')[0].GetAttribute('description') | Should -Match '\(skipped: no compute node package'
+    }
+
+    It 'with Packages.ComputeNode runs the upgrade pre-checks on every node and CL6 against the package, all green' {
+        $withPackage = Join-Path $TestDrive 'estate-package.psd1'
+        $packages = "    Packages = @{ ComputeNode = '$(Get-LabPackage 'hotdb-server-2.5.4-ga-*.tar.gz')'; ConfigDbScripts = '$(Get-LabScriptsPath)' }"
+        Set-Content -Path $withPackage -Value ((Get-Content $inventory) -replace '^\s*ComputeNodes = @\(', "$packages`n    ComputeNodes = @(")
+        $run = Invoke-CompliancePack (Join-Path $TestDrive 'package.xml') $withPackage
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        @($run.Cases | Where-Object { $_.GetAttribute('result') -in 'Failure', 'Error' }) | Should -BeNullOrEmpty
+        foreach ($address in '198.18.0.31', '198.18.0.32', '198.18.0.41', '198.18.0.42', '198.18.0.43', '198.18.0.61', '198.18.0.62') {
+            foreach ($id in 'CN1', 'CN2', 'CN4') {
+                $case = @(Get-Case $run.Cases "^$id .* on $([regex]::Escape($address))$")
+                $case.Count | Should -Be 1 -Because "$id on $address"
+                $case[0].GetAttribute('result') | Should -Be 'Success'
+            }
+        }
+        @(Get-Case $run.Cases '^CL6 ')[0].GetAttribute('result') | Should -Be 'Success'
+        # The scripts without a ConfigDB login: CN6 is skipped, saying so.
+        @(Get-Case $run.Cases '^CN6 ConfigDB login, ledger and upgrade scripts .*\(skipped: no ConfigDB target').Count | Should -Be 2
     }
 
     It 'fails HA5 on the slave with its remedy when keepalived is stopped there, and exits 1' {
