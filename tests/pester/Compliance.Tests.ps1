@@ -21,6 +21,7 @@ BeforeAll {
         }
         finally { Pop-Location }
     }
+    . (Join-Path (Split-Path $pack) 'HotDbCompliance.Inventory.ps1')
     if (-not (Test-SshdFixtureAvailable)) { return }
     $script:fx = Start-SshdFixture
     $script:knownHosts = Join-Path $TestDrive 'known_hosts'
@@ -44,6 +45,69 @@ Describe 'Compliance pack files' -Tag Compliance {
     }
 }
 
+Describe 'Compliance pack estate inventory' -Tag Compliance {
+    BeforeAll {
+        $script:estateFolder = Join-Path $TestDrive 'estate'
+        New-Item -ItemType Directory -Path (Join-Path $estateFolder 'upgrade-sql') -Force | Out-Null
+        Set-Content -Path (Join-Path $estateFolder 'hotdb-server-2.5.6-ga-20201101.tar.gz') -Value 'package'
+        Set-Content -Path (Join-Path $estateFolder 'id_ed25519') -Value 'key'
+    }
+
+    It 'reads the groups, with paths relative to the inventory file and the default install path' {
+        $file = Join-Path $estateFolder 'estate.psd1'
+        Set-Content -Path $file -Value @'
+@{
+    Ssh = @{ UserName = 'hotdb'; KeyFile = 'id_ed25519'; Port = 2222 }
+    Packages = @{ ComputeNode = 'hotdb-server-2.5.6-ga-20201101.tar.gz'; ConfigDbScripts = 'upgrade-sql'; Management = 'not/read.tar.gz' }
+    Management = @{ ComputerName = 'mgmt' }
+    ComputeNodes = @(
+        @{ Name = 'pair'; Mode = 'MasterSlave'; Online = $true; ComputerName = 'hotdb-01', 'hotdb-02' }
+        @{ Mode = 'Cluster'; ComputerName = 'mn1,mn2,mn3'; InstallPath = '/opt/hotdb-server' }
+        @{ Name = 'dr'; Mode = 'DisasterRecovery'; ComputerName = 'dc1'; DrComputerName = 'dr1', 'dr2'; MasterCentreMode = 'SingleNode'; DrConfigDb = 'drconfigdb:3306' }
+    )
+    Backup = @{ ComputerName = 'ds1' }
+}
+'@
+        $estate = Read-HotDbComplianceInventory -Inventory $file
+        $estate.Ssh.UserName | Should -Be 'hotdb'
+        $estate.Ssh.Port | Should -Be 2222
+        $estate.Ssh.KeyFile | Should -Be ([IO.Path]::GetFullPath((Join-Path $estateFolder 'id_ed25519')))
+        $estate.Packages.ComputeNode | Should -Be ([IO.Path]::GetFullPath((Join-Path $estateFolder 'hotdb-server-2.5.6-ga-20201101.tar.gz')))
+        $estate.Packages.ConfigDbScripts | Should -Be ([IO.Path]::GetFullPath((Join-Path $estateFolder 'upgrade-sql')))
+        @($estate.Groups.Mode) | Should -Be @('MasterSlave', 'Cluster', 'DisasterRecovery')
+        $estate.Groups[0].Online | Should -BeTrue
+        $estate.Groups[0].InstallPath | Should -Be '/usr/local/hotdb/hotdb-server'
+        @($estate.Groups[1].ComputerName) | Should -Be @('mn1', 'mn2', 'mn3')
+        $estate.Groups[1].InstallPath | Should -Be '/opt/hotdb-server'
+        @($estate.Groups[2].DrComputerName) | Should -Be @('dr1', 'dr2')
+    }
+
+    It 'refuses <Case>, naming what is wrong' -ForEach @(
+        @{ Case = 'an unknown top-level key'; Inventory = @{ ComputeNode = @(@{ Mode = 'SingleNode'; ComputerName = 'a' }) }; Pattern = "unknown key 'ComputeNode'" }
+        @{ Case = 'no compute node group'; Inventory = @{ Ssh = @{ UserName = 'root' } }; Pattern = 'ComputeNodes lists no compute node group' }
+        @{ Case = 'an unknown mode'; Inventory = @{ ComputeNodes = @(@{ Mode = 'Pair'; ComputerName = 'a', 'b' }) }; Pattern = "ComputeNodes\[1\] Mode 'Pair' is not one of SingleNode, MasterSlave, Cluster, DisasterRecovery" }
+        @{ Case = 'a pair of one host'; Inventory = @{ ComputeNodes = @(@{ Name = 'ms'; Mode = 'MasterSlave'; ComputerName = 'a' }) }; Pattern = 'ComputeNodes\[1\] \(ms\) \(MasterSlave\) needs ComputerName with 2 host' }
+        @{ Case = 'a DR group without its DR centre'; Inventory = @{ ComputeNodes = @(@{ Mode = 'DisasterRecovery'; ComputerName = 'a'; MasterCentreMode = 'SingleNode' }) }; Pattern = 'needs DrComputerName' }
+        @{ Case = 'Online on a single node'; Inventory = @{ ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerName = 'a'; Online = $true }) }; Pattern = 'only a MasterSlave or Cluster group takes' }
+        @{ Case = 'a host in two groups'; Inventory = @{ ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerName = 'a' }, @{ Mode = 'MasterSlave'; ComputerName = 'b', 'A' }) }; Pattern = "host 'A' is listed twice" }
+        @{ Case = 'a typo in a group key'; Inventory = @{ ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerNames = 'a' }) }; Pattern = "unknown key 'ComputerNames'" }
+        @{ Case = 'a bad Ssh port'; Inventory = @{ Ssh = @{ Port = 70000 }; ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerName = 'a' }) }; Pattern = "Port '70000' is not a TCP port" }
+        @{ Case = 'a missing package'; Inventory = @{ Packages = @{ ComputeNode = '/nonexistent/hotdb-server-2.5.6-ga-20201101.tar.gz' }; ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerName = 'a' }) }; Pattern = 'Packages.ComputeNode .* does not exist' }
+    ) {
+        $message = try { Read-HotDbComplianceInventory -Inventory $Inventory; '' } catch { $_.Exception.Message }
+        $message | Should -Match $Pattern
+    }
+
+    It 'refuses an invalid inventory file with exit code 3 before contacting any host' {
+        $file = Join-Path $estateFolder 'bad.psd1'
+        Set-Content -Path $file -Value "@{ ComputeNodes = @(@{ Mode = 'Cluster'; ComputerName = '198.18.0.41' }) }"
+        $run = Invoke-CompliancePack "-Inventory '$file'"
+        $run.ExitCode | Should -Be 3 -Because $run.Output
+        # Whitespace aside: pwsh may wrap a long error line anywhere.
+        ($run.Output -replace '\s', '') | Should -Match 'Invalidinventory:.*bad\.psd1:ComputeNodes\[1\]\(Cluster\)needsComputerNamewith2ormorehost'
+    }
+}
+
 Describe 'Compliance pack on a host without HotDB' -Tag Compliance -Skip:$skipSshd {
     It 'goes red from a key-only inventory, naming SS5 with its expected, actual and remedy in a JUnit report' {
         $inventory = Join-Path $TestDrive 'estate.psd1'
@@ -63,6 +127,35 @@ Describe 'Compliance pack on a host without HotDB' -Tag Compliance -Skip:$skipSs
         $message | Should -Match 'remedy: \S'
         # The session checks that hold on any reachable host pass; nothing about HotDB does.
         @($cases | Where-Object { $_.name -match '^HotDB compliance\.SS1 ' -or $_.name -match 'SS1 ' } | Where-Object { $_.failure }) | Should -BeNullOrEmpty
+    }
+
+    It 'goes red from an estate inventory: a pair on a host without HotDB fails every HA check it runs, the package pre-checks are skipped with a reason' {
+        # Two names of the same loopback sshd make the pair; neither has HotDB.
+        $knownPair = Join-Path $TestDrive 'known_hosts_pair'
+        Set-Content -Path $knownPair -Value @($fx.KnownHostsLine, ($fx.KnownHostsLine -replace '^\[127\.0\.0\.1\]', '[127.1]'))
+        $inventory = Join-Path $TestDrive 'pair.psd1'
+        Set-Content -Path $inventory -Value @"
+@{
+    Ssh = @{ UserName = 'root'; KeyFile = '$($fx.RootKeyPath)'; KnownHostsPath = '$knownPair'; Port = $($fx.Port) }
+    ComputeNodes = @( @{ Name = 'pair'; Mode = 'MasterSlave'; ComputerName = '127.0.0.1', '127.1' } )
+}
+"@
+        $report = Join-Path $TestDrive 'pair.xml'
+        $run = Invoke-CompliancePack "-Inventory '$inventory' -OutputFile '$report'"
+        $run.ExitCode | Should -Be 1 -Because $run.Output
+        $cases = @(([xml](Get-Content $report -Raw)).SelectNodes('//test-case'))
+        $ha = @($cases | Where-Object { $_.GetAttribute('description') -match '^HA\d ' })
+        @($ha.GetAttribute('description') -replace ' .*') | Sort-Object -Unique | Should -Be @('HA1', 'HA2', 'HA3', 'HA4', 'HA5', 'HA6')
+        # Not one HA check passes or is skipped there: HA4 too fails, as it is not NotVerified on a host without HotDB.
+        @($ha | Where-Object { $_.GetAttribute('result') -ne 'Failure' }) | Should -BeNullOrEmpty
+        $ha1 = @($ha | Where-Object { $_.GetAttribute('description') -match '^HA1 .* on 127\.0\.0\.1$' })
+        $ha1.Count | Should -Be 1
+        $ha1[0].InnerXml | Should -Match 'no HotDB compute node in /usr/local/hotdb/hotdb-server'
+        $ha1[0].InnerXml | Should -Match 'remedy: \S'
+        $cn = @($cases | Where-Object { $_.GetAttribute('description') -match '^CN ' })
+        $cn.Count | Should -Be 1
+        $cn[0].GetAttribute('result') | Should -Be 'Ignored'
+        $cn[0].GetAttribute('description') | Should -Match '\(skipped: no compute node package'
     }
 
     It 'fails with open sessions too, in process (the documented one-liner), and every compute node check fails or is not verified' {
