@@ -144,17 +144,14 @@ BeforeDiscovery {
                         Add-Check 'CL' 'Cluster checks (Test-HotDbClusterUpgrade)' ($group.ComputerName -join ', ') 'Skipped' '' '' '' 'no ManagerCredential (a manager-port login with SUPER) was given'
                     }
                     elseif (Test-GroupReachable $group 'Test-HotDbClusterUpgrade' $group.ComputerName) {
-                        # The cmdlet needs a target: without a package a name above any release stands in, and CL6 (the
-                        # only check about the target) is skipped when it passes, failed when the versions are unreadable.
-                        $target = if ($Package) { $Package } else { 'hotdb-server-999.0.0-ga-29991231.tar.gz' }
-                        $cluster = @{ Session = (Get-GroupSession $group.ComputerName); Credential = $ManagerCredential; Package = $target; InstallPath = $group.InstallPath }
+                        $cluster = @{ Session = (Get-GroupSession $group.ComputerName); Credential = $ManagerCredential; InstallPath = $group.InstallPath }
+                        if ($Package) { $cluster.Package = $Package }
                         if ($group.Online) { $cluster.Online = $true; if ($ScriptsPath) { $cluster.ScriptsPath = $ScriptsPath } }
-                        $withPackage = [bool]$Package
                         Add-ComplianceCheck 'Test-HotDbClusterUpgrade' { Test-HotDbClusterUpgrade @cluster } {
                             param($check)
-                            if ($check.Id -eq 'CL6' -and -not $withPackage -and "$($check.Status)" -eq 'Passed') { 'no compute node package (Packages.ComputeNode or -Package) to compare with' }
-                            elseif ($check.Id -eq 'CL6' -and -not $withPackage) { @{ Expected = "every member's version readable (no package given)" } }
-                            elseif ($check.Id -eq 'CL8' -and "$($check.Status)" -eq 'NotVerified') { 'no ConfigDB upgrade scripts (Packages.ConfigDbScripts or -ScriptsPath) to check' }
+                            if ("$($check.Status)" -ne 'NotVerified') { return }
+                            if ($check.Id -eq 'CL6' -or ($check.Id -eq 'CL8' -and -not $Package)) { 'no compute node package (Packages.ComputeNode or -Package) to compare with' }
+                            elseif ($check.Id -eq 'CL8') { 'no ConfigDB upgrade scripts (Packages.ConfigDbScripts or -ScriptsPath) to check' }
                         }
                     }
                 }

@@ -168,6 +168,17 @@ namespace HotDb.Upgrade.Tests
         }
 
         [Fact]
+        public void Leaves_the_target_checks_not_verified_without_a_package()
+        {
+            var nodes = new[] { Member(1), Member(2), Member(3) };
+            var checks = ClusterUpgradeChecks.Run(ClusterReader.Build(nodes, Healthy(nodes)), null, online: true, scriptsFolder: null);
+
+            Assert.Equal(new[] { "CL6", "CL8" }, checks.Where(c => c.Status == HaCheckStatus.NotVerified).Select(c => c.Id).ToArray());
+            Assert.Empty(Failed(checks));
+            Assert.All(checks.Where(c => c.Id is "CL6" or "CL8"), c => Assert.Contains("no -Package", c.Actual));
+        }
+
+        [Fact]
         public void Names_a_stopped_member_alone_as_absent()
         {
             var nodes = new[] { Member(1), Member(2), Member(3, running: false) };

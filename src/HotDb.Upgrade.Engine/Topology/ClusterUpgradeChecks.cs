@@ -16,24 +16,23 @@ namespace HotDb.Upgrade.Topology
         private const string NoNodeRemedy = "Give the compute node's directory with -InstallPath, or a session to a host that runs a cluster member.";
 
         /// <param name="cluster">The cluster as read.</param>
-        /// <param name="target">The compute node package to upgrade to.</param>
+        /// <param name="target">The compute node package to upgrade to; null leaves CL6 and CL8 not verified (a health check).</param>
         /// <param name="online">Also check the conditions of an upgrade without stopping service.</param>
         /// <param name="scriptsFolder">The vendor's ConfigDB upgrade scripts (for CL8); null leaves CL8 not verified.</param>
-        public static IReadOnlyList<ClusterCheck> Run(HotDbCluster cluster, HotDbPackage target, bool online, string? scriptsFolder)
+        public static IReadOnlyList<ClusterCheck> Run(HotDbCluster cluster, HotDbPackage? target, bool online, string? scriptsFolder)
         {
             if (cluster is null) throw new ArgumentNullException(nameof(cluster));
-            if (target is null) throw new ArgumentNullException(nameof(target));
             var checks = new List<ClusterCheck>();
             foreach (var member in cluster.Members) checks.Add(MemberJoined(member));
             checks.Add(OnePrimary(cluster));
             checks.Add(ClusterSize(cluster));
             checks.Add(Majority(cluster));
             checks.Add(SameVersion(cluster));
-            checks.Add(TargetNewer(cluster, target));
+            checks.Add(target is null ? NoTarget("CL6", "Target package is an upgrade", cluster) : TargetNewer(cluster, target));
             if (online)
             {
                 checks.Add(SourceAllowsOnline(cluster));
-                checks.Add(SqlAllowsOnline(cluster, target, scriptsFolder));
+                checks.Add(target is null ? NoTarget("CL8", "Upgrade SQL allows an online upgrade", cluster) : SqlAllowsOnline(cluster, target, scriptsFolder));
             }
             return checks;
         }
@@ -115,6 +114,10 @@ namespace HotDb.Upgrade.Topology
                 unknown.Count > 0 ? "Give a session to every member (or make its manager port answer show @@version), then check again."
                 : "Finish the upgrade that left members on different versions (or roll it back) before starting another.");
         }
+
+        private static ClusterCheck NoTarget(string id, string name, HotDbCluster cluster) =>
+            new ClusterCheck(id, name, ClusterHost(cluster), HaCheckStatus.NotVerified, "a target package", "not checked (no -Package)",
+                "Give -Package the hotdb-server-<version>-ga-<date>.tar.gz the cluster would be upgraded to.");
 
         internal static ClusterCheck TargetNewer(HotDbCluster cluster, HotDbPackage target)
         {

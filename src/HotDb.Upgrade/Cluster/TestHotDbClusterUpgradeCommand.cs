@@ -14,10 +14,10 @@ namespace HotDb.Upgrade.Commands
         private HotDbPackage? _target;
         private string? _scripts;
 
-        /// <summary>The compute node package to upgrade to (a path or the vendor's file name).</summary>
-        [Parameter(Mandatory = true)]
+        /// <summary>The compute node package to upgrade to (a path or the vendor's file name); without it CL6 and CL8 are not verified.</summary>
+        [Parameter]
         [ValidateNotNullOrEmpty]
-        public string Package { get; set; } = "";
+        public string? Package { get; set; }
 
         /// <summary>Check the conditions of an upgrade without stopping service (manual 3.6.1).</summary>
         [Parameter]
@@ -34,7 +34,7 @@ namespace HotDb.Upgrade.Commands
 
         protected override void BeginProcessing()
         {
-            if (!HotDbPackage.TryParse(Package, out _target))
+            if (Package != null && !HotDbPackage.TryParse(Package, out _target))
                 ThrowHotDbError(new ArgumentException($"'{Package}' is not a HotDB package name; expected {HotDbPackage.ExpectedPatterns}."), "InvalidPackageName",
                     ErrorCategory.InvalidArgument, Package, "Give the vendor's package file name or path, such as hotdb-server-2.5.4-ga-20190812.tar.gz.");
             if (ScriptsPath != null)
@@ -48,7 +48,7 @@ namespace HotDb.Upgrade.Commands
 
         protected override void Process(HotDbCluster cluster)
         {
-            var checks = ClusterUpgradeChecks.Run(cluster, _target!, Online, _scripts);
+            var checks = ClusterUpgradeChecks.Run(cluster, _target, Online, _scripts);
             if (Quiet) WriteObject(checks.All(c => c.Status == HaCheckStatus.Passed));
             else WriteObject(checks, enumerateCollection: true);
         }
