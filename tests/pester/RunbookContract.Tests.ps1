@@ -146,3 +146,67 @@ Describe 'Runbook key-only login' -Tag Runbook, RunbookContract {
         $text | Should -Not -Match 'not-used'
     }
 }
+
+# Microsoft.PowerShell.SecretManagement is not installable here (PowerShell Gallery only), so a module of that name
+# on a private PSModulePath stands in for it: its Get-Secret records what it was asked and returns PSCredentials.
+Describe 'Runbook credentials from a SecretManagement vault' -Tag Runbook, RunbookContract {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'fixtures/SshdFixture.psm1') -Force
+        if (Test-SshdFixtureAvailable) {
+            $script:fx = Start-SshdFixture
+            $script:knownHosts = Join-Path $TestDrive 'known_hosts'
+            Set-Content -Path $knownHosts -Value $fx.KnownHostsLine
+        }
+        $script:modules = Join-Path $TestDrive 'modules'
+        $folder = New-Item -ItemType Directory -Path (Join-Path $modules 'Microsoft.PowerShell.SecretManagement') -Force
+        $script:asked = Join-Path $TestDrive 'secrets-asked.txt'
+        Set-Content -Path (Join-Path $folder 'Microsoft.PowerShell.SecretManagement.psm1') -Value @"
+function Get-Secret {
+    [CmdletBinding()] param([string] `$Name, [string] `$Vault)
+    Add-Content -Path '$asked' -Value "`$Vault/`$Name" -WhatIf:`$false
+    switch (`$Name) {
+        'ssh-root' { [pscredential]::new('root', [securestring]::new()) }
+        'hotdb-configdb' { [pscredential]::new('hotdb', (ConvertTo-SecureString 'vault-only-password' -AsPlainText -Force)) }
+        default { throw "no secret '`$Name' in vault '`$Vault'" }
+    }
+}
+"@
+    }
+    AfterAll { if ($script:fx) { Stop-SshdFixture $fx } }
+
+    It 'logs in with -CredentialSecret and -ConfigDbCredentialSecret from -SecretVault, never writing the password' -Skip:$skipSshd {
+        $path = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks/Update-HotDbSingleNode.ps1'
+        $log = Join-Path $TestDrive 'vault.log'
+        $saved = $env:PSModulePath
+        try {
+            $env:PSModulePath = $modules + [IO.Path]::PathSeparator + $saved
+            $output = '' | & dotnet pwsh -NoProfile -NonInteractive -File $path -ComputerName 127.0.0.1 -Port $fx.Port -KeyFile $fx.RootKeyPath `
+                -KnownHostsPath $knownHosts -Package $package -ScriptsPath $scripts -SecretVault HotDb -CredentialSecret ssh-root `
+                -ConfigDbCredentialSecret hotdb-configdb -LogPath $log -WhatIf 2>&1 | Out-String
+            $exitCode = $LASTEXITCODE
+        }
+        finally { $env:PSModulePath = $saved }
+        # The host has no HotDB: refused after the login, before any change.
+        $exitCode | Should -Be 3 -Because $output
+        @(Get-Content $asked) | Should -Be @('HotDb/ssh-root', 'HotDb/hotdb-configdb')
+        $text = Get-Content $log -Raw
+        $text | Should -Match 'SSH session root@127\.0\.0\.1'
+        $text | Should -Match 'FAILED before any change'
+        "$text$output" | Should -Not -Match 'vault-only-password'
+    }
+
+    It 'exits 3 naming the secret when the vault has no such secret' {
+        $path = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks/Update-HotDbSingleNode.ps1'
+        $log = Join-Path $TestDrive 'vault-missing.log'
+        $saved = $env:PSModulePath
+        try {
+            $env:PSModulePath = $modules + [IO.Path]::PathSeparator + $saved
+            $output = '' | & dotnet pwsh -NoProfile -NonInteractive -File $path -ComputerName 198.18.0.250 -Package $package -ScriptsPath $scripts `
+                -SecretVault HotDb -CredentialSecret no-such-secret -ConfigDbCredentialSecret hotdb-configdb -LogPath $log 2>&1 | Out-String
+            $exitCode = $LASTEXITCODE
+        }
+        finally { $env:PSModulePath = $saved }
+        $exitCode | Should -Be 3 -Because $output
+        Get-Content $log -Raw | Should -Match "no secret 'no-such-secret' in vault 'HotDb'"
+    }
+}
