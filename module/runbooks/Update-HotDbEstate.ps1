@@ -232,22 +232,26 @@ function Read-EstateInventory([string] $Path) {
 }
 
 # Copies lines of a component's log into the estate log (its plan, errors and outcome), marked with the component.
-function Copy-ChildLog([string] $Path, [string] $Component, [long] $From) {
+function Copy-ChildLog([string] $Path, [string] $Component, [long] $From, [switch] $Plan) {
     if (-not (Test-Path -LiteralPath $Path)) { return }
     $lines = @(Get-Content -LiteralPath $Path | Select-Object -Skip $From)
     foreach ($line in $lines) {
-        if ($line -match '^\S+ \S+ \[(PLAN|ERROR|ROLLBACK)\] (.*)$') { Write-Log "  $Component | $($Matches[2])" $Matches[1] }
+        if ($line -match '^\S+ \S+ \[(PLAN|ERROR|ROLLBACK)\] (.*)$' -and ($Plan -or $Matches[1] -ne 'PLAN')) { Write-Log "  $Component | $($Matches[2])" $Matches[1] }
         elseif ($line -match '^\S+ \S+ \[INFO\] (Success.*|Check \S+: Failed.*)$') { Write-Log "  $Component | $($Matches[1])" }
     }
 }
 
 # Logs a component cmdlet's PlanRunResult: its steps (the plan) and, when it did not succeed, why.
-function Write-HostPlanResult($Result, [string] $Component) {
+# With -Plan each step with its description (a -WhatIf check), else each step's outcome (a run).
+function Write-HostPlanResult($Result, [string] $Component, [switch] $Plan) {
     $index = 0
     foreach ($step in $Result.Steps) {
         $index++
-        $status = if ("$($step.Status)" -notin 'Planned', 'Succeeded') { " - $($step.Status)$(if ($step.Error) { ': ' + $step.Error })$(if ($step.RollbackError) { '; rollback failed: ' + $step.RollbackError })" }
-        Write-Log ('  {0} | {1,2}. {2} {3}: {4}{5}' -f $Component, $index, $step.Host, $step.Step, $step.Description, $status) 'PLAN'
+        $problem = "$(if ($step.Error) { ' - ' + $step.Error })$(if ($step.RollbackError) { '; rollback failed - ' + $step.RollbackError })"
+        if ($Plan) {
+            Write-Log ('  {0} | {1,2}. {2} {3}: {4}{5}' -f $Component, $index, $step.Host, $step.Step, $step.Description, $(if ("$($step.Status)" -ne 'Planned') { " - $($step.Status)$problem" })) 'PLAN'
+        }
+        else { Write-Log ('  {0} | Step {1,2} {2} {3}: {4}{5}' -f $Component, $index, $step.Host, $step.Step, $step.Status, $problem) }
     }
 }
 
@@ -364,7 +368,7 @@ try {
         $global:LASTEXITCODE = 3
         & $runbook.Path @childParameters -WhatIf:$Check
         $code = $LASTEXITCODE
-        Copy-ChildLog $Component.Log $Component.Name $from
+        Copy-ChildLog $Component.Log $Component.Name $from -Plan:$Check
         $code
     }
 
@@ -418,7 +422,7 @@ try {
         foreach ($name in $component.Pending) {
             $result = @(Invoke-HostComponent $component $sessions[$name] $true) | Select-Object -Last 1
             if (-not $result) { $refusals.Add("$($component.Name) on ${name}: no plan could be built (see the errors above)"); continue }
-            Write-HostPlanResult $result $component.Name
+            Write-HostPlanResult $result $component.Name -Plan
             if ("$($result.Status)" -ne 'Planned') { $refusals.Add("$($component.Name) on ${name}: refused at $($result.FailedStep): $($result.Error)") }
         }
     }

@@ -1,7 +1,7 @@
 # The estate runbook (Update-HotDbEstate.ps1) on a reduced lab (tests/lab): the platform on mgmt (2.5.3), one
 # single-node group on sn1 (2.5.3), a Backup agent (2.5.3) and a Listener (2.5.5) on ds1, all to 2.5.6, from the
 # example inventory tests/lab/estate.lab.psd1 with this lab's paths. The Its run in order on one lab: each starts from
-# where the previous one left it. Run under flock /tmp/hotdb-lab.flock (one lab per machine).
+# where the previous one left it (a Listener that fails to start stops the first run; the next run continues). Run under flock /tmp/hotdb-lab.flock (one lab per machine).
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'fixtures/LabFixture.psm1') -Force
     $script:labSkip = [bool](Get-LabFixtureSkipReason)
@@ -31,8 +31,8 @@ BeforeAll {
     $state = Split-Path (Get-LabPackagePath)
     $license = Join-Path $TestDrive 'license-estate'
     & dotnet (Get-HotDbLabSimDll) license --type PERPETUAL --nodes 128 --out $license | Out-Null
-    $example = Get-Content (Join-Path $PSScriptRoot '../lab/estate.lab.psd1') -Raw
-    $text = $example.Replace("'../../.lab/license-estate'", "'$license'").Replace("'../../.lab/", "'$state/")
+    $exampleText = Get-Content (Join-Path $PSScriptRoot '../lab/estate.lab.psd1') -Raw
+    $text = $exampleText.Replace("'../../.lab/license-estate'", "'$license'").Replace("'../../.lab/", "'$state/")
     $script:inventory = Join-Path $TestDrive 'estate.psd1'
     Set-Content -Path $inventory -Value $text
     $script:example = Import-PowerShellDataFile (Join-Path $PSScriptRoot '../lab/estate.lab.psd1')
@@ -120,12 +120,27 @@ Describe 'Update-HotDbEstate.ps1 on the lab: mgmt, sn1, ds1' -Tag Lab, Upgrade, 
         @(foreach ($name in 'mgmt', 'sn1', 'ds1') { Get-LabFileListing $name }) | Should -Be $listings
     }
 
-    It 'upgrades every component to 2.5.6 in order with exit code 0' {
+    It 'stops at the first failure with exit code 1: the platform stays upgraded, the Listener is rolled back, the rest untouched' {
+        # The new Listener's first start fails; the rollback starts 2.5.5 again.
+        Set-HotDbLabComponentFault -HostName ds1 -Component hotdb-listener -Fault StartFailure -Message 'java.net.BindException: Address already in use'
+        try { $run = Invoke-Estate $inventory }
+        finally { Clear-HotDbLabComponentFault -HostName ds1 -Component hotdb-listener }
+        $run.ExitCode | Should -Be 1 -Because $run.Log
+        $run.Log | Should -Match 'management platform \| Step 12 198\.18\.0\.11 StartPlatform: Succeeded'
+        $run.Log | Should -Match 'Done: management platform on 198\.18\.0\.11 at 2\.5\.6'
+        $run.Log | Should -Match 'HotDB Listener FAILED and was rolled back: on 198\.18\.0\.51: RolledBack at StartService'
+        $run.Log | Should -Match "STOPPED at HotDB Listener\. Upgraded in this run: management platform; .*not started: compute nodes 'sn' \(SingleNode\), HotDB Backup\."
+        Get-EstateVersion | Should -Be '2.5.6,2.5.3,2.5.3,2.5.5'
+        (Get-HotDbListener -Session $ds1).Listening | Should -BeTrue
+    }
+
+    It 'run again, continues where it stopped: the platform already at 2.5.6, every other component upgraded in order, exit code 0' {
         $run = Invoke-Estate $inventory
         $run.ExitCode | Should -Be 0 -Because $run.Log
         Get-EstateVersion | Should -Be '2.5.6,2.5.6,2.5.6,2.5.6'
+        $run.Log | Should -Match 'management platform on 198\.18\.0\.11: already at 2\.5\.6; skipped'
+        $run.Log | Should -Not -Match 'Upgrading management platform'
         $order = @(
-            Get-LineIndex $run.Log 'Done: management platform on 198\.18\.0\.11 at 2\.5\.6'
             Get-LineIndex $run.Log 'Done: HotDB Listener on 198\.18\.0\.51 at 2\.5\.6'
             Get-LineIndex $run.Log "Done: compute nodes 'sn' \(SingleNode\) on 198\.18\.0\.21 at 2\.5\.6"
             Get-LineIndex $run.Log 'Done: HotDB Backup on 198\.18\.0\.51 at 2\.5\.6'

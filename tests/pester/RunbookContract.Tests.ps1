@@ -127,6 +127,13 @@ Describe 'Runbook refusals from a command line: <Runbook>' -Tag Runbook, Runbook
 Describe 'Update-HotDbEstate.ps1 inventory refusals from a command line' -Tag Runbook, RunbookContract {
     BeforeAll { $script:estate = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks/Update-HotDbEstate.ps1' }
 
+    It 'is listed by Get-HotDbRunbook with its synopsis' {
+        Import-Module $env:HOTDB_UPGRADE_MODULE
+        $listed = Get-HotDbRunbook -Name Update-HotDbEstate
+        $listed.Path | Should -Be (Get-Item $estate).FullName
+        $listed.Synopsis | Should -Match 'whole HotDB estate described by an inventory'
+    }
+
     It 'exits 3 when the inventory file is missing' {
         $run = Invoke-RunbookCommandLine $estate ((Get-RunbookArgument 'Update-HotDbEstate.ps1' @{ Inventory = (Join-Path $TestDrive 'nope/estate.psd1') }))
         $run.ExitCode | Should -Be 3 -Because $run.Output
