@@ -1,7 +1,8 @@
 # The estate runbook (Update-HotDbEstate.ps1) on a reduced lab (tests/lab): the platform on mgmt (2.5.3), one
 # single-node group on sn1 (2.5.3), a Backup agent (2.5.3) and a Listener (2.5.5) on ds1, all to 2.5.6, from the
 # example inventory tests/lab/estate.lab.psd1 with this lab's paths. The Its run in order on one lab: each starts from
-# where the previous one left it (a Listener that fails to start stops the first run; the next run continues). Run under flock /tmp/hotdb-lab.flock (one lab per machine).
+# where the previous one left it (a Listener that fails to start stops the first run; the next run continues).
+# Run under flock /tmp/hotdb-lab.flock (one lab per machine).
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'fixtures/LabFixture.psm1') -Force
     $script:labSkip = [bool](Get-LabFixtureSkipReason)
