@@ -177,7 +177,7 @@ try {
         if ($masterExit -ne 0) {
             $exitCode = $masterExit
             Write-Log "The master centre's upgrade ended with exit code $masterExit; the DR centre was not changed." 'ERROR'
-            return
+            exit $exitCode
         }
         $masterChanged = -not $whatIf
         if (-not $whatIf) {
@@ -192,7 +192,7 @@ try {
             if ($stale -or $failed -or -not $checks) {
                 $exitCode = 2
                 Write-Log "The master centre was upgraded but does not verify$(if ($stale) { " ($(@($stale | ForEach-Object { "$($_.ComputerName) runs $($_.Version)" }) -join ', '), not $target)" }); the DR centre was not changed. Fix it, then run with -Resume." 'ERROR'
-                return
+                exit $exitCode
             }
             Write-Log "Master centre verified at $target; DR centre next."
         }
@@ -220,7 +220,7 @@ try {
         if ($whatIf) {
             Write-Log 'WhatIf: nothing was changed.'
             $exitCode = 0
-            return
+            exit $exitCode
         }
         $started = $true
         $result = Invoke-Logged { Invoke-HotDbUpgradePlan -Plan $plan -JournalPath $drJournal -Confirm:$false -ErrorAction Continue }

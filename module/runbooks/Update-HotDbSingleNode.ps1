@@ -132,7 +132,7 @@ try {
         if ($whatIf) {
             Write-Log 'WhatIf: nothing was changed.'
             $exitCode = 0
-            return
+            exit $exitCode
         }
         $started = $true
         $result = Invoke-Logged { Invoke-HotDbUpgradePlan -Plan $plan -JournalPath $JournalPath -Confirm:$false -ErrorAction Continue }

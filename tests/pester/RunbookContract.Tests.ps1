@@ -5,7 +5,8 @@ BeforeDiscovery {
     $folder = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks'
     Import-Module (Join-Path $PSScriptRoot 'fixtures/SshdFixture.psm1') -Force
     $script:skipSshd = -not (Test-SshdFixtureAvailable)
-    $script:runbookCases = @(Get-ChildItem $folder -Filter 'Update-*.ps1' | ForEach-Object { @{ Runbook = $_.Name; Path = $_.FullName } })
+    # The estate runbook takes an inventory instead of hosts and a package, and has no -Resume (a re-run continues).
+    $script:runbookCases = @(Get-ChildItem $folder -Filter 'Update-*.ps1' | ForEach-Object { @{ Runbook = $_.Name; Path = $_.FullName; Estate = $_.Name -eq 'Update-HotDbEstate.ps1' } })
 }
 
 BeforeAll {
@@ -14,12 +15,16 @@ BeforeAll {
     $script:keyFile = Join-Path $TestDrive 'id_ed25519'
     Set-Content -Path $keyFile -Value 'a key'
     $script:scripts = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'upgrade-sql') -Force).FullName
+    # A valid estate inventory: one single-node group (the login comes from the command line).
+    $script:inventory = Join-Path $TestDrive 'estate.psd1'
+    Set-Content -Path $inventory -Value "@{ Packages = @{ ComputeNode = '$package'; ConfigDbScripts = '$scripts' }; ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerName = '198.18.0.250' }) }"
     # A complete, valid command line per runbook (key-only login): each case changes one thing in it.
     $script:valid = @{
         'Update-HotDbSingleNode.ps1'       = @('-ComputerName', '198.18.0.250')
         'Update-HotDbMasterSlave.ps1'      = @('-Mode', 'Offline', '-ComputerName', '198.18.0.250,198.18.0.251')
         'Update-HotDbCluster.ps1'          = @('-Mode', 'Online', '-ComputerName', '198.18.0.250,198.18.0.251,198.18.0.252', '-ManagerCredentialSecret', 'hotdb-manager')
         'Update-HotDbDisasterRecovery.ps1' = @('-MasterCentreMode', 'SingleNode', '-ComputerName', '198.18.0.250', '-DrComputerName', '198.18.0.251')
+        'Update-HotDbEstate.ps1'           = @('-Inventory', $inventory)
     }
     function script:Invoke-RunbookCommandLine([string] $Path, [string[]] $Arguments) {
         $log = Join-Path $TestDrive "$([guid]::NewGuid().ToString('N')).log"
@@ -35,7 +40,8 @@ BeforeAll {
         $arguments = [ordered]@{}
         $list = $valid[$Runbook]
         for ($i = 0; $i -lt $list.Count; $i += 2) { $arguments[$list[$i].TrimStart('-')] = $list[$i + 1] }
-        $arguments.Package = $package; $arguments.ScriptsPath = $scripts; $arguments.UserName = 'root'; $arguments.KeyFile = $keyFile
+        if ($Runbook -ne 'Update-HotDbEstate.ps1') { $arguments.Package = $package; $arguments.ScriptsPath = $scripts }
+        $arguments.UserName = 'root'; $arguments.KeyFile = $keyFile
         $arguments.ConfigDbCredentialSecret = 'hotdb-configdb'
         foreach ($key in $Change.Keys) { $arguments[$key] = $Change[$key] }
         foreach ($key in $Drop) { $arguments.Remove($key) }
@@ -66,7 +72,7 @@ Describe 'Runbook refusals from a command line: <Runbook>' -Tag Runbook, Runbook
     It 'exits 3 without parameters, naming what is missing' {
         $run = Invoke-RunbookCommandLine $Path @()
         $run.ExitCode | Should -Be 3 -Because $run.Output
-        $run.Log | Should -Match '\[ERROR\] FAILED before any change: bad parameters: (missing -\w+; )*missing -ComputerName'
+        $run.Log | Should -Match "\[ERROR\] FAILED before any change: bad parameters: (missing -\w+; )*missing -$(if ($Estate) { 'Inventory' } else { 'ComputerName' })"
         $run.Log | Should -Match 'exit code 3'
     }
 
@@ -86,13 +92,13 @@ Describe 'Runbook refusals from a command line: <Runbook>' -Tag Runbook, Runbook
         $run.Log | Should -Match "-Elevation 'Doas' is not one of None, Sudo"
     }
 
-    It 'exits 3 when the -Package file is missing' {
+    It 'exits 3 when the -Package file is missing' -Skip:$Estate {
         $run = Invoke-RunbookCommandLine $Path (Get-RunbookArgument $Runbook @{ Package = (Join-Path $TestDrive 'nope/hotdb-server-2.5.4-ga-20190812.tar.gz') })
         $run.ExitCode | Should -Be 3 -Because $run.Output
         $run.Log | Should -Match "-Package '.*nope/hotdb-server-2\.5\.4-ga-20190812\.tar\.gz': no such file"
     }
 
-    It 'exits 3 on -Resume with the parameters of a new run (the plan comes from the journal)' -Skip:($Runbook -eq 'Update-HotDbDisasterRecovery.ps1') {
+    It 'exits 3 on -Resume with the parameters of a new run (the plan comes from the journal)' -Skip:($Runbook -eq 'Update-HotDbDisasterRecovery.ps1' -or $Estate) {
         $run = Invoke-RunbookCommandLine $Path ((Get-RunbookArgument $Runbook) + @('-Resume', '-JournalPath', (Join-Path $TestDrive 'run.journal.json')))
         $run.ExitCode | Should -Be 3 -Because $run.Output
         $run.Log | Should -Match '-Resume takes the plan from the journal; drop .*-Package'
@@ -115,6 +121,51 @@ Describe 'Runbook refusals from a command line: <Runbook>' -Tag Runbook, Runbook
         $run = Invoke-RunbookCommandLine $Path (Get-RunbookArgument $Runbook @{ SecretVault = 'HotDb' })
         $run.ExitCode | Should -Be 3 -Because $run.Output
         $run.Log | Should -Match '-ConfigDbCredentialSecret needs the Microsoft\.PowerShell\.SecretManagement module, which is not installed'
+    }
+}
+
+Describe 'Update-HotDbEstate.ps1 inventory refusals from a command line' -Tag Runbook, RunbookContract {
+    BeforeAll { $script:estate = Join-Path (Split-Path $env:HOTDB_UPGRADE_MODULE) 'runbooks/Update-HotDbEstate.ps1' }
+
+    It 'is listed by Get-HotDbRunbook with its synopsis' {
+        Import-Module $env:HOTDB_UPGRADE_MODULE
+        $listed = Get-HotDbRunbook -Name Update-HotDbEstate
+        $listed.Path | Should -Be (Get-Item $estate).FullName
+        $listed.Synopsis | Should -Match 'whole HotDB estate described by an inventory'
+    }
+
+    It 'exits 3 when the inventory file is missing' {
+        $run = Invoke-RunbookCommandLine $estate ((Get-RunbookArgument 'Update-HotDbEstate.ps1' @{ Inventory = (Join-Path $TestDrive 'nope/estate.psd1') }))
+        $run.ExitCode | Should -Be 3 -Because $run.Output
+        $run.Log | Should -Match "-Inventory '.*nope/estate\.psd1': no such file"
+    }
+
+    It 'exits 3 naming every problem of an inventory, before any SSH connection' {
+        $bad = Join-Path $TestDrive 'bad-estate.psd1'
+        Set-Content -Path $bad -Value (@(
+                '@{'
+                "    Ssh = @{ UserName = 'root'; Password = 'x' }"
+                "    Packages = @{ ComputeNode = '$package'; Management = '$package'; Listener = 'nope/hotdb-listener-2.5.6-linux.tar.gz' }"
+                "    ComputeNodes = @(@{ Mode = 'Quad'; ComputerName = '198.18.0.250' }, @{ Mode = 'MasterSlave'; ComputerName = '198.18.0.251'; Online = 'yes' })"
+                "    Management = @{ ComputerName = '198.18.0.252', '198.18.0.253' }"
+                "    Listener = @{ ComputerName = '198.18.0.254' }"
+                "    Compliance = @{ }"
+                '}'
+            ) -join "`n")
+        $run = Invoke-RunbookCommandLine $estate ((Get-RunbookArgument 'Update-HotDbEstate.ps1' @{ Inventory = $bad }))
+        $run.ExitCode | Should -Be 3 -Because $run.Output
+        $run.Log | Should -Match 'FAILED before any change: bad inventory'
+        $run.Log | Should -Match "The inventory has an unknown key 'Compliance'"
+        $run.Log | Should -Match "Ssh has an unknown key 'Password'"
+        $run.Log | Should -Match "ComputeNodes\[1\]\.Mode 'Quad' is not one of SingleNode, MasterSlave, Cluster, DisasterRecovery"
+        $run.Log | Should -Match 'ComputeNodes\[2\]\.ComputerName \(MasterSlave\) takes 2 hosts; 1 given'
+        $run.Log | Should -Match 'ComputeNodes\[2\]\.Online must be \$true or \$false'
+        $run.Log | Should -Match 'Management\.ComputerName takes 1 host; 2 given'
+        $run.Log | Should -Match "Packages\.Management '.*' is a ComputeNode package, not ManagementPlatform"
+        $run.Log | Should -Match "Packages\.Listener '.*nope/hotdb-listener-2\.5\.6-linux\.tar\.gz': no such file"
+        $run.Log | Should -Match 'ComputeNodes needs Packages\.ConfigDbScripts'
+        $run.Log | Should -Not -Match 'SSH session'
+        $run.Log | Should -Not -Match "Password = 'x'"
     }
 }
 
