@@ -53,6 +53,7 @@ Describe 'Module manifest' -Tag Module, Manifest {
             @{ Phrase = 'listener'; Ships = { $exported -like '*Listener*' } }
             @{ Phrase = 'HotDB Backup'; Ships = { $exported -like '*-HotDbBackup*' } }
             @{ Phrase = 'runbooks'; Ships = { Get-ChildItem (Join-Path $moduleFolder 'runbooks') -Filter '*-HotDb*.ps1' } }
+            @{ Phrase = 'whole estate'; Ships = { Get-ChildItem (Join-Path $moduleFolder 'runbooks') -Filter 'Update-HotDbEstate.ps1' } }
         )
         $description = $manifest.Description
         $checked = 0
