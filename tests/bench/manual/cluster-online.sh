@@ -17,6 +17,7 @@
 #   MANAGER_USER, MANAGER_PASSWORD  a SUPER login of the manager port (3325), for show @@cluster
 #   SSH_KEY, KNOWN_HOSTS  the SSH identity and known_hosts file (strict host-key checking)
 set -euo pipefail
+. "$(dirname "$0")/configdb-upgrade.sh"
 
 : "${NODES:?}" "${CONFIGDB_HOST:?}" "${CONFIGDB_NAME:?}" "${PACKAGE:?}" "${SCRIPTS:?}" "${FROM_VERSION:?}" "${TO_VERSION:?}"
 : "${MANAGER_USER:?}" "${MANAGER_PASSWORD:?}" "${SSH_KEY:?}" "${KNOWN_HOSTS:?}"
@@ -62,17 +63,7 @@ secondaries=()
 for member in "${members[@]}"; do [ "$member" = "$primary" ] || secondaries+=("$member"); done
 
 # 3.6.2 ConfigDB upgrade, as in 2.1.2-2.1.3: back up the ConfigDB, then run each upgrade script, the cluster serving.
-# (--set-gtid-purged is MySQL's; MariaDB's mysqldump lacks it, so the same command without it follows.)
-dump_file="/root/${CONFIGDB_NAME}_${FROM_VERSION}.sql"
-on_configdb "mysqldump --set-gtid-purged=off --single-transaction --master-data=1 --databases $CONFIGDB_NAME --default-character-set=utf8 -uroot > $dump_file" 2>/dev/null ||
-    on_configdb "mysqldump --single-transaction --master-data=1 --databases $CONFIGDB_NAME --default-character-set=utf8 -uroot > $dump_file"
-for script in $(ls "$SCRIPTS"/hotdb_config_*.sql | sort -V); do
-    version=$(basename "$script" .sql); version=${version#hotdb_config_}
-    # only the steps after FROM_VERSION up to TO_VERSION
-    if [ "$(printf '%s\n%s\n' "$version" "$FROM_VERSION" | sort -V | head -n1)" = "$version" ]; then continue; fi
-    if [ "$(printf '%s\n%s\n' "$version" "$TO_VERSION" | sort -V | tail -n1)" != "$TO_VERSION" ]; then continue; fi
-    on_configdb "mysql -uroot --default-character-set=utf8 -D$CONFIGDB_NAME" < "$script"
-done
+upgrade_configdb
 
 # One member through the single-node commands (3.2.1, 3.2.3-3.2.5; the ConfigDB is done once, above).
 upgrade_member() {

@@ -13,6 +13,7 @@
 #   TO_VERSION      the package's version
 #   SSH_KEY, KNOWN_HOSTS  the SSH identity and known_hosts file (strict host-key checking)
 set -euo pipefail
+. "$(dirname "$0")/configdb-upgrade.sh"
 
 : "${NODE:?}" "${CONFIGDB_HOST:?}" "${CONFIGDB_NAME:?}" "${PACKAGE:?}" "${SCRIPTS:?}" "${FROM_VERSION:?}" "${TO_VERSION:?}"
 : "${SSH_KEY:?}" "${KNOWN_HOSTS:?}"
@@ -26,17 +27,7 @@ package_name=$(basename "$PACKAGE")
 on_node 'cd /usr/local/hotdb/hotdb-server/bin && sh hotdb_server stop'
 
 # 3.2.2 ConfigDB upgrade, as in 2.1.2-2.1.3: back up the ConfigDB, then run each upgrade script.
-# (--set-gtid-purged is MySQL's; MariaDB's mysqldump lacks it, so the same command without it follows.)
-dump_file="/root/${CONFIGDB_NAME}_${FROM_VERSION}.sql"
-on_configdb "mysqldump --set-gtid-purged=off --single-transaction --master-data=1 --databases $CONFIGDB_NAME --default-character-set=utf8 -uroot > $dump_file" 2>/dev/null ||
-    on_configdb "mysqldump --single-transaction --master-data=1 --databases $CONFIGDB_NAME --default-character-set=utf8 -uroot > $dump_file"
-for script in $(ls "$SCRIPTS"/hotdb_config_*.sql | sort -V); do
-    version=$(basename "$script" .sql); version=${version#hotdb_config_}
-    # only the steps after FROM_VERSION up to TO_VERSION
-    if [ "$(printf '%s\n%s\n' "$version" "$FROM_VERSION" | sort -V | head -n1)" = "$version" ]; then continue; fi
-    if [ "$(printf '%s\n%s\n' "$version" "$TO_VERSION" | sort -V | tail -n1)" != "$TO_VERSION" ]; then continue; fi
-    on_configdb "mysql -uroot --default-character-set=utf8 -D$CONFIGDB_NAME" < "$script"
-done
+upgrade_configdb
 
 # 3.2.3 Replace the program package: keep the old directory, upload, unzip, owner, SELinux context.
 on_node "cd /usr/local/hotdb/ && mv hotdb-server $old_dir"
