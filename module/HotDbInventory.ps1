@@ -170,6 +170,7 @@ function Read-HotDbInventory {
                 else { Test-Keys @{ "$key" = $null } $allowed $where }
             }
         }
+        else { Test-Keys $group @($allowed + @($modeKeys.Values | ForEach-Object { $_ }) | Select-Object -Unique) $where }
         $hosts = @($names) + @($drNames)
         $name = if ($group['Name']) { "$($group['Name'])" } else { "$mode-$(if ($hosts) { $hosts[0] } else { $index })" }
         if ($name -notmatch '^[A-Za-z0-9_.-]+$') { $problems.Add("$where.Name '$name' may hold only letters, digits, '.', '_' and '-' (it names the group's log)") }
@@ -201,10 +202,14 @@ function Read-HotDbInventory {
         $estate.$agent = @{ ComputerName = @(Get-Hosts $table['ComputerName'] "$agent.ComputerName" 1 64); Options = $table }
         Test-Package $agent $agent
     }
-    foreach ($options in @($estate.Management, $estate.Listener, $estate.Backup | Where-Object { $_ } | ForEach-Object { $_.Options }) + @($groups | ForEach-Object { $_.Options })) {
-        foreach ($key in 'StartTimeout', 'StopTimeout') { Test-Number $options $key $key 3600 }
+    # The options every component entry may give, named by where they are.
+    $entries = [ordered]@{}
+    foreach ($agent in 'Management', 'Listener', 'Backup') { if ($estate.$agent) { $entries[$agent] = $estate.$agent.Options } }
+    for ($i = 0; $i -lt $groups.Count; $i++) { $entries["ComputeNodes[$($i + 1)]"] = $groups[$i].Options }
+    foreach ($where in @($entries.Keys)) {
+        foreach ($key in 'StartTimeout', 'StopTimeout') { Test-Number $entries[$where] $key "$where.$key" 3600 }
+        if ($where -notlike 'ComputeNodes*') { Test-RemotePath $entries[$where]['InstallPath'] "$where.InstallPath" }
     }
-    foreach ($agent in $estate.Management, $estate.Listener, $estate.Backup | Where-Object { $_ }) { Test-RemotePath $agent.Options['InstallPath'] 'InstallPath' }
 
     $present = @{ Management = [bool]$estate.Management; ComputeNodes = [bool]$groups.Count; Listener = [bool]$estate.Listener; Backup = [bool]$estate.Backup }
     if (-not $data.Contains('ComputerName') -and -not @($Component | Where-Object { $present[$_] })) {
