@@ -125,6 +125,7 @@ function Invoke-Build {
     $bin = "bin/$Configuration"
     Copy-Item (Join-Path $root 'HotDb.Upgrade.psd1') $stage
     Copy-Item (Join-Path $root 'module/*.ps1xml') $stage
+    Copy-Item (Join-Path $root 'module/*.ps1') $stage
     Copy-Item (Join-Path $root 'module/runbooks') $stage -Recurse -ErrorAction SilentlyContinue
     Copy-Item (Join-Path $root 'module/compliance') $stage -Recurse -ErrorAction SilentlyContinue
     Copy-Item (Join-Path $root 'LICENSE') $stage

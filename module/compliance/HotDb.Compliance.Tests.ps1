@@ -47,7 +47,7 @@ param(
 )
 
 BeforeDiscovery {
-    . (Join-Path $PSScriptRoot 'HotDbCompliance.Inventory.ps1')
+    . (Join-Path $PSScriptRoot '../HotDbInventory.ps1')
     $script:complianceChecks = [System.Collections.Generic.List[hashtable]]::new()
 
     function Add-Check([string] $Id, [string] $Name, [string] $ComputerName, [string] $Status, [string] $Expected, [string] $Actual, [string] $Remedy, [string] $Reason) {
@@ -82,7 +82,7 @@ BeforeDiscovery {
     $ssh = @{}
     if ($Inventory) {
         try {
-            $estate = Read-HotDbComplianceInventory -Inventory $Inventory -InstallPath $InstallPath
+            $estate = Read-HotDbInventory -Inventory $Inventory -Component ComputeNodes -InstallPath $InstallPath
             $groups = @($estate.Groups)
             $ssh = $estate.Ssh
             if (-not $Package -and $estate.Packages.ComputeNode) { $Package = $estate.Packages.ComputeNode }

@@ -103,15 +103,13 @@ $passed = 'Session', 'Inventory', 'Credential', 'UserName', 'KeyFile', 'KnownHos
 foreach ($key in $passed) { if ($PSBoundParameters.ContainsKey($key)) { $data[$key] = $PSBoundParameters[$key] } }
 if ($Inventory) {
     # A bad inventory is refused here, before any host is contacted, with the key that is wrong.
-    . (Join-Path $PSScriptRoot 'HotDbCompliance.Inventory.ps1')
+    . (Join-Path $PSScriptRoot '../HotDbInventory.ps1')
     try {
-        if ($Inventory -isnot [System.Collections.IDictionary]) {
-            if (-not (Test-Path -LiteralPath "$Inventory" -PathType Leaf)) { throw "The inventory '$Inventory' does not exist." }
-            $data.Inventory = (Resolve-Path -LiteralPath "$Inventory").ProviderPath
-        }
-        $null = Read-HotDbComplianceInventory -Inventory $data.Inventory -InstallPath $InstallPath
+        $estate = Read-HotDbInventory -Inventory $Inventory -Component ComputeNodes -InstallPath $InstallPath
+        # The pack reads the file again in its own container: give it the full path.
+        if ($Inventory -isnot [System.Collections.IDictionary]) { $data.Inventory = $estate.Source }
     }
-    catch { Write-Error "Invalid inventory: $($_.Exception.Message)" -ErrorAction Continue; exit 3 }
+    catch { Write-Error $_.Exception.Message -ErrorAction Continue; exit 3 }
 }
 $configuration = New-PesterConfiguration
 $configuration.Run.Container = New-PesterContainer -Path (Join-Path $PSScriptRoot 'HotDb.Compliance.Tests.ps1') -Data $data

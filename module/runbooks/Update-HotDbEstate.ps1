@@ -105,131 +105,7 @@ $LogPath = $run.LogPath
 $logFolder = Split-Path $LogPath
 $logBase = [IO.Path]::GetFileNameWithoutExtension($LogPath)
 if (-not (Get-Module HotDb.Upgrade)) { Import-Module (Join-Path $PSScriptRoot '../HotDb.Upgrade.psd1') }
-
-# Reads the inventory; returns the estate (paths resolved) or throws one refusal naming every problem.
-function Read-EstateInventory([string] $Path) {
-    $problems = [System.Collections.Generic.List[string]]::new()
-    try { $data = Import-PowerShellDataFile -LiteralPath $Path -ErrorAction Stop }
-    catch { throw "bad inventory: $Path cannot be read as a PowerShell data file: $($_.Exception.Message)" }
-    $folder = Split-Path (Resolve-Path -LiteralPath $Path).ProviderPath
-    function Resolve-InventoryPath([string] $Value) {
-        if ($Value -match '^~(?=$|[\\/])') { $Value = $HOME + $Value.Substring(1) }
-        if (-not [IO.Path]::IsPathRooted($Value)) { $Value = Join-Path $folder $Value }
-        [IO.Path]::GetFullPath($Value)
-    }
-    function Test-Keys([System.Collections.IDictionary] $Table, [string[]] $Allowed, [string] $Where) {
-        foreach ($key in $Table.Keys) { if ("$key" -notin $Allowed) { $problems.Add("$Where has an unknown key '$key' (known: $($Allowed -join ', '))") } }
-    }
-    function Get-Table($Value, [string] $Where) {
-        if ($null -eq $Value) { return $null }
-        if ($Value -isnot [System.Collections.IDictionary]) { $problems.Add("$Where must be a hashtable @{ ... }"); return $null }
-        $Value
-    }
-    function Get-Hosts($Value, [string] $Where, [int] $Minimum, [int] $Maximum) {
-        $names = @(Split-RunbookHostName @($Value))
-        if ($names.Count -lt $Minimum -or $names.Count -gt $Maximum) {
-            $want = if ($Minimum -eq $Maximum) { "$Minimum" } else { "$Minimum to $Maximum" }
-            $problems.Add("$Where takes $want host$(if ($Maximum -ne 1) { 's' }); $($names.Count) given")
-        }
-        $names
-    }
-    $kinds = @{ ComputeNode = 'ComputeNode'; Management = 'ManagementPlatform'; Backup = 'Backup'; Listener = 'Listener'; Jdk = 'Jdk' }
-    $estate = [ordered]@{ Ssh = @{}; Packages = @{}; Management = $null; ComputeNodes = @(); Backup = $null; Listener = $null }
-    Test-Keys $data @('Ssh', 'Packages', 'Management', 'ComputeNodes', 'Backup', 'Listener') 'The inventory'
-
-    $ssh = Get-Table $data['Ssh'] 'Ssh'
-    if ($ssh) {
-        Test-Keys $ssh @('UserName', 'KeyFile', 'KnownHostsPath', 'Port', 'Elevation') 'Ssh'
-        foreach ($key in $ssh.Keys) { $estate.Ssh["$key"] = $ssh[$key] }
-        foreach ($key in 'KeyFile', 'KnownHostsPath') { if ($ssh[$key]) { $estate.Ssh[$key] = Resolve-InventoryPath $ssh[$key] } }
-        if ($ssh['KeyFile'] -and -not (Test-Path -LiteralPath $estate.Ssh.KeyFile -PathType Leaf)) { $problems.Add("Ssh.KeyFile '$($estate.Ssh.KeyFile)': no such file") }
-        $number = 0
-        if ($ssh.Contains('Port') -and (-not [int]::TryParse("$($ssh.Port)", [ref] $number) -or $number -lt 1 -or $number -gt 65535)) { $problems.Add("Ssh.Port '$($ssh.Port)' is not a whole number from 1 to 65535") }
-        if ($ssh.Contains('Elevation') -and "$($ssh.Elevation)" -notin 'None', 'Sudo') { $problems.Add("Ssh.Elevation '$($ssh.Elevation)' is not one of None, Sudo") }
-    }
-
-    $packages = Get-Table $data['Packages'] 'Packages'
-    if ($packages) {
-        Test-Keys $packages @('ComputeNode', 'ConfigDbScripts', 'Management', 'ManagementScripts', 'Backup', 'Listener', 'Jdk', 'License') 'Packages'
-        foreach ($key in @($packages.Keys)) {
-            $file = Resolve-InventoryPath "$($packages[$key])"
-            $estate.Packages["$key"] = $file
-            $isFolder = "$key" -in 'ConfigDbScripts', 'ManagementScripts'
-            if (-not (Test-Path -LiteralPath $file -PathType $(if ($isFolder) { 'Container' } else { 'Leaf' }))) {
-                $problems.Add("Packages.$key '$file': no such $(if ($isFolder) { 'folder' } else { 'file' })")
-                continue
-            }
-            if ($kinds.Contains("$key")) {
-                $package = Get-HotDbPackage -LiteralPath $file -ErrorAction SilentlyContinue -ErrorVariable notPackage
-                if (-not $package) { $problems.Add("Packages.$key '$file' is not a package name the module knows ($(@($notPackage | ForEach-Object { $_.Exception.Message }) -join ' '))") }
-                elseif ("$($package.Component)" -ne $kinds["$key"]) { $problems.Add("Packages.$key '$file' is a $($package.Component) package, not $($kinds["$key"])") }
-            }
-        }
-    }
-    function Test-Package([string[]] $Keys, [string] $For) {
-        foreach ($key in $Keys) { if (-not $estate.Packages.Contains($key)) { $problems.Add("$For needs Packages.$key") } }
-    }
-
-    $management = Get-Table $data['Management'] 'Management'
-    if ($management) {
-        Test-Keys $management @('ComputerName', 'InstallPath', 'StartTimeout', 'StopTimeout') 'Management'
-        $estate.Management = @{ ComputerName = @(Get-Hosts $management['ComputerName'] 'Management.ComputerName' 1 1); Options = $management }
-        Test-Package 'Management' 'Management'
-    }
-
-    $groupNames = @{}
-    $groupHosts = @{}
-    $index = 0
-    foreach ($group in @($data['ComputeNodes'] | Where-Object { $null -ne $_ })) {
-        $index++
-        $where = "ComputeNodes[$index]"
-        $group = Get-Table $group $where
-        if (-not $group) { continue }
-        $mode = "$($group['Mode'])"
-        $allowed = @('Name', 'Mode', 'ComputerName', 'InstallPath', 'ConfigDb', 'KeepalivedConfigPath', 'StartTimeout', 'StopTimeout')
-        switch ($mode) {
-            'SingleNode' { $hosts = @(Get-Hosts $group['ComputerName'] "$where.ComputerName (SingleNode)" 1 1) }
-            'MasterSlave' { $allowed += 'Online'; $hosts = @(Get-Hosts $group['ComputerName'] "$where.ComputerName (MasterSlave)" 2 2) }
-            'Cluster' { $allowed += 'Online'; $hosts = @(Get-Hosts $group['ComputerName'] "$where.ComputerName (Cluster)" 2 9) }
-            'DisasterRecovery' {
-                $allowed += 'DrComputerName', 'MasterCentreMode', 'DrConfigDb'
-                $centre = "$($group['MasterCentreMode'])"
-                if ($centre -notin 'SingleNode', 'MasterSlaveOffline', 'MasterSlaveOnline') { $problems.Add("$where.MasterCentreMode '$centre' is not one of SingleNode, MasterSlaveOffline, MasterSlaveOnline") }
-                $hosts = @(Get-Hosts $group['ComputerName'] "$where.ComputerName (the master centre)" $(if ($centre -eq 'SingleNode') { 1 } else { 2 }) $(if ($centre -eq 'SingleNode') { 1 } else { 2 }))
-                $hosts += @(Get-Hosts $group['DrComputerName'] "$where.DrComputerName (the DR centre)" 1 9)
-            }
-            default { $problems.Add("$where.Mode '$mode' is not one of SingleNode, MasterSlave, Cluster, DisasterRecovery"); $hosts = @() }
-        }
-        Test-Keys $group $allowed $where
-        $name = if ($group['Name']) { "$($group['Name'])" } else { "$mode-$(if ($hosts) { $hosts[0] } else { $index })" }
-        if ($name -notmatch '^[A-Za-z0-9_.-]+$') { $problems.Add("$where.Name '$name' may hold only letters, digits, '.', '_' and '-' (it names the group's log)") }
-        if ($groupNames.ContainsKey($name)) { $problems.Add("$where.Name '$name' is also the name of $($groupNames[$name])") } else { $groupNames[$name] = $where }
-        foreach ($hostName in $hosts) {
-            if ($groupHosts.ContainsKey($hostName)) { $problems.Add("$where lists $hostName, which $($groupHosts[$hostName]) lists too") } else { $groupHosts[$hostName] = $where }
-        }
-        if ($group.Contains('Online') -and $group['Online'] -isnot [bool]) { $problems.Add("$where.Online must be `$true or `$false") }
-        $estate.ComputeNodes += @{ Name = $name; Mode = $mode; Hosts = $hosts; Options = $group }
-    }
-    if ($estate.ComputeNodes) { Test-Package 'ComputeNode', 'ConfigDbScripts' 'ComputeNodes' }
-
-    foreach ($agent in 'Listener', 'Backup') {
-        $table = Get-Table $data[$agent] $agent
-        if (-not $table) { continue }
-        Test-Keys $table @('ComputerName', 'InstallPath', 'StartTimeout', 'StopTimeout') $agent
-        $estate[$agent] = @{ ComputerName = @(Get-Hosts $table['ComputerName'] "$agent.ComputerName" 1 64); Options = $table }
-        Test-Package $agent $agent
-    }
-    foreach ($item in @($estate.Management, $estate.Listener, $estate.Backup) + @($estate.ComputeNodes | ForEach-Object { $_.Options }) | Where-Object { $_ }) {
-        $options = if ($item.Contains('Options')) { $item.Options } else { $item }
-        foreach ($key in 'StartTimeout', 'StopTimeout') {
-            $number = 0
-            if ($options.Contains($key) -and (-not [int]::TryParse("$($options[$key])", [ref] $number) -or $number -lt 1 -or $number -gt 3600)) { $problems.Add("$key '$($options[$key])' is not a whole number from 1 to 3600") }
-        }
-    }
-    if (-not $estate.Management -and -not $estate.ComputeNodes -and -not $estate.Listener -and -not $estate.Backup) { $problems.Add('it names no component (Management, ComputeNodes, Listener or Backup)') }
-    if ($problems.Count) { throw "bad inventory $($Path): $($problems -join '; ')." }
-    $estate
-}
+. (Join-Path $PSScriptRoot '../HotDbInventory.ps1')
 
 # Copies lines of a component's log into the estate log (its plan, errors and outcome), marked with the component.
 function Copy-ChildLog([string] $Path, [string] $Component, [long] $From, [switch] $Plan) {
@@ -265,7 +141,7 @@ try {
     Assert-RunbookInput -BoundParameters $PSBoundParameters -UnknownArgument $UnknownArgument -Required 'Inventory' `
         -Choice @{ Elevation = 'None', 'Sudo' } -Range @{ Port = 1, 65535; StartTimeout = 1, 3600; StopTimeout = 1, 3600 } `
         -File 'Inventory', 'KeyFile'
-    $estate = Read-EstateInventory $Inventory
+    $estate = Read-HotDbInventory -Inventory $Inventory -Upgrade
     Write-Log "Estate upgrade from the inventory $((Resolve-Path -LiteralPath $Inventory).ProviderPath)$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
 
     # Connection: the runbook's parameters win over the inventory's Ssh values.
@@ -279,9 +155,9 @@ try {
     if ($KeyFile) { $KeyFile = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($KeyFile) }
     if ($KnownHostsPath) { $KnownHostsPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($KnownHostsPath) }
     $Credential = Resolve-RunbookCredential -Name Credential -Value $Credential -SecretName $CredentialSecret -Vault $SecretVault -UserName $UserName -KeyFile $KeyFile
-    $ConfigDbCredential = Resolve-RunbookCredential -Name ConfigDbCredential -Value $ConfigDbCredential -SecretName $ConfigDbCredentialSecret -Vault $SecretVault -Optional:(-not $estate.ComputeNodes)
+    $ConfigDbCredential = Resolve-RunbookCredential -Name ConfigDbCredential -Value $ConfigDbCredential -SecretName $ConfigDbCredentialSecret -Vault $SecretVault -Optional:(-not $estate.Groups)
     $ManagementConfigDbCredential = Resolve-RunbookCredential -Name ManagementConfigDbCredential -Value $ManagementConfigDbCredential -SecretName $ManagementConfigDbCredentialSecret -Vault $SecretVault -Optional:(-not $estate.Management)
-    $ManagerCredential = Resolve-RunbookCredential -Name ManagerCredential -Value $ManagerCredential -SecretName $ManagerCredentialSecret -Vault $SecretVault -Optional:(-not @($estate.ComputeNodes | Where-Object Mode -EQ 'Cluster'))
+    $ManagerCredential = Resolve-RunbookCredential -Name ManagerCredential -Value $ManagerCredential -SecretName $ManagerCredentialSecret -Vault $SecretVault -Optional:(-not @($estate.Groups | Where-Object Mode -EQ 'Cluster'))
     $SudoCredential = Resolve-RunbookCredential -Name SudoCredential -Value $SudoCredential -SecretName $SudoCredentialSecret -Vault $SecretVault -Optional
     $packages = $estate.Packages
     $target = @{}
@@ -290,7 +166,7 @@ try {
     # The components in the order they are upgraded (see the help for why).
     if ($estate.Management) { $components.Add([pscustomobject]@{ Kind = 'Management'; Name = 'management platform'; Hosts = $estate.Management.ComputerName; Options = $estate.Management.Options; Target = $target.Management; Pending = @(); From = '' }) }
     if ($estate.Listener) { $components.Add([pscustomobject]@{ Kind = 'Listener'; Name = 'HotDB Listener'; Hosts = $estate.Listener.ComputerName; Options = $estate.Listener.Options; Target = $target.Listener; Pending = @(); From = '' }) }
-    foreach ($group in $estate.ComputeNodes) {
+    foreach ($group in $estate.Groups) {
         $components.Add([pscustomobject]@{ Kind = 'ComputeNodes'; Name = "compute nodes '$($group.Name)' ($($group.Mode))"; Group = $group; Hosts = $group.Hosts; Options = $group.Options; Target = $target.ComputeNode; Pending = @(); From = '' })
     }
     if ($estate.Backup) { $components.Add([pscustomobject]@{ Kind = 'Backup'; Name = 'HotDB Backup'; Hosts = $estate.Backup.ComputerName; Options = $estate.Backup.Options; Target = $target.Backup; Pending = @(); From = '' }) }
@@ -350,8 +226,8 @@ try {
             'DisasterRecovery' {
                 $path = 'Update-HotDbDisasterRecovery.ps1'
                 $child.MasterCentreMode = "$($options.MasterCentreMode)"
-                $child.ComputerName = @(Split-RunbookHostName @($options.ComputerName))
-                $child.DrComputerName = @(Split-RunbookHostName @($options.DrComputerName))
+                $child.ComputerName = @($group.ComputerName)
+                $child.DrComputerName = @($group.DrComputerName)
                 if ($options.Contains('DrConfigDb')) { $child.DrConfigDb = "$($options.DrConfigDb)" }
                 if ($options.Contains('KeepalivedConfigPath')) { $child.KeepalivedConfigPath = "$($options.KeepalivedConfigPath)" }
             }

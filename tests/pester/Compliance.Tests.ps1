@@ -21,7 +21,7 @@ BeforeAll {
         }
         finally { Pop-Location }
     }
-    . (Join-Path (Split-Path $pack) 'HotDbCompliance.Inventory.ps1')
+    . (Join-Path (Split-Path (Split-Path $pack)) 'HotDbInventory.ps1')
     if (-not (Test-SshdFixtureAvailable)) { return }
     $script:fx = Start-SshdFixture
     $script:knownHosts = Join-Path $TestDrive 'known_hosts'
@@ -68,7 +68,7 @@ Describe 'Compliance pack estate inventory' -Tag Compliance {
     Backup = @{ ComputerName = 'ds1' }
 }
 '@
-        $estate = Read-HotDbComplianceInventory -Inventory $file
+        $estate = Read-HotDbInventory -Inventory $file -Component ComputeNodes
         $estate.Ssh.UserName | Should -Be 'hotdb'
         $estate.Ssh.Port | Should -Be 2222
         $estate.Ssh.KeyFile | Should -Be ([IO.Path]::GetFullPath((Join-Path $estateFolder 'id_ed25519')))
@@ -84,18 +84,43 @@ Describe 'Compliance pack estate inventory' -Tag Compliance {
 
     It 'refuses <Case>, naming what is wrong' -ForEach @(
         @{ Case = 'an unknown top-level key'; Inventory = @{ ComputeNode = @(@{ Mode = 'SingleNode'; ComputerName = 'a' }) }; Pattern = "unknown key 'ComputeNode'" }
-        @{ Case = 'no compute node group'; Inventory = @{ Ssh = @{ UserName = 'root' } }; Pattern = 'ComputeNodes lists no compute node group' }
-        @{ Case = 'an unknown mode'; Inventory = @{ ComputeNodes = @(@{ Mode = 'Pair'; ComputerName = 'a', 'b' }) }; Pattern = "ComputeNodes\[1\] Mode 'Pair' is not one of SingleNode, MasterSlave, Cluster, DisasterRecovery" }
-        @{ Case = 'a pair of one host'; Inventory = @{ ComputeNodes = @(@{ Name = 'ms'; Mode = 'MasterSlave'; ComputerName = 'a' }) }; Pattern = 'ComputeNodes\[1\] \(ms\) \(MasterSlave\) needs ComputerName with 2 host' }
-        @{ Case = 'a DR group without its DR centre'; Inventory = @{ ComputeNodes = @(@{ Mode = 'DisasterRecovery'; ComputerName = 'a'; MasterCentreMode = 'SingleNode' }) }; Pattern = 'needs DrComputerName' }
-        @{ Case = 'Online on a single node'; Inventory = @{ ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerName = 'a'; Online = $true }) }; Pattern = 'only a MasterSlave or Cluster group takes' }
-        @{ Case = 'a host in two groups'; Inventory = @{ ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerName = 'a' }, @{ Mode = 'MasterSlave'; ComputerName = 'b', 'A' }) }; Pattern = "host 'A' is listed twice" }
+        @{ Case = 'no compute node group'; Inventory = @{ Ssh = @{ UserName = 'root' } }; Pattern = 'it names no compute node group \(ComputeNodes\)' }
+        @{ Case = 'an unknown mode'; Inventory = @{ ComputeNodes = @(@{ Mode = 'Pair'; ComputerName = 'a', 'b' }) }; Pattern = "ComputeNodes\[1\]\.Mode 'Pair' is not one of SingleNode, MasterSlave, Cluster, DisasterRecovery" }
+        @{ Case = 'a pair of one host'; Inventory = @{ ComputeNodes = @(@{ Name = 'ms'; Mode = 'MasterSlave'; ComputerName = 'a' }) }; Pattern = 'ComputeNodes\[1\]\.ComputerName \(MasterSlave\) takes 2 hosts; 1 given' }
+        @{ Case = 'a DR group without its DR centre'; Inventory = @{ ComputeNodes = @(@{ Mode = 'DisasterRecovery'; ComputerName = 'a'; MasterCentreMode = 'SingleNode' }) }; Pattern = 'ComputeNodes\[1\]\.DrComputerName \(the DR centre\) takes 1 to 9 hosts; 0 given' }
+        @{ Case = 'Online on a single node'; Inventory = @{ ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerName = 'a'; Online = $true }) }; Pattern = 'ComputeNodes\[1\] has Online, which only a MasterSlave or Cluster group takes' }
+        @{ Case = 'a host in two groups'; Inventory = @{ ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerName = 'a' }, @{ Mode = 'MasterSlave'; ComputerName = 'b', 'A' }) }; Pattern = "host 'A' is listed twice \(in ComputeNodes\[1\] and ComputeNodes\[2\]\)" }
         @{ Case = 'a typo in a group key'; Inventory = @{ ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerNames = 'a' }) }; Pattern = "unknown key 'ComputerNames'" }
-        @{ Case = 'a bad Ssh port'; Inventory = @{ Ssh = @{ Port = 70000 }; ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerName = 'a' }) }; Pattern = "Port '70000' is not a TCP port" }
-        @{ Case = 'a missing package'; Inventory = @{ Packages = @{ ComputeNode = '/nonexistent/hotdb-server-2.5.6-ga-20201101.tar.gz' }; ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerName = 'a' }) }; Pattern = 'Packages.ComputeNode .* does not exist' }
+        @{ Case = 'a bad Ssh port'; Inventory = @{ Ssh = @{ Port = 70000 }; ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerName = 'a' }) }; Pattern = "Ssh\.Port '70000' is not a whole number from 1 to 65535" }
+        @{ Case = 'a missing package'; Inventory = @{ Packages = @{ ComputeNode = '/nonexistent/hotdb-server-2.5.6-ga-20201101.tar.gz' }; ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerName = 'a' }) }; Pattern = "Packages\.ComputeNode '.*': no such file" }
     ) {
-        $message = try { Read-HotDbComplianceInventory -Inventory $Inventory; '' } catch { $_.Exception.Message }
+        $message = try { Read-HotDbInventory -Inventory $Inventory -Component ComputeNodes; '' } catch { $_.Exception.Message }
         $message | Should -Match $Pattern
+    }
+
+    It 'needs no package for the pack, while -Upgrade requires the packages of each component, every problem in one refusal' {
+        $estate = @{ Management = @{ ComputerName = 'mgmt' }; ComputeNodes = @(@{ Mode = 'SingleNode'; ComputerName = 'a' }) }
+        @((Read-HotDbInventory -Inventory $estate -Component ComputeNodes).Groups.ComputerName) | Should -Be @('a')
+        $estate.ComputeNodes += @{ Mode = 'Cluster'; ComputerName = 'b' }
+        $message = try { Read-HotDbInventory -Inventory $estate -Upgrade; '' } catch { $_.Exception.Message }
+        $message | Should -Match '^bad inventory the inventory: '
+        $message | Should -Match 'Management needs Packages\.Management'
+        $message | Should -Match 'ComputeNodes needs Packages\.ComputeNode;'
+        $message | Should -Match 'ComputeNodes needs Packages\.ConfigDbScripts'
+        $message | Should -Match 'ComputeNodes\[2\]\.ComputerName \(Cluster\) takes 2 to 9 hosts; 1 given'
+    }
+
+    It 'reads the older flat inventory as hosts to check, which the estate upgrade refuses' {
+        $flat = @{ ComputerName = 'h1, h2'; Port = 2222; UserName = 'hotdb' }
+        $estate = Read-HotDbInventory -Inventory $flat -Component ComputeNodes
+        $estate.Groups.Count | Should -Be 1
+        $estate.Groups[0].Mode | Should -Be 'Hosts'
+        @($estate.Groups[0].ComputerName) | Should -Be @('h1', 'h2')
+        $estate.Groups[0].InstallPath | Should -Be '/usr/local/hotdb/hotdb-server'
+        $estate.Ssh.Port | Should -Be 2222
+        $estate.Ssh.UserName | Should -Be 'hotdb'
+        $message = try { Read-HotDbInventory -Inventory $flat -Upgrade; '' } catch { $_.Exception.Message }
+        $message | Should -Match 'a flat inventory \(ComputerName, \.\.\.\) names hosts, not components'
     }
 
     It 'refuses an invalid inventory file with exit code 3 before contacting any host' {
@@ -104,7 +129,7 @@ Describe 'Compliance pack estate inventory' -Tag Compliance {
         $run = Invoke-CompliancePack "-Inventory '$file'"
         $run.ExitCode | Should -Be 3 -Because $run.Output
         # Whitespace aside: pwsh may wrap a long error line anywhere.
-        ($run.Output -replace '\s', '') | Should -Match 'Invalidinventory:.*bad\.psd1:ComputeNodes\[1\]\(Cluster\)needsComputerNamewith2ormorehost'
+        ($run.Output -replace '\s', '') | Should -Match 'badinventory.*bad\.psd1:ComputeNodes\[1\]\.ComputerName\(Cluster\)takes2to9hosts;1given'
     }
 }
 
