@@ -10,17 +10,8 @@ using HotDb.Upgrade.Remote;
 namespace HotDb.Upgrade.Commands
 {
     /// <summary>What the HotDB Backup and HotDB Listener cmdlets share: sessions to the data-source hosts and the install directory.</summary>
-    public abstract class DataSourceAgentCmdlet : HotDbCmdlet, IDisposable
+    public abstract class DataSourceAgentCmdlet : HostSessionCmdlet
     {
-        protected readonly CancellationTokenSource Cancellation = new CancellationTokenSource();
-
-        /// <summary>SSH sessions to the data-source hosts (New-HotDbSession); from the pipeline too.</summary>
-        [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNull]
-        [SessionTransformation]
-        [ArgumentCompleter(typeof(SessionCompleter))]
-        public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
-
         /// <summary>The install directory; default /usr/local/hotdb/hotdb-backup or /usr/local/hotdb/hotdb-listener.</summary>
         [Parameter]
         [ValidatePattern("^/.+")]
@@ -31,27 +22,6 @@ namespace HotDb.Upgrade.Commands
         protected string Path => InstallPath ?? DataSourceAgentReader.DefaultPathOf(Kind);
 
         protected string Component => Kind == DataSourceAgentKind.Backup ? "HotDB Backup" : "HotDB Listener";
-
-        protected override void StopProcessing() => Cancellation.Cancel();
-
-        public void Dispose() => Cancellation.Dispose();
-
-        /// <summary>Runs the work for one host; a failure becomes that host's error record and the next host goes on.</summary>
-        protected void TryHost(SshSession session, Action action)
-        {
-            try
-            {
-                action();
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl+C: PowerShell stops the pipeline itself.
-            }
-            catch (Exception ex) when (IsReportable(ex))
-            {
-                WriteHotDbError(ex, session);
-            }
-        }
     }
 
     /// <summary>Reads the agent on each host; changes nothing.</summary>

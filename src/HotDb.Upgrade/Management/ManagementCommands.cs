@@ -11,41 +11,12 @@ using HotDb.Upgrade.Remote;
 namespace HotDb.Upgrade.Commands
 {
     /// <summary>What the management platform cmdlets share: sessions to the platform's hosts and the install directory.</summary>
-    public abstract class ManagementCmdlet : HotDbCmdlet, IDisposable
+    public abstract class ManagementCmdlet : HostSessionCmdlet
     {
-        protected readonly CancellationTokenSource Cancellation = new CancellationTokenSource();
-
-        /// <summary>SSH sessions to the management platform's hosts (New-HotDbSession); from the pipeline too.</summary>
-        [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNull]
-        [SessionTransformation]
-        [ArgumentCompleter(typeof(SessionCompleter))]
-        public SshSession[] Session { get; set; } = Array.Empty<SshSession>();
-
         /// <summary>The install directory; default /usr/local/hotdb/hotdb-management.</summary>
         [Parameter]
         [ValidatePattern("^/.+")]
         public string InstallPath { get; set; } = ManagementReader.DefaultInstallPath;
-
-        protected override void StopProcessing() => Cancellation.Cancel();
-
-        public void Dispose() => Cancellation.Dispose();
-
-        protected void TryHost(SshSession session, Action action)
-        {
-            try
-            {
-                action();
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl+C: PowerShell stops the pipeline itself.
-            }
-            catch (Exception ex) when (IsReportable(ex))
-            {
-                WriteHotDbError(ex, session);
-            }
-        }
     }
 
     /// <summary>Reads the management platform on each host (install, version, process, HTTP port and the version it reports, ConfigDB, JDK); changes nothing.</summary>
