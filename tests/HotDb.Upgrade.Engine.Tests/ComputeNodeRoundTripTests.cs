@@ -107,6 +107,37 @@ namespace HotDb.Upgrade.Tests
         }
 
         [Fact]
+        public void Finds_the_node_process_by_its_exact_hotdb_home_argument()
+        {
+            var home = Install();
+            // 'sleep; :' keeps sh itself running (a lone command would be exec'd): its arguments stand for the JVM's.
+            System.Diagnostics.Process Start(string hotdbHome)
+            {
+                var start = new System.Diagnostics.ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+                foreach (var argument in new[] { "-c", "sleep 60; :", "java", "-DHOTDB_HOME=" + hotdbHome, "cn.hotpu.hotdb.HotdbStartup" }) start.ArgumentList.Add(argument);
+                return System.Diagnostics.Process.Start(start)!;
+            }
+            using var other = Start(home + "-other");
+            using var node = Start(home);
+            try
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(10);
+                ComputeNodeInfo info;
+                do info = ComputeNodeReader.Read(new LocalHost(), home);
+                while (!info.Running && DateTime.UtcNow < deadline);
+                Assert.True(info.Running);
+                Assert.Equal(node.Id, info.ProcessId);
+            }
+            finally
+            {
+                node.Kill(entireProcessTree: true);
+                other.Kill(entireProcessTree: true);
+                node.WaitForExit();
+            }
+            Assert.False(ComputeNodeReader.Read(new LocalHost(), home).Running);
+        }
+
+        [Fact]
         public void A_probe_without_the_embedded_files_still_reads_them_over_sftp()
         {
             // An older probe answer (no embedded sections): the reader falls back to file reads, one per file.

@@ -22,6 +22,20 @@ namespace HotDb.Upgrade.Tests
         }
 
         [Fact]
+        public void Hands_the_VIP_over_by_stopping_the_masters_keepalived_first_only_when_keepalived_runs_on_both()
+        {
+            var planned = Plan(FakeHaHost.Master(), FakeHaHost.Backup());
+            Assert.True(planned.Planned);
+            Assert.StartsWith("switch over: stop keepalived on ha-a;", planned.Describe());
+
+            var slave = FakeHaHost.Backup();
+            slave.KeepalivedRunning = false;
+            var unplanned = Plan(FakeHaHost.Master(), slave);
+            Assert.False(unplanned.Planned);
+            Assert.StartsWith("switch over: stop ha-a's compute node;", unplanned.Describe());
+        }
+
+        [Fact]
         public void Refuses_before_stopping_anything_when_the_slave_does_not_run()
         {
             var master = FakeHaHost.Master();

@@ -86,6 +86,22 @@ namespace HotDb.Upgrade.Tests
         }
 
         [Fact]
+        public void RunAll_returns_results_in_input_order_and_throws_the_first_failure_in_that_order()
+        {
+            var hosts = new[] { 30, 10, 20 };
+            Assert.Equal(new[] { "h30", "h10", "h20" }, HostFanOut.RunAll(hosts, (delay, _) => { Thread.Sleep(delay); return "h" + delay; }));
+
+            // The later host fails first in time; the earlier one's failure is the one thrown.
+            var error = Assert.Throws<InvalidOperationException>(() => HostFanOut.RunAll(new[] { 200, 0, 50 }, (delay, _) =>
+            {
+                Thread.Sleep(delay);
+                if (delay > 0) throw new InvalidOperationException("host " + delay);
+                return delay;
+            }));
+            Assert.Equal("host 200", error.Message);
+        }
+
+        [Fact]
         public void Cancellation_reaches_running_work_and_skips_the_hosts_not_started()
         {
             using var cancel = new CancellationTokenSource();

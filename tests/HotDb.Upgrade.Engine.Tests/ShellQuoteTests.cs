@@ -93,5 +93,16 @@ namespace HotDb.Upgrade.Tests
             Assert.True(process.ExitCode == 0, $"{shell} failed ({process.ExitCode}): {error}");
             return output;
         }
+
+        [Fact]
+        [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+        public void A_probe_writes_its_whole_output_once_and_keeps_its_exit_status()
+        {
+            // Case patterns (an unbalanced ')') and hostile arguments pass through; the status of the script is kept.
+            var script = "for a; do case \"$a\" in x*) echo \"x: $a\" ;; *) /bin/echo \"other: $a\" ;; esac; done; exit 3";
+            var result = new LocalHost().Run(ShellQuote.Probe(script, "probe", "x1", "it's $(id)", "y"));
+            Assert.Equal(3, result.ExitCode);
+            Assert.Equal("x: x1\nother: it's $(id)\nother: y\n", result.StandardOutput);
+        }
     }
 }

@@ -788,14 +788,17 @@ function Invoke-HotDbLabFault {
         Latency         delays the host's outgoing packets by -DelayMs, for -DurationSeconds (iptables NFQUEUE
                         and host/netdelay.py, as tc netem would on a kernel that has it).
         PacketLoss      nftables drops -LossPercent of the host's outgoing packets at random, for -DurationSeconds.
+        Bandwidth       the host's link carries at most -RateMbit each way (tc tbf on both ends of its veth), as a
+                        host's own network link would, until cleared.
     #>
     [CmdletBinding(SupportsShouldProcess)]
     param(
         [Parameter(Mandatory)] [string] $HostName,
-        [Parameter(Mandatory)] [ValidateSet('LinkDown', 'KillProcess', 'FillDisk', 'ReplaceHostKey', 'StopConfigDb', 'Latency', 'PacketLoss')] [string] $Fault,
+        [Parameter(Mandatory)] [ValidateSet('LinkDown', 'KillProcess', 'FillDisk', 'ReplaceHostKey', 'StopConfigDb', 'Latency', 'PacketLoss', 'Bandwidth')] [string] $Fault,
         [string] $ProcessName,
         [ValidateRange(1, 10000)] [int] $DelayMs = 200,
         [ValidateRange(1, 100)] [int] $LossPercent = 20,
+        [ValidateRange(1, 10000)] [int] $RateMbit = 200,
         [ValidateRange(1, 600)] [int] $DurationSeconds = 60,
         [string] $StatePath
     )
@@ -833,6 +836,13 @@ function Invoke-HotDbLabFault {
             Wait-LabHostKey $record $detail.NewKey
         }
         'StopConfigDb' { Stop-LabMariaDb $record }
+        'Bandwidth' {
+            # The bridge end shapes what reaches the host, the host's own eth0 what leaves it.
+            $shape = @('qdisc', 'replace', 'dev', "$($script:VethPrefix)$HostName", 'root', 'tbf', 'rate', "${RateMbit}mbit", 'burst', '256kb', 'latency', '100ms')
+            Invoke-LabProcess tc $shape | Out-Null
+            Invoke-LabHost $record "tc qdisc replace dev eth0 root tbf rate ${RateMbit}mbit burst 256kb latency 100ms" | Out-Null
+            $detail.RateMbit = $RateMbit
+        }
         { $_ -in 'Latency', 'PacketLoss' } {
             $token = [guid]::NewGuid().ToString('n')
             $expires = [DateTime]::UtcNow.AddSeconds($DurationSeconds).ToString('o')
@@ -917,6 +927,10 @@ function Clear-HotDbLabFault {
                         Wait-LabHostKey $record (Invoke-LabHost $record 'cat /etc/ssh/ssh_host_ed25519_key.pub').Output.Trim()
                     }
                     'StopConfigDb' { Start-LabMariaDb $record; Wait-LabMariaDb $record }
+                    'Bandwidth' {
+                        Invoke-LabProcess tc @('qdisc', 'del', 'dev', "$($script:VethPrefix)$($fault.HostName)", 'root') | Out-Null
+                        Invoke-LabHost $record 'tc qdisc del dev eth0 root' | Out-Null
+                    }
                     { $_ -in 'Latency', 'PacketLoss' } {
                         $marker = $fault.Detail.Marker
                         Invoke-LabHost $record "if [ `"`$(cat $marker 2>/dev/null)`" = $($fault.Detail.Token) ]; then $($fault.Detail.Undo) && rm -f $marker; fi" | Out-Null

@@ -137,6 +137,31 @@ Describe 'Switch over and reconstruct ms1/ms2' -Tag Ha, Lab, HaOps -Skip:$labSki
         Test-LabVip ms1 | Should -BeTrue
     }
 
+    It 'a planned switch whose slave never opens its service port gives the VIP back to the old master, which serves again' {
+        # The slave's compute node frozen: its manager port still listens, so the switch goes ahead, and keepalived
+        # moves the VIP to it once the master's keepalived stops, but it never goes online.
+        Invoke-OnHost ms2 "pkill -STOP -f '[H]otdbStartup'" | Out-Null
+        try {
+            $errors = $null
+            $output = Invoke-HotDbHaSwitch -Session $ms1, $ms2 -TimeoutSeconds 8 -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue
+
+            $output | Should -BeNullOrEmpty
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -Be 'HaSwitchFailed,HotDb.Upgrade.Commands.InvokeHotDbHaSwitchCommand'
+            $errors[0].Exception.Message | Should -Match 'after keepalived stopped on 198\.18\.0\.31, 198\.18\.0\.32 holds the VIP 198\.18\.0\.140 and its service port 3323 is closed'
+            $errors[0].Exception.Message | Should -Match '198\.18\.0\.31''s keepalived was started again; it holds the VIP and serves'
+            $errors[0].TargetObject.OldMasterRestarted | Should -BeTrue
+            $errors[0].TargetObject.VipHolder | Should -Be '198.18.0.31'
+            Test-LabPort ms1 3323 | Should -BeTrue
+            Test-LabVip ms1 | Should -BeTrue
+            Test-LabVip ms2 | Should -BeFalse
+            (Invoke-OnHost ms1 'pgrep -x keepalived >/dev/null && echo up').Trim() | Should -Be 'up'
+            (Invoke-OnHost ms2 'pgrep -x keepalived >/dev/null && echo up').Trim() | Should -Be 'up' -Because 'the slave''s keepalived stopped only until the old master held the VIP'
+        }
+        finally { Invoke-OnHost ms2 "pkill -CONT -f '[H]otdbStartup'" | Out-Null }
+        Wait-SimCondition { (Get-FailedCheck).Count -eq 0 } 60 | Should -BeTrue -Because "$(Get-FailedCheck)"
+    }
+
     It 'a switch that cannot move the VIP (the slave''s keepalived stopped) restarts the old master and reports failure' {
         Invoke-OnHost ms2 'service keepalived stop' | Out-Null
         try {

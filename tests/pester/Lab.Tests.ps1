@@ -317,6 +317,19 @@ Describe 'Lab estate (ConfigDB, DR replica, master/slave pair, single node)' -Ta
             (Invoke-LabSsh $byName.ms1 'ping -q -c 20 -i 0.01 -W 1 198.18.0.21 | grep -c " 0% packet loss"').Output | Should -Be '1'
         }
 
+        It 'Bandwidth caps the host''s link both ways until cleared' {
+            $fault = Invoke-HotDbLabFault -HostName sn1 -Fault Bandwidth -RateMbit 4
+            (Invoke-HotDbLabHostCommand sn1 'tc qdisc show dev eth0').Output | Should -Match 'tbf .*rate 4Mbit'
+            (& tc qdisc show dev hl-sn1) -join "`n" | Should -Match 'tbf .*rate 4Mbit'
+            # 2 MB over 4 Mbit/s take 4 s (3.5 s after the 256 KB burst); without the cap, a fraction of a second.
+            $copy = 'start=$(date +%s%N); head -c 2000000 /dev/zero | ssh -o BatchMode=yes root@198.18.0.21 "cat > /dev/null"; echo $(( ($(date +%s%N) - start) / 1000000 ))'
+            [int] (Invoke-LabSsh $byName.ms1 $copy).Output.Trim().Split("`n")[-1] | Should -BeGreaterThan 2500
+            $fault | Clear-HotDbLabFault
+            (Invoke-HotDbLabHostCommand sn1 'tc qdisc show dev eth0').Output | Should -Not -Match 'tbf'
+            (& tc qdisc show dev hl-sn1) -join "`n" | Should -Not -Match 'tbf'
+            Get-HotDbLabFault -HostName sn1 | Should -BeNullOrEmpty
+        }
+
         It 'Latency ends by itself when its time is up' {
             Invoke-HotDbLabFault -HostName sn1 -Fault Latency -DelayMs 200 -DurationSeconds 2 | Out-Null
             (Invoke-HotDbLabHostCommand sn1 'iptables -S OUTPUT').Output | Should -Match 'NFQUEUE'

@@ -21,32 +21,37 @@ namespace HotDb.Upgrade.ComputeNode
         // One round trip for everything a directory listing and /proc can tell, with server.xml, the start script, the
         // license files and (where unzip exists) the jar's manifest in base64: a read costs at most 3 round trips
         // (this probe, java -version, and the jar only when the host has no unzip).
-        private const string Probe = @"cd -- ""$1"" 2>/dev/null || { echo '@@missing'; exit 0; }
+        // Few processes: every fork costs the host, and a fan-out over many hosts waits for the slowest. Globs and
+        // builtins list files; one grep finds the node's processes by their exact -DHOTDB_HOME argument (the path given,
+        // or its physical path after cd -P), a second keeps those running HotdbStartup.
+        private const string Probe = @"cd -P -- ""$1"" 2>/dev/null || { echo '@@missing'; exit 0; }
 echo '@@owner'; stat -c '%U:%G' .
 echo '@@files'; for f in conf/server.xml bin/hotdb_server; do [ -f ""$f"" ] && echo ""$f""; done
-echo '@@jar'; ls -1 lib 2>/dev/null | grep -E '^hotdb-server-[0-9.]+\.jar$'
-echo '@@pid'; cat run/hotdb-server.pid 2>/dev/null; echo
+echo '@@jar'; for j in lib/hotdb-server-*.jar; do [ -f ""$j"" ] && echo ""${j#lib/}""; done
+echo '@@pid'; { read -r pid < run/hotdb-server.pid && echo ""$pid""; } 2>/dev/null; echo
 echo '@@procs'
-for p in $(grep -l -a -F HotdbStartup /proc/[0-9]*/cmdline 2>/dev/null); do
-  p=${p%/cmdline}; c=$(tr '\0' ' ' < ""$p/cmdline"" 2>/dev/null) || continue
-  case ""$c"" in *HotdbStartup*) case ""$c"" in *""-DHOTDB_HOME=$1 ""*|*""-DHOTDB_HOME=$(pwd -P) ""*) echo ""${p#/proc/}"" ;; esac ;; esac
-done
+homes=$(grep -l -a -z -x -F -e ""-DHOTDB_HOME=$1"" -e ""-DHOTDB_HOME=$PWD"" /proc/[0-9]*/cmdline 2>/dev/null)
+[ -n ""$homes"" ] && for p in $(grep -l -a -F HotdbStartup $homes 2>/dev/null); do p=${p%/cmdline}; echo ""${p#/proc/}""; done
 echo '@@ndb'; for e in ndbsql*; do [ -e ""$e"" ] || [ -L ""$e"" ] && echo ""$e""; done
-echo '@@keys'; ls -1 keys 2>/dev/null
-echo '@@listen'; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == ""0A"" { split($2, a, "":""); print a[2] }'
-echo '@@serverxml'; [ -f conf/server.xml ] && [ -r conf/server.xml ] && { echo ok; base64 < conf/server.xml | tr -d '\n'; echo; }
-echo '@@startscript'; [ -f bin/hotdb_server ] && [ -r bin/hotdb_server ] && { echo ok; base64 < bin/hotdb_server | tr -d '\n'; echo; }
-echo '@@licenses'; for k in keys/*; do [ -f ""$k"" ] && [ -r ""$k"" ] && { printf '%s' ""${k#keys/}"" | base64 | tr -d '\n'; printf ' '; head -c 65536 ""$k"" | base64 | tr -d '\n'; echo; }; done
-echo '@@manifest'; j=$(ls -1 lib 2>/dev/null | grep -E '^hotdb-server-[0-9.]+\.jar$' | sort -V | tail -n 1)
-if [ -n ""$j"" ] && command -v unzip >/dev/null 2>&1 && unzip -p ""lib/$j"" META-INF/MANIFEST.MF >/dev/null 2>&1; then echo ""$j""; unzip -p ""lib/$j"" META-INF/MANIFEST.MF | base64 | tr -d '\n'; echo; fi
+echo '@@keys'; for k in keys/*; do [ -e ""$k"" ] || [ -L ""$k"" ] && echo ""${k#keys/}""; done
+echo '@@listen'; awk '$4 == ""0A"" { split($2, a, "":""); print a[2] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+echo '@@serverxml'; [ -f conf/server.xml ] && [ -r conf/server.xml ] && { echo ok; base64 -w 0 conf/server.xml; echo; }
+echo '@@startscript'; [ -f bin/hotdb_server ] && [ -r bin/hotdb_server ] && { echo ok; base64 -w 0 bin/hotdb_server; echo; }
+echo '@@licenses'; for k in keys/*; do [ -f ""$k"" ] && [ -r ""$k"" ] && { printf '%s' ""${k#keys/}"" | base64 -w 0; printf ' '; head -c 65536 ""$k"" | base64 -w 0; echo; }; done
+echo '@@manifest'
+if command -v unzip >/dev/null 2>&1; then for j in lib/hotdb-server-*.jar; do
+  [ -f ""$j"" ] && m=$(unzip -p ""$j"" META-INF/MANIFEST.MF 2>/dev/null | base64 -w 0) && [ -n ""$m"" ] && { echo ""${j#lib/}""; echo ""$m""; }
+done; fi
 echo '@@end'";
+
+        private static readonly Regex ServerJar = new Regex(@"^hotdb-server-[0-9.]+\.jar$", RegexOptions.CultureInvariant);
 
         public static ComputeNodeInfo Read(IRemoteHost host, string installPath = DefaultInstallPath, CancellationToken cancellationToken = default)
         {
             if (host is null) throw new ArgumentNullException(nameof(host));
             installPath = NormalizePath(installPath);
             var info = new ComputeNodeInfo(host, installPath);
-            var probe = host.Run(ShellQuote.Join("sh", "-c", Probe, "hotdb-probe", installPath), elevate: false, timeout: TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
+            var probe = host.Run(ShellQuote.Probe(Probe, "hotdb-probe", installPath), elevate: false, timeout: TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
             var sections = Sections(probe.StandardOutput);
             if (sections.ContainsKey("missing") || !sections.ContainsKey("end"))
             {
@@ -55,15 +60,17 @@ echo '@@end'";
                 info.LicenseState = "not installed";
                 return info;
             }
+            // The glob also lists other jars named hotdb-server-*; only hotdb-server-<version>.jar is the server.
+            var jars = sections["jar"].Where(j => ServerJar.IsMatch(j)).ToList();
             // A directory is an install only when it holds what one has: server.xml, the start script or the server jar.
-            if (sections["files"].Count == 0 && sections["jar"].Count == 0)
+            if (sections["files"].Count == 0 && jars.Count == 0)
             {
                 info.LicenseState = "not installed";
                 return info;
             }
             info.Installed = true;
             info.Owner = sections["owner"].FirstOrDefault();
-            ReadVersion(host, info, sections["jar"], Embedded(sections, "manifest"), cancellationToken);
+            ReadVersion(host, info, jars, Embedded(sections, "manifest"), cancellationToken);
             ReadServerXml(host, info, EmbeddedFile(host, sections, "serverxml", info.InstallPath + "/conf/server.xml"));
             ReadProcess(host, info, sections["pid"], sections["procs"]);
             info.NdbSqlDirectories = sections["ndb"];
@@ -140,8 +147,10 @@ echo '@@end'";
             try
             {
                 string? text = null;
-                if (embeddedManifest != null && embeddedManifest.Count >= 1 && embeddedManifest[0] == jar.Name)
-                    text = embeddedManifest.Count > 1 ? Decode(embeddedManifest[1]) ?? "" : "";
+                // The probe embeds each server jar's manifest as two lines: the jar's name, then the manifest in base64.
+                var at = embeddedManifest?.IndexOf(jar.Name) ?? -1;
+                if (at >= 0 && at % 2 == 0)
+                    text = at + 1 < embeddedManifest!.Count ? Decode(embeddedManifest[at + 1]) ?? "" : "";
                 if (text == null)
                 {
                     using var buffer = new MemoryStream();

@@ -66,7 +66,8 @@ namespace HotDb.Upgrade.ComputeNode
     {
         public static readonly TimeSpan DefaultStartTimeout = TimeSpan.FromSeconds(180);
         public static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(120);
-        private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(700);
+        // A start or stop is done as soon as a read shows it: every poll left waiting adds to the node's downtime.
+        private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
         private const int TailLines = 15;
 
         /// <summary>

@@ -25,23 +25,29 @@ namespace HotDb.Upgrade.Ha
         /// <summary>The host holding the VIP at the end; null when none does.</summary>
         public string? VipHolder { get; internal set; }
         public bool Succeeded { get; internal set; }
-        /// <summary>From the stop of the old master to the new master's service port open; null when it never opened.</summary>
+        /// <summary>From the first change on the old master to the new master's service port open; null when it never opened.</summary>
         public TimeSpan? Outage { get; internal set; }
-        /// <summary>True when the switch failed and the old master's compute node was started again.</summary>
+        /// <summary>True when the switch failed and the old master was brought back (its compute node, and its keepalived when the switch had stopped it).</summary>
         public bool OldMasterRestarted { get; internal set; }
 
         public override string ToString() => Succeeded ? $"{OldMaster} -> {NewMaster} in {Outage?.TotalSeconds:0.0} s" : $"{OldMaster} -> {NewMaster} failed";
     }
 
     /// <summary>
-    /// A controlled master/slave switchover: stops the master's compute node, so keepalived moves the VIP to the
-    /// slave and the slave opens its service port. When that does not happen within the timeout the old master is
-    /// started again. After a switch the manual's HA environment reconstruction (<see cref="HaReconstruction"/>) is due.
+    /// A controlled master/slave switchover. When keepalived runs on both hosts it is planned: keepalived stops on the
+    /// master first (the manual's HA reconstruction stops it there anyway), so VRRP hands the VIP to the slave at once
+    /// instead of after the track script failed twice and the backup's master-down timer ran out; the slave sees the
+    /// VIP and opens its service port, the old master closes its own; then the old master's compute node stops.
+    /// Otherwise the master's compute node stops and keepalived's checks move the VIP. When the slave does not hold the
+    /// VIP with its service port open within the timeout, the old master gets the VIP and serves again. After a switch
+    /// the manual's HA environment reconstruction (<see cref="HaReconstruction"/>) is due.
     /// </summary>
     public sealed class HaSwitchover
     {
         private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
-        private bool _stoppedOldMaster;
+        // The planned hand-over takes about a second: a shorter poll does not add half a second to what it measures.
+        private static readonly TimeSpan PlannedPoll = TimeSpan.FromMilliseconds(100);
+        private bool _stoppedOldMaster, _stoppedOldKeepalived;
 
         private HaSwitchover(HaEnvironment environment, IPAddress vip, TimeSpan timeout)
         {
@@ -82,23 +88,33 @@ namespace HotDb.Upgrade.Ha
             return new HaSwitchover(environment, vip, timeout);
         }
 
-        public string Describe() => $"switch over: stop {OldMaster.ComputerName}'s compute node; {NewMaster.ComputerName} must take VIP {Vip} and open port {NewMaster.ServerPort} within {Timeout.TotalSeconds:0} s";
+        /// <summary>True when keepalived runs on both hosts: the VIP is handed over by stopping the master's keepalived first.</summary>
+        public bool Planned => OldMaster.KeepalivedRunning && NewMaster.KeepalivedRunning;
+
+        public string Describe() => Planned
+            ? $"switch over: stop keepalived on {OldMaster.ComputerName}; {NewMaster.ComputerName} must take VIP {Vip} and open port {NewMaster.ServerPort} within {Timeout.TotalSeconds:0} s; then stop {OldMaster.ComputerName}'s compute node"
+            : $"switch over: stop {OldMaster.ComputerName}'s compute node; {NewMaster.ComputerName} must take VIP {Vip} and open port {NewMaster.ServerPort} within {Timeout.TotalSeconds:0} s";
 
         /// <summary>
-        /// Stops the master and waits for the slave to take over. On failure the old master is started again and an
-        /// <see cref="HaOperationException"/> (HaSwitchFailed) carries the result.
+        /// Hands the VIP over (see the class) and waits for the slave to take over. On failure the old master serves
+        /// again and an <see cref="HaOperationException"/> (HaSwitchFailed) carries the result.
         /// </summary>
         public HaSwitchoverResult Execute(IStageProgress progress, CancellationToken cancellationToken)
         {
             if (progress is null) throw new ArgumentNullException(nameof(progress));
             var result = new HaSwitchoverResult(OldMaster.ComputerName, NewMaster.ComputerName, Vip);
             var outage = Stopwatch.StartNew();
-            progress.Report($"{OldMaster.ComputerName}: stopping the compute node");
-            _stoppedOldMaster = true;
+            var planned = Planned;
             string? failure = null;
             try
             {
-                ComputeNodeService.Stop(OldMaster.Session, OldMaster.InstallPath, null, s => progress.Report($"{OldMaster.ComputerName}: {s}"), cancellationToken);
+                if (planned)
+                {
+                    progress.Report($"{OldMaster.ComputerName}: stopping keepalived, so that VIP {Vip} moves to {NewMaster.ComputerName} now");
+                    _stoppedOldKeepalived = true;
+                    KeepalivedService.Run(OldMaster.Session, "stop", cancellationToken);
+                }
+                else StopOldMaster(progress, cancellationToken);
                 var watch = Stopwatch.StartNew();
                 HaNode slave;
                 while (true)
@@ -107,16 +123,18 @@ namespace HotDb.Upgrade.Ha
                     if (slave.Holds(Vip) && slave.ServerPortOpen) break;
                     if (watch.Elapsed > Timeout)
                     {
-                        failure = $"{Timeout.TotalSeconds:0} s after the stop, {NewMaster.ComputerName} {(slave.Holds(Vip) ? "holds" : "does not hold")} the VIP {Vip} and its service port {slave.ServerPort} is {(slave.ServerPortOpen ? "open" : "closed")}" +
+                        failure = $"{Timeout.TotalSeconds:0} s after {(planned ? "keepalived stopped on " + OldMaster.ComputerName : "the stop")}, {NewMaster.ComputerName} {(slave.Holds(Vip) ? "holds" : "does not hold")} the VIP {Vip} and its service port {slave.ServerPort} is {(slave.ServerPortOpen ? "open" : "closed")}" +
                                   (slave.KeepalivedRunning ? "." : "; its keepalived does not run.");
                         break;
                     }
                     progress.Report($"waiting for {NewMaster.ComputerName} to take VIP {Vip} and open port {NewMaster.ServerPort} ({watch.Elapsed.TotalSeconds:0} s)");
-                    if (cancellationToken.WaitHandle.WaitOne(Poll)) cancellationToken.ThrowIfCancellationRequested();
+                    if (cancellationToken.WaitHandle.WaitOne(planned ? PlannedPoll : Poll)) cancellationToken.ThrowIfCancellationRequested();
                 }
                 if (failure == null)
                 {
                     result.Outage = outage.Elapsed;
+                    // The old master lost the VIP and closed its service port; now its compute node stops, as the manual's does.
+                    if (planned) StopOldMaster(progress, cancellationToken);
                     result.Succeeded = true;
                     result.VipHolder = NewMaster.ComputerName;
                     return result;
@@ -137,19 +155,64 @@ namespace HotDb.Upgrade.Ha
             result.VipHolder = oldMaster.Holds(Vip) && !newMaster.Holds(Vip) ? OldMaster.ComputerName : newMaster.Holds(Vip) && !oldMaster.Holds(Vip) ? NewMaster.ComputerName : null;
             throw new HaOperationException("HaSwitchFailed",
                 $"The switch from {OldMaster.ComputerName} to {NewMaster.ComputerName} failed: {failure} " +
-                (restartProblem == null ? $"{OldMaster.ComputerName}'s compute node was started again{(result.VipHolder == OldMaster.ComputerName ? " and holds the VIP" : "")}." : $"Starting {OldMaster.ComputerName} again failed too: {restartProblem}"),
+                (restartProblem != null ? $"Bringing {OldMaster.ComputerName} back failed too: {restartProblem}"
+                    : planned ? $"{OldMaster.ComputerName}'s keepalived was started again{(result.VipHolder == OldMaster.ComputerName ? "; it holds the VIP and serves" : "")}."
+                    : $"{OldMaster.ComputerName}'s compute node was started again{(result.VipHolder == OldMaster.ComputerName ? " and holds the VIP" : "")}."),
                 $"Check keepalived on {NewMaster.ComputerName} (service keepalived status, its log, its track scripts) and run Test-HotDbHaSwitch until every check passes; if the switch cannot work, upgrade with the service stopped.",
                 result);
         }
 
-        /// <summary>Starts the old master's compute node again when this switchover stopped it and it is down.</summary>
+        private void StopOldMaster(IStageProgress progress, CancellationToken cancellationToken)
+        {
+            progress.Report($"{OldMaster.ComputerName}: stopping the compute node");
+            _stoppedOldMaster = true;
+            ComputeNodeService.Stop(OldMaster.Session, OldMaster.InstallPath, null, s => progress.Report($"{OldMaster.ComputerName}: {s}"), cancellationToken);
+        }
+
+        /// <summary>
+        /// Undoes what this switchover changed: the old master's compute node starts again when it stopped it; when it
+        /// stopped the old master's keepalived, that starts again too and gets the VIP back (the slave's keepalived, while
+        /// it holds the VIP, stops until then: the old master's has nopreempt), and the old master serves again.
+        /// </summary>
         public void Rollback(IStageProgress progress, CancellationToken cancellationToken)
         {
             if (progress is null) throw new ArgumentNullException(nameof(progress));
-            if (!_stoppedOldMaster) return;
-            progress.Report($"{OldMaster.ComputerName}: starting the compute node");
-            ComputeNodeService.Start(OldMaster.Session, OldMaster.InstallPath, StartTimeout, s => progress.Report($"{OldMaster.ComputerName}: {s}"), cancellationToken);
-            _stoppedOldMaster = false;
+            if (_stoppedOldMaster)
+            {
+                progress.Report($"{OldMaster.ComputerName}: starting the compute node");
+                ComputeNodeService.Start(OldMaster.Session, OldMaster.InstallPath, StartTimeout, s => progress.Report($"{OldMaster.ComputerName}: {s}"), cancellationToken);
+                _stoppedOldMaster = false;
+            }
+            if (!_stoppedOldKeepalived) return;
+            var stoppedSlaveKeepalived = false;
+            var slave = HaEnvironmentReader.ReadNode(NewMaster.Session, NewMaster.InstallPath, NewMaster.KeepalivedConfigPath, cancellationToken);
+            if (slave.Holds(Vip) && slave.KeepalivedRunning)
+            {
+                progress.Report($"{NewMaster.ComputerName}: stopping keepalived, so that the VIP returns to {OldMaster.ComputerName}");
+                KeepalivedService.Run(NewMaster.Session, "stop", cancellationToken);
+                stoppedSlaveKeepalived = true;
+            }
+            progress.Report($"{OldMaster.ComputerName}: starting keepalived");
+            KeepalivedService.Run(OldMaster.Session, "start", cancellationToken);
+            _stoppedOldKeepalived = false;
+            var watch = Stopwatch.StartNew();
+            while (true)
+            {
+                var master = HaEnvironmentReader.ReadNode(OldMaster.Session, OldMaster.InstallPath, OldMaster.KeepalivedConfigPath, cancellationToken);
+                if (master.Holds(Vip) && master.ServerPortOpen) break;
+                if (watch.Elapsed > Timeout)
+                    throw new HaOperationException("HaSwitchBackFailed",
+                        $"{OldMaster.ComputerName} {(master.Holds(Vip) ? "holds" : "does not hold")} the VIP {Vip} and its service port is {(master.ServerPortOpen ? "open" : "closed")} {Timeout.TotalSeconds:0} s after its keepalived started again" +
+                        (stoppedSlaveKeepalived ? $"; keepalived on {NewMaster.ComputerName} stays stopped." : "."),
+                        $"Check keepalived on {OldMaster.ComputerName} (its log, its track scripts) until it holds the VIP, then start keepalived on {NewMaster.ComputerName} and run Test-HotDbHaSwitch.");
+                progress.Report($"waiting for {OldMaster.ComputerName} to hold VIP {Vip} and serve ({watch.Elapsed.TotalSeconds:0} s)");
+                if (cancellationToken.WaitHandle.WaitOne(Poll)) cancellationToken.ThrowIfCancellationRequested();
+            }
+            if (stoppedSlaveKeepalived)
+            {
+                progress.Report($"{NewMaster.ComputerName}: starting keepalived");
+                KeepalivedService.Run(NewMaster.Session, "start", cancellationToken);
+            }
         }
 
         private static HaOperationException Refuse(string errorId, string message, string remedy) =>

@@ -34,7 +34,7 @@ echo '@@end'";
             if (host is null) throw new ArgumentNullException(nameof(host));
             installPath = ComputeNodeReader.NormalizePath(installPath);
             var info = new ManagementInfo(host, installPath);
-            var probe = host.Run(ShellQuote.Join("sh", "-c", Probe, "hotdb-probe", installPath), timeout: TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
+            var probe = host.Run(ShellQuote.Probe(Probe, "hotdb-probe", installPath), timeout: TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
             var sections = ComputeNodeReader.Sections(probe.StandardOutput);
             if (sections.ContainsKey("missing") || !sections.ContainsKey("end"))
             {

@@ -61,18 +61,21 @@ namespace HotDb.Upgrade.Remote
             RequireRegularFile(localPath);
             var local = new FileInfo(localPath);
             var watch = Stopwatch.StartNew();
-            var localHash = LocalSha256(local.FullName);
             var remotePath = ResolveDestination(host, destination, local.Name, elevate, cancellationToken);
             var octalMode = UnixMode.Octal(mode);
 
-            if (host.Sha256(remotePath, elevate, cancellationToken) == localHash)
+            // The local file is hashed up front only when there is something to compare it with (or no host-side hash);
+            // otherwise it is hashed as it is sent.
+            var remoteHash = host.Sha256(remotePath, elevate, cancellationToken);
+            string? localHash = remoteHash != null || !(host is IHashingFileWriter) ? LocalSha256(local.FullName) : null;
+            if (remoteHash != null && remoteHash == localHash)
             {
                 // The same bytes, but perhaps not the mode asked for (a file sent 0644 and now wanted 0600). Only a
                 // different mode is changed: chmod by a user who does not own the file fails even when nothing changes.
                 var current = host.Run(ShellQuote.Join("stat", "-c", "%a", "--", remotePath), elevate, cancellationToken: cancellationToken).StandardOutput.Trim();
                 if (current.PadLeft(4, '0') != octalMode)
                     Require(host, ShellQuote.Join("chmod", octalMode, "--", remotePath), elevate, $"set the mode {octalMode} on '{remotePath}'", cancellationToken);
-                return new TransferResult(host.ComputerName, local.FullName, remotePath, TransferStatus.Skipped, localHash, local.Length, watch.Elapsed);
+                return new TransferResult(host.ComputerName, local.FullName, remotePath, TransferStatus.Skipped, localHash!, local.Length, watch.Elapsed);
             }
 
             var partial = remotePath + ".hotdb-partial-" + Guid.NewGuid().ToString("N").Substring(0, 12);
@@ -82,13 +85,13 @@ namespace HotDb.Upgrade.Remote
                 if (elevate)
                 {
                     staged = PrivateTemporaryFile(host, cancellationToken);
-                    Send(host, local, staged, UnixMode.Private, localHash, progress, cancellationToken);
+                    localHash = Send(host, local, staged, UnixMode.Private, localHash, progress, cancellationToken);
                     Require(host, ShellQuote.Join("install", "-m", octalMode, "--", staged, partial), elevate, $"install the upload as '{partial}'", cancellationToken);
                     Verify(host, partial, localHash, elevate, cancellationToken);
                 }
                 else
                 {
-                    Send(host, local, partial, mode, localHash, progress, cancellationToken);
+                    localHash = Send(host, local, partial, mode, localHash, progress, cancellationToken);
                 }
                 Require(host, ShellQuote.Join("mv", "-f", "--", partial, remotePath), elevate, $"move the verified upload into '{remotePath}'", cancellationToken);
             }
@@ -119,20 +122,72 @@ namespace HotDb.Upgrade.Remote
                     "Give the path of a regular file; copy a stream into a file first.", localPath);
         }
 
-        private static void Send(IRemoteHost host, FileInfo local, string remotePath, int mode, string localHash, Action<long>? progress, CancellationToken cancellationToken)
+        // Returns the SHA-256 of what was sent. A host that hashes as it writes is checked against the bytes read while
+        // sending (one read on each side); any other host's file is hashed again after the write.
+        private static string Send(IRemoteHost host, FileInfo local, string remotePath, int mode, string? localHash, Action<long>? progress, CancellationToken cancellationToken)
         {
+            if (host is IHashingFileWriter writer)
+            {
+                HashedWrite written;
+                string sentHash;
+                long sentLength;
+                using (var sha = SHA256.Create())
+                {
+                    using (var content = local.OpenRead())
+                    using (var hashing = new CryptoStream(content, sha, CryptoStreamMode.Read))
+                    {
+                        var counting = new CountingReadStream(hashing);
+                        written = writer.WriteFileHashed(remotePath, counting, mode, progress, cancellationToken);
+                        sentLength = counting.BytesRead;
+                    }
+                    sentHash = ToHex(sha.Hash!);
+                }
+                if (localHash != null && sentHash != localHash)
+                    throw new RemoteFileException("LocalFileChanged", "InvalidData",
+                        $"'{local.FullName}' changed while it was sent to {host.ComputerName} (SHA-256 {sentHash}, expected {localHash}). The upload was discarded.",
+                        "Send the file again once nothing writes it.");
+                if (written.Sha256 != sentHash || written.Length != sentLength)
+                    throw Mismatch(host, remotePath, $"{written.Sha256} ({written.Length} bytes)", $"{sentHash} ({sentLength} bytes)");
+                return sentHash;
+            }
             using (var content = local.OpenRead())
                 host.WriteFile(remotePath, content, mode, progress, cancellationToken);
-            Verify(host, remotePath, localHash, false, cancellationToken);
+            Verify(host, remotePath, localHash!, false, cancellationToken);
+            return localHash!;
         }
 
         private static void Verify(IRemoteHost host, string remotePath, string expected, bool elevate, CancellationToken cancellationToken)
         {
             var remoteHash = host.Sha256(remotePath, elevate, cancellationToken);
-            if (remoteHash != expected)
-                throw new RemoteFileException("ChecksumMismatch", "InvalidResult",
-                    $"{host.ComputerName}: '{remotePath}' arrived with SHA-256 {remoteHash ?? "(unreadable)"}, expected {expected}. The upload was discarded.",
-                    "Send the file again; check the host's disk and memory if it repeats.");
+            if (remoteHash != expected) throw Mismatch(host, remotePath, remoteHash ?? "(unreadable)", expected);
+        }
+
+        private static RemoteFileException Mismatch(IRemoteHost host, string remotePath, string arrived, string expected) =>
+            new RemoteFileException("ChecksumMismatch", "InvalidResult",
+                $"{host.ComputerName}: '{remotePath}' arrived with SHA-256 {arrived}, expected {expected}. The upload was discarded.",
+                "Send the file again; check the host's disk and memory if it repeats.");
+
+        /// <summary>Counts what is read through it (the bytes a hashing host must have written).</summary>
+        private sealed class CountingReadStream : Stream
+        {
+            private readonly Stream _inner;
+            public CountingReadStream(Stream inner) => _inner = inner;
+            public long BytesRead { get; private set; }
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                var read = _inner.Read(buffer, offset, count);
+                BytesRead += read;
+                return read;
+            }
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
 
         // mktemp creates the file 0600 and owned by the login user, in a folder that user may write.

@@ -40,7 +40,7 @@ namespace HotDb.Upgrade.Remote
     /// </summary>
     public static class HostFanOut
     {
-        public const int DefaultThrottleLimit = 8;
+        public const int DefaultThrottleLimit = 16;
 
         /// <summary>
         /// Runs <paramref name="work"/> for every item and returns the outcomes in input order. <paramref name="started"/>
@@ -107,6 +107,20 @@ namespace HotDb.Upgrade.Remote
             }
             foreach (var thread in threads) thread.Join();
             return outcomes;
+        }
+
+        /// <summary>
+        /// Runs <paramref name="work"/> for every item at the same time and returns the results in input order; when any
+        /// failed, the first failure in input order is thrown (for reads that are worthless unless every host answered).
+        /// </summary>
+        public static IReadOnlyList<TResult> RunAll<TItem, TResult>(IReadOnlyList<TItem> items, Func<TItem, CancellationToken, TResult> work, CancellationToken cancellationToken = default)
+        {
+            var outcomes = Run(items, DefaultThrottleLimit, work, cancellationToken);
+            foreach (var outcome in outcomes)
+                if (!outcome.Succeeded) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(outcome.Error!).Throw();
+            var results = new List<TResult>(outcomes.Count);
+            foreach (var outcome in outcomes) results.Add(outcome.Result);
+            return results;
         }
     }
 }

@@ -151,10 +151,16 @@ namespace HotDb.Upgrade.Remote
             return freeKib * 1024;
         }
 
+        /// <summary>
+        /// A shell fragment printing the SHA-256 of its stdin, hash first: OpenSSL where the host has it (it uses the
+        /// processor's SHA instructions, about four times as fast as coreutils' sha256sum on a package), else sha256sum.
+        /// </summary>
+        internal const string Sha256OfStdin = "{ if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r; else sha256sum; fi; }";
+
         /// <summary>Lower-case hex SHA-256 from sha256sum, or null when the file does not exist or cannot be read.</summary>
         public static string? Sha256(this IRemoteHost host, string path, bool elevate = false, CancellationToken cancellationToken = default)
         {
-            var result = host.Run(ShellQuote.Join("sha256sum", "--", RequirePath(path)), elevate, cancellationToken: cancellationToken);
+            var result = host.Run(Sha256OfStdin + " < " + ShellQuote.Quote(RequirePath(path)), elevate, cancellationToken: cancellationToken);
             if (!result.Succeeded) return null;
             // GNU sha256sum starts the line with '\' when the name holds a backslash or newline.
             var output = result.StandardOutput.TrimStart('\\');

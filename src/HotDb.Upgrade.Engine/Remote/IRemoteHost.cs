@@ -32,6 +32,32 @@ namespace HotDb.Upgrade.Remote
         void ReadFile(string remotePath, Stream destination, Action<long>? bytesRead = null, CancellationToken cancellationToken = default);
     }
 
+    /// <summary>
+    /// A host that hashes the bytes of a file as it writes them, so that an upload is read and sent once instead of being
+    /// hashed locally, sent, and read back for a second hash.
+    /// </summary>
+    public interface IHashingFileWriter
+    {
+        /// <summary>
+        /// Writes <paramref name="content"/> to <paramref name="remotePath"/> (private while it is written, then given
+        /// <paramref name="mode"/>) and returns the SHA-256 of the bytes the host wrote and the file's size on the host.
+        /// </summary>
+        HashedWrite WriteFileHashed(string remotePath, Stream content, int mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default);
+    }
+
+    /// <summary>What the host wrote: lower-case hex SHA-256 and size in bytes of the written file.</summary>
+    public sealed class HashedWrite
+    {
+        public HashedWrite(string sha256, long length)
+        {
+            Sha256 = sha256;
+            Length = length;
+        }
+
+        public string Sha256 { get; }
+        public long Length { get; }
+    }
+
     /// <summary>What one remote command did.</summary>
     public sealed class CommandResult
     {

@@ -9,7 +9,7 @@ namespace HotDb.Upgrade.Remote
     /// This machine as an <see cref="IRemoteHost"/>: lines run through /bin/sh -c, files are local. Lets every feature
     /// that works on a host (a ConfigDB backup with the admin machine's own mysqldump) run here unchanged.
     /// </summary>
-    public sealed class LocalHost : IRemoteHost
+    public sealed class LocalHost : IRemoteHost, IHashingFileWriter
     {
         public string ComputerName => "localhost";
 
@@ -62,6 +62,46 @@ namespace HotDb.Upgrade.Remote
         {
             using (var file = CreateWithMode(remotePath, mode))
                 Copy(content, file, bytesWritten, cancellationToken);
+        }
+
+        /// <inheritdoc />
+        /// <remarks>Through the same shell line as over SSH (<see cref="HashedWriteScript"/>), fed on stdin.</remarks>
+        public HashedWrite WriteFileHashed(string remotePath, Stream content, int mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default)
+        {
+            if (content is null) throw new ArgumentNullException(nameof(content));
+            var start = new ProcessStartInfo("/bin/sh")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+                UseShellExecute = false,
+            };
+#if NET
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(HashedWriteScript.Line(remotePath, mode));
+#else
+            start.Arguments = "-c \"" + HashedWriteScript.Line(remotePath, mode).Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+#endif
+            using (var process = Process.Start(start) ?? throw new InvalidOperationException("/bin/sh could not be started."))
+            {
+                var output = process.StandardOutput.ReadToEndAsync();
+                var error = process.StandardError.ReadToEndAsync();
+                using (cancellationToken.Register(() => Kill(process)))
+                {
+                    try
+                    {
+                        using (var input = process.StandardInput.BaseStream)
+                            Copy(content, input, bytesWritten, cancellationToken);
+                    }
+                    catch (IOException) when (process.WaitForExit(5000))
+                    {
+                        // The script ended before taking every byte (a missing folder): its answer follows.
+                    }
+                    process.WaitForExit();
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                return HashedWriteScript.Parse(ComputerName, UserName, remotePath, process.ExitCode, output.Result, error.Result);
+            }
         }
 
         public void ReadFile(string remotePath, Stream destination, Action<long>? bytesRead = null, CancellationToken cancellationToken = default)

@@ -97,7 +97,7 @@ namespace HotDb.Upgrade.Remote
             new RemoteTimeoutException("CommandTimedOut", message, "Raise the time limit (-Timeout), or check why the command hangs on the host.", null);
 
         /// <summary>The host did not answer an SSH or SFTP request: the link may be broken.</summary>
-        public static RemoteTimeoutException HostNotAnswering(string message, Exception inner) =>
+        public static RemoteTimeoutException HostNotAnswering(string message, Exception? inner = null) =>
             new RemoteTimeoutException("HostNotAnswering", message, "Check the network to the host, then open a new session with New-HotDbSession and run the command again.", inner);
 
         public string ErrorId { get; }

@@ -25,6 +25,21 @@ namespace HotDb.Upgrade.Remote
 
         public static string Join(IEnumerable<string> words) => string.Join(" ", words.Select(Quote));
 
+        /// <summary>
+        /// <c>sh -c</c> of a read-only probe script (its arguments quoted) whose whole output is written at once when it
+        /// ends, with its exit status kept. Each separate write of a remote process travels as its own SSH packet and the
+        /// client pays for every one: a probe forking fifty commands cost ten times the client CPU of a single write.
+        /// </summary>
+        public static string Probe(string script, string name, IEnumerable<string> arguments)
+        {
+            if (script is null) throw new ArgumentNullException(nameof(script));
+            // A function, not the script inside $( ): case patterns' unbalanced ')' confuse some shells there.
+            var buffered = "hotdb_probe() {\n" + script + "\n}\nhotdb_output=$(hotdb_probe \"$@\"); hotdb_status=$?\nprintf '%s\\n' \"$hotdb_output\"; exit $hotdb_status";
+            return Join(new[] { "sh", "-c", buffered, name }.Concat(arguments));
+        }
+
+        public static string Probe(string script, string name, params string[] arguments) => Probe(script, name, (IEnumerable<string>)arguments);
+
         // Characters that mean nothing to sh, bash or dash anywhere in a word.
         private static bool IsPlain(char c) =>
             (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

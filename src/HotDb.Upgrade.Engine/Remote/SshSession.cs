@@ -57,14 +57,15 @@ namespace HotDb.Upgrade.Remote
     }
 
     /// <summary>An SSH session to one host, over SSH.NET; exposes no SSH.NET type.</summary>
-    public sealed class SshSession : IRemoteHost, IDisposable
+    public sealed class SshSession : IRemoteHost, IHashingFileWriter, IDisposable
     {
         private static int _lastId;
         private readonly SshClient _ssh;
         private readonly ConnectionInfo _connection;
         private readonly string? _sudoPassword;
-        private readonly object _sftpGate = new object();
+        private readonly object _sideGate = new object();
         private SftpClient? _sftp;
+        private SshClient? _transfer;
         private volatile bool _closed;
 
         private SshSession(SshSessionOptions options, ConnectionInfo connection, SshClient ssh, HostKeyCheck hostKey)
@@ -110,6 +111,7 @@ namespace HotDb.Upgrade.Remote
             };
             var knownHosts = KnownHostsFile.Load(options.KnownHostsPath);
             PreferKnownHostKeyTypes(connection, knownHosts.KnownKeyTypes(options.ComputerName, options.Port));
+            PreferHardwareCiphers(connection);
 
             HostKeyCheck? check = null;
             Exception? recordFailure = null;
@@ -209,6 +211,23 @@ namespace HotDb.Upgrade.Remote
                 var keyType = algorithm.StartsWith("rsa-sha2-", StringComparison.Ordinal) ? "ssh-rsa" : algorithm;
                 if (!knownTypes.Contains(keyType)) connection.HostKeyAlgorithms.Remove(algorithm);
             }
+        }
+
+        /// <summary>
+        /// Puts AES-GCM first where .NET runs it on the processor's AES instructions: it moves packages about twice as
+        /// fast as SSH.NET's default AES-CTR with a separate HMAC. Every other cipher the server may ask for stays offered.
+        /// </summary>
+        internal static void PreferHardwareCiphers(ConnectionInfo connection)
+        {
+#if NET
+            if (!System.Security.Cryptography.AesGcm.IsSupported) return;
+            var preferred = new[] { "aes128-gcm@openssh.com", "aes256-gcm@openssh.com" };
+            var rest = connection.Encryptions.Where(c => !preferred.Contains(c.Key)).ToList();
+            var first = connection.Encryptions.Where(c => preferred.Contains(c.Key)).OrderBy(c => Array.IndexOf(preferred, c.Key)).ToList();
+            if (first.Count == 0) return;
+            connection.Encryptions.Clear();
+            foreach (var cipher in first.Concat(rest)) connection.Encryptions.Add(cipher.Key, cipher.Value);
+#endif
         }
 
         private static Exception Translate(Exception ex, SshSessionOptions options)
@@ -383,6 +402,83 @@ namespace HotDb.Upgrade.Remote
             catch (Exception ex) when (IsTransportFailure(ex)) { throw Translate(ex, $"writing '{remotePath}'"); }
         }
 
+        /// <summary>Longest wait for the host to take more bytes before an upload is given up as a broken link.</summary>
+        private static readonly TimeSpan WriteStallTimeout = TimeSpan.FromSeconds(60);
+
+        /// <inheritdoc />
+        /// <remarks>
+        /// Over one exec channel of a second connection kept for transfers (no SFTP round trip per block): the bytes are
+        /// piped through <c>tee</c> into the file and a SHA-256 digest. A host that takes no byte for 60 s ends the upload
+        /// with a timeout. A transfer that stalls or is cancelled abandons that connection: a send stuck on a dead link
+        /// cannot be interrupted, and on its own connection it never holds up this session's commands.
+        /// </remarks>
+        public HashedWrite WriteFileHashed(string remotePath, Stream content, int mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default)
+        {
+            if (content is null) throw new ArgumentNullException(nameof(content));
+            if (string.IsNullOrEmpty(remotePath)) throw new ArgumentException("A remote path is required.", nameof(remotePath));
+            var line = HashedWriteScript.Line(remotePath, mode);
+            var transfer = Side(ref _transfer, c => new SshClient(c), "open a connection for the transfer");
+            SshCommand command;
+            try { command = transfer.CreateCommand(line); }
+            catch (Exception ex) when (IsTransportFailure(ex)) { Abandon(ref _transfer, transfer, null); throw Translate(ex, $"writing '{remotePath}'"); }
+            long sent = 0;
+            var lastProgress = Stopwatch.StartNew();
+            try
+            {
+                var execution = command.ExecuteAsync(CancellationToken.None);
+                var copy = Task.Run(() =>
+                {
+                    using var input = command.CreateInputStream();
+                    var buffer = new byte[256 * 1024];
+                    int read;
+                    while ((read = content.Read(buffer, 0, buffer.Length)) > 0)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        input.Write(buffer, 0, read);
+                        Interlocked.Add(ref sent, read);
+                        lock (lastProgress) lastProgress.Restart();
+                        bytesWritten?.Invoke(Interlocked.Read(ref sent));
+                    }
+                }, CancellationToken.None);
+                // Waits for the copy, then the script; gives up when the host stops taking bytes, or on Ctrl+C.
+                WaitWhileProgressing(copy, lastProgress, () => Interlocked.Read(ref sent), remotePath, cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (copy.IsFaulted)
+                {
+                    // A closed channel: the script may have ended first (a missing folder, a full disk), and its answer
+                    // says more. Any other failure (the local file unreadable) is the answer itself.
+                    var failure = copy.Exception!.InnerException!;
+                    if (!IsTransportFailure(failure) || !execution.Wait(TimeSpan.FromSeconds(5))) ExceptionDispatchInfo.Capture(failure).Throw();
+                }
+                else WaitWhileProgressing(execution, lastProgress, () => Interlocked.Read(ref sent), remotePath, cancellationToken);
+                if (execution.IsFaulted) ExceptionDispatchInfo.Capture(execution.Exception!.InnerException!).Throw();
+            }
+            catch (Exception ex)
+            {
+                // The channel may be stuck mid-send: the connection is left to end on its own, off this thread.
+                Abandon(ref _transfer, transfer, command);
+                if (ex is AggregateException wrapped && wrapped.InnerExceptions.Count == 1 && IsTransportFailure(wrapped.InnerException!))
+                    throw Translate(wrapped.InnerException!, $"writing '{remotePath}'");
+                if (IsTransportFailure(ex)) throw Translate(ex, $"writing '{remotePath}'");
+                throw;
+            }
+            using (command)
+                return HashedWriteScript.Parse(ToString(), UserName, remotePath, command.ExitStatus ?? -1, command.Result, command.Error);
+        }
+
+        private void WaitWhileProgressing(Task step, Stopwatch lastProgress, Func<long> sent, string remotePath, CancellationToken cancellationToken)
+        {
+            while (!((IAsyncResult)step).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(1)))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                TimeSpan idle;
+                lock (lastProgress) idle = lastProgress.Elapsed;
+                if (idle > WriteStallTimeout)
+                    throw RemoteTimeoutException.HostNotAnswering(
+                        $"{this}: writing '{remotePath}' got no answer for {WriteStallTimeout.TotalSeconds:0} s after {sent()} bytes; the connection may be broken.");
+            }
+        }
+
         /// <inheritdoc />
         public void ReadFile(string remotePath, Stream destination, Action<long>? bytesRead = null, CancellationToken cancellationToken = default)
         {
@@ -421,35 +517,55 @@ namespace HotDb.Upgrade.Remote
 
         private Exception ClosedOr(Exception broken, Exception cause) => _closed ? RemoteConnectionException.SessionClosed(ToString(), cause) : broken;
 
-        private SftpClient Sftp()
-        {
-            EnsureOpen();
-            lock (_sftpGate)
-            {
-                if (_sftp != null && _sftp.IsConnected) return _sftp;
-                _sftp?.Dispose();
-                // Bounds every single SFTP request (open, chmod, stat...): on a cut link they would otherwise wait forever.
-                var sftp = new SftpClient(_connection) { OperationTimeout = SftpOperationTimeout };
-                // The same host key was verified for this session moments ago; a different one now is refused.
-                sftp.HostKeyReceived += (_, e) => e.CanTrust = SshFingerprint.Sha256(e.HostKey) == HostKeyFingerprint;
-                try { sftp.Connect(); }
-                catch (SshException ex)
-                {
-                    sftp.Dispose();
-                    throw new RemoteConnectionException($"{this}: cannot open SFTP: {ex.Message}", ex);
-                }
-                return _sftp = sftp;
-            }
-        }
+        private SftpClient Sftp() => Side(ref _sftp, c => new SftpClient(c) { OperationTimeout = SftpOperationTimeout }, "open SFTP");
 
         private void DropSftp(SftpClient sftp)
         {
-            lock (_sftpGate)
+            lock (_sideGate)
             {
                 if (!ReferenceEquals(_sftp, sftp)) return;
                 _sftp = null;
             }
             sftp.Dispose();
+        }
+
+        /// <summary>
+        /// A second connection of this session (SFTP, or one for transfers), opened on first use and kept: a transfer
+        /// on it never waits behind, nor holds up, this session's commands.
+        /// </summary>
+        private T Side<T>(ref T? client, Func<ConnectionInfo, T> create, string doing) where T : BaseClient
+        {
+            EnsureOpen();
+            lock (_sideGate)
+            {
+                if (client != null && client.IsConnected) return client;
+                client?.Dispose();
+                client = null;
+                var side = create(_connection);
+                // The same host key was verified for this session moments ago; a different one now is refused.
+                side.HostKeyReceived += (_, e) => e.CanTrust = SshFingerprint.Sha256(e.HostKey) == HostKeyFingerprint;
+                try { side.Connect(); }
+                catch (SshException ex)
+                {
+                    side.Dispose();
+                    throw new RemoteConnectionException($"{this}: cannot {doing}: {ex.Message}", ex);
+                }
+                return client = side;
+            }
+        }
+
+        /// <summary>Forgets a side connection and disposes it (and a command on it) in the background: its socket may be stuck.</summary>
+        private void Abandon<T>(ref T? slot, T client, SshCommand? command) where T : BaseClient
+        {
+            lock (_sideGate)
+            {
+                if (ReferenceEquals(slot, client)) slot = null;
+            }
+            Task.Run(() =>
+            {
+                try { command?.Dispose(); } catch (Exception) { /* the connection is being abandoned */ }
+                try { client.Dispose(); } catch (Exception) { /* the connection is being abandoned */ }
+            });
         }
 
         private void EnsureOpen()
@@ -461,10 +577,12 @@ namespace HotDb.Upgrade.Remote
         public void Dispose()
         {
             _closed = true;
-            lock (_sftpGate)
+            lock (_sideGate)
             {
                 _sftp?.Dispose();
                 _sftp = null;
+                _transfer?.Dispose();
+                _transfer = null;
             }
             _ssh.Dispose();
         }

@@ -25,11 +25,7 @@ namespace HotDb.Upgrade.Topology
             CancellationToken cancellationToken = default)
         {
             if (sessions is null) throw new ArgumentNullException(nameof(sessions));
-            // The members are read at the same time; the first failure (in input order) is the one thrown.
-            var outcomes = HostFanOut.Run(sessions.ToList(), HostFanOut.DefaultThrottleLimit, (s, token) => ComputeNodeReader.Read(s, installPath, token), cancellationToken);
-            var failed = outcomes.FirstOrDefault(o => !o.Succeeded);
-            if (failed != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failed.Error!).Throw();
-            var nodes = outcomes.Select(o => o.Result).ToList();
+            var nodes = HostFanOut.RunAll(sessions.ToList(), (s, token) => ComputeNodeReader.Read(s, installPath, token), cancellationToken);
             return Build(nodes, managerPorts, cancellationToken);
         }
 

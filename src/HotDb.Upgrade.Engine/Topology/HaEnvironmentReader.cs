@@ -58,7 +58,7 @@ echo '@@end'";
             installPath = ComputeNodeReader.NormalizePath(installPath);
             keepalivedConfigPath = ComputeNodeReader.NormalizePath(keepalivedConfigPath);
             var node = new HaNode(host, installPath, keepalivedConfigPath);
-            var probe = host.Run(ShellQuote.Join("sh", "-c", Probe, "hotdb-ha-probe", installPath, keepalivedConfigPath),
+            var probe = host.Run(ShellQuote.Probe(Probe, "hotdb-ha-probe", installPath, keepalivedConfigPath),
                 timeout: TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
             var sections = ComputeNodeReader.Sections(probe.StandardOutput);
             if (!sections.ContainsKey("end"))
@@ -121,7 +121,7 @@ echo '@@end'";
             var scripts = node.KeepalivedConfig?.Scripts.Where(s => s.ScriptFile != null).ToList();
             if (scripts == null || scripts.Count == 0) return;
             var files = scripts.Select(s => s.ScriptFile!).Distinct().ToList();
-            var result = node.Session.Run(ShellQuote.Join(new[] { "sh", "-c", ScriptProbe, "hotdb-ha-scripts" }.Concat(files)),
+            var result = node.Session.Run(ShellQuote.Probe(ScriptProbe, "hotdb-ha-scripts", files),
                 timeout: TimeSpan.FromSeconds(30), cancellationToken: cancellationToken);
             var access = result.StandardOutput.Split('\n').Where(l => l.Length > 2).ToDictionary(l => l.Substring(2).TrimEnd('\r'), l => l[0]);
             node.ScriptFilesUsable = scripts.GroupBy(s => s.ScriptFile!).ToDictionary(g => g.Key, g =>

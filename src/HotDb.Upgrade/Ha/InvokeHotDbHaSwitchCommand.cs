@@ -6,8 +6,9 @@ using HotDb.Upgrade.Topology;
 namespace HotDb.Upgrade.Commands
 {
     /// <summary>
-    /// A controlled master/slave switchover: stops the master's compute node and waits for the slave to take the
-    /// VIP and open its service port; when it does not within the timeout, the old master is started again.
+    /// A controlled master/slave switchover: hands the VIP to the slave (the master's keepalived stops first when
+    /// keepalived runs on both), stops the master's compute node and waits for the slave to take the VIP and open its
+    /// service port; when it does not within the timeout, the old master gets the VIP back and serves again.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "HotDbHaSwitch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(HaSwitchoverResult))]
@@ -25,7 +26,7 @@ namespace HotDb.Upgrade.Commands
             catch (HaOperationException ex) { WriteHaError(ex, environment); return; }
 
             if (!ShouldProcess($"{operation.OldMaster.ComputerName} -> {operation.NewMaster.ComputerName}",
-                    $"Switch over: stop the master's compute node on {operation.OldMaster.ComputerName} (clients are cut off until {operation.NewMaster.ComputerName} serves)")) return;
+                    $"Switch over: {operation.Describe()} (clients are cut off until {operation.NewMaster.ComputerName} serves)")) return;
             var progress = new CmdletStageProgress(this, $"Switching {operation.OldMaster.ComputerName} over to {operation.NewMaster.ComputerName}");
             try
             {

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using HotDb.Upgrade.ComputeNode;
+using HotDb.Upgrade.Remote;
 using HotDb.Upgrade.Stages;
 using HotDb.Upgrade.Topology;
 using HotDb.Upgrade.Versioning;
@@ -21,7 +22,7 @@ namespace HotDb.Upgrade.Plans.Cluster
             State = state;
             Members = members;
             Options = options;
-            _readNodes = readNodes ?? (token => members.Select(m => ComputeNodeReader.Read(m.Host, m.InstallPath, token)).ToList());
+            _readNodes = readNodes ?? (token => HostFanOut.RunAll(members, (m, t) => ComputeNodeReader.Read(m.Host, m.InstallPath, t), token));
         }
 
         public ClusterState State { get; }
@@ -29,8 +30,8 @@ namespace HotDb.Upgrade.Plans.Cluster
         public ClusterPlanOptions Options { get; }
         public ComputeNodeUpgradeContext Primary => Members.Last();
         public HotDbVersion? ToVersion => Primary.ToVersion;
-        /// <summary>Polling interval of the waits; unit tests shorten it.</summary>
-        public TimeSpan Poll { get; set; } = TimeSpan.FromSeconds(1);
+        /// <summary>Polling interval of the waits (a read of every member at once and show @@cluster); unit tests shorten it.</summary>
+        public TimeSpan Poll { get; set; } = TimeSpan.FromMilliseconds(250);
 
         public HotDbCluster Read(CancellationToken cancellationToken)
         {

@@ -134,7 +134,7 @@ done";
             installPath = installPath.Length > 1 ? installPath.TrimEnd('/') : installPath;
             DataSourceAgentInfo info = kind == DataSourceAgentKind.Backup ? new BackupAgentInfo(host.ComputerName, installPath) : new ListenerInfo(host.ComputerName, installPath);
             var component = DirectoryOf(kind);
-            var probe = host.Run(ShellQuote.Join("sh", "-c", Probe, "hotdb-probe", installPath, ScriptOf(kind), component), elevate: true,
+            var probe = host.Run(ShellQuote.Probe(Probe, "hotdb-probe", installPath, ScriptOf(kind), component), elevate: true,
                 timeout: TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
             var sections = Sections(probe.StandardOutput);
             if (sections.ContainsKey("missing")) return info;
@@ -184,7 +184,7 @@ done";
                 if (info.ManagementHost != null && info.ManagementPort == null) info.ManagementPort = 3322;
                 if (info.ManagementPort is int mport)
                 {
-                    var remotes = host.Run(ShellQuote.Join("sh", "-c", ConnectionsProbe, "hotdb-probe", info.ProcessId!.Value.ToString(CultureInfo.InvariantCulture)),
+                    var remotes = host.Run(ShellQuote.Probe(ConnectionsProbe, "hotdb-probe", info.ProcessId!.Value.ToString(CultureInfo.InvariantCulture)),
                         elevate: true, timeout: TimeSpan.FromSeconds(30), cancellationToken: cancellationToken).StandardOutput;
                     var wanted = RemoteIpv4(info.ManagementHost);
                     info.Connected = remotes.Split(new[] { '\n' }, StringSplitOptions.RemoveEmptyEntries)

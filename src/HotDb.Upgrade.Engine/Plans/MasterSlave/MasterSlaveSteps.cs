@@ -191,8 +191,9 @@ namespace HotDb.Upgrade.Plans.MasterSlave
     }
 
     /// <summary>
-    /// The switch (HaSwitchover) from a fresh read: the master stops, the upgraded slave takes the VIP and the service
-    /// port. A failed switch starts the old master again itself. The rollback switches back once the old master's old
+    /// The switch (HaSwitchover) from a fresh read: the master hands the VIP over (its keepalived stops first, then its
+    /// compute node), the upgraded slave takes the VIP and the service port. A failed switch brings the old master back
+    /// itself. The rollback switches back once the old master's old
     /// install is in place again: it stops the upgraded slave and its keepalived, starts the old master, waits for the
     /// VIP on it and starts the slave's keepalived again.
     /// </summary>
@@ -204,7 +205,7 @@ namespace HotDb.Upgrade.Plans.MasterSlave
 
         public override string Name => "Switch";
         public override string Host => _pair.Pair.Master;
-        public override string Describe() => $"Switch over: stop {_pair.Pair.Master}'s compute node; {_pair.Pair.Backup} (upgraded) must take VIP {_pair.Pair.Vip} and its service port within {_pair.Options.SwitchTimeout.TotalSeconds:0} s";
+        public override string Describe() => $"Switch over: stop keepalived on {_pair.Pair.Master} so that the VIP {_pair.Pair.Vip} moves at once (where keepalived runs on both), then its compute node; {_pair.Pair.Backup} (upgraded) must take the VIP and its service port within {_pair.Options.SwitchTimeout.TotalSeconds:0} s";
 
         public override void Execute(IStageProgress progress, CancellationToken cancellationToken)
         {
