@@ -1,7 +1,7 @@
 <#
     What every runbook in this folder shares: the log (0600, no secrets), logging a module command's verbose and
-    error streams, SSH sessions, printing a plan and its checks, running or resuming a plan, and the exit-code
-    contract (0 upgraded or planned, 1 failed and rolled back, 2 failed and NOT rolled back, 3 refused before any
+    error streams, SSH sessions, printing a plan and its checks, running or resuming a plan (Invoke-RunbookPlan), and
+    the exit-code contract (0 upgraded or planned, 1 failed and rolled back, 2 failed and NOT rolled back, 3 refused before any
     change). Dot-source it at the top of a runbook, after its param block:
 
         . (Join-Path $PSScriptRoot 'HotDbRunbook.Support.ps1')
@@ -94,6 +94,47 @@ function Write-RunbookPlan {
     }
     foreach ($check in $Plan.Checks) { Write-Log ('Check {0}: {1}{2}' -f $check.Step, $check.Status, $(if ($check.Error) { ' - ' + $check.Error })) }
     if (-not $Plan.ChecksPassed) { throw "the checks refused the upgrade$RefusalHint; $Unchanged" }
+}
+
+# Resumes the journal (-Resume) or builds, logs and runs a new plan, and returns the runbook's exit code for the result.
+# Sets $script:started once something may change (the exit code of a later exception depends on it); under -WhatIf a
+# new plan is logged and the runbook exits 0. The plan runner owns every rollback: nothing here undoes anything.
+function Invoke-RunbookPlan {
+    param(
+        [switch] $Resume,
+        [Parameter(Mandatory)] [string] $JournalPath,
+        [Parameter(Mandatory)] [object[]] $Session,
+        # What runs, for the log, e.g. 'single-node upgrade of hotdb-01' (resumed) or with mode and package (new plan).
+        [Parameter(Mandatory)] [string] $ResumeMessage,
+        [string] $PlanMessage,
+        # New-HotDbUpgradePlan's parameters (new plan) and the logins Resume-HotDbUpgradePlan needs again (resume).
+        [hashtable] $PlanParameters,
+        [hashtable] $ResumeParameters = @{},
+        # What a refusal says was left unchanged, and a hint for a refused plan (given the plan), or nothing.
+        [string] $Unchanged,
+        [scriptblock] $RefusalHint = { },
+        [switch] $WhatIf
+    )
+    $whatIfNote = if ($WhatIf) { ' -- WhatIf: nothing will be changed' } else { '' }
+    if ($Resume) {
+        Write-Log "Resuming the $ResumeMessage from the journal $JournalPath$whatIfNote"
+        $script:started = $true
+        $result = Invoke-Logged { Resume-HotDbUpgradePlan -JournalPath $JournalPath -Session $Session @ResumeParameters -Confirm:$false -WhatIf:$WhatIf -ErrorAction Continue }
+    }
+    else {
+        Write-Log "$PlanMessage$whatIfNote"
+        $plan = Invoke-Logged { New-HotDbUpgradePlan @PlanParameters -ErrorAction Continue }
+        if (-not $plan) { throw 'no plan could be built; see the errors above' }
+        Write-RunbookPlan -Plan $plan -JournalPath $JournalPath -Unchanged $Unchanged -RefusalHint (& $RefusalHint $plan)
+        if ($WhatIf) {
+            Write-Log 'WhatIf: nothing was changed.'
+            $script:exitCode = 0
+            exit 0
+        }
+        $script:started = $true
+        $result = Invoke-Logged { Invoke-HotDbUpgradePlan -Plan $plan -JournalPath $JournalPath -Confirm:$false -ErrorAction Continue }
+    }
+    [pscustomobject]@{ Result = $result; ExitCode = Get-RunbookExitCode -Result $result -JournalPath $JournalPath }
 }
 
 # Logs every step of a plan result and returns the runbook's exit code for it.

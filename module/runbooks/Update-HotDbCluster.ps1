@@ -15,9 +15,9 @@
        the secondaries (a member alone waits in Started for a majority), then show @@cluster must list every member,
        one PRIMARY, all at the new version. On a failure the plan runner rolls back every step that ran.
        Online: upload, ConfigDB upgrade while serving, each secondary in turn (stopped, replaced, started, until it is a
-       SECONDARY at the new version again), then the primary once every other member is in the cluster: its stop must
-       lead to a new PRIMARY within -ElectionTimeout (otherwise it is started again on its old install), then it is
-       replaced, started and rejoins. A member that fails is rolled back and rejoins on its old install, and the run
+       SECONDARY at the new version again), then the primary once every other member is in the cluster: it stops and
+       its install is replaced while the others elect, and a new PRIMARY must lead within -ElectionTimeout before its
+       new version starts (otherwise it is started again on its old install); then it rejoins. A member that fails is rolled back and rejoins on its old install, and the run
        stops there: members that already rejoined at the new version stay upgraded and the cluster serves (the log
        names them). This script holds no rollback logic of its own.
     3. With -Resume, continues from the journal a run whose control machine died (Resume-HotDbUpgradePlan).
@@ -168,33 +168,23 @@ try {
     $ElectionTimeout = [int]"$ElectionTimeout"; $RejoinTimeout = [int]"$RejoinTimeout"
     foreach ($session in New-RunbookSession -ComputerName $ComputerName -Port $Port -Credential $Credential -KeyFile $KeyFile -KnownHostsPath $KnownHostsPath -Elevation $Elevation -SudoCredential $SudoCredential) { $sessions.Add($session) }
 
-    if ($Resume) {
-        Write-Log "Resuming the cluster upgrade of $($ComputerName -join ', ') from the journal $JournalPath$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
-        $started = $true
-        $result = Invoke-Logged { Resume-HotDbUpgradePlan -JournalPath $JournalPath -Session $sessions.ToArray() -ConfigDbCredential $ConfigDbCredential -Credential $ManagerCredential -Confirm:$false -WhatIf:$whatIf -ErrorAction Continue }
+    $planParameters = @{
+        Mode = "Cluster$Mode"; Session = $sessions.ToArray(); Credential = $ManagerCredential; InstallPath = $InstallPath; Package = $Package; ScriptsPath = $ScriptsPath
+        ConfigDbCredential = $ConfigDbCredential; JdkRoot = $JdkRoot; StartTimeout = $StartTimeout; StopTimeout = $StopTimeout
+        ElectionTimeout = $ElectionTimeout; RejoinTimeout = $RejoinTimeout
     }
-    else {
-        Write-Log "Cluster upgrade ($Mode) of $($ComputerName -join ', ') ($InstallPath) with $(Split-Path $Package -Leaf)$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
-        $planParameters = @{
-            Mode = "Cluster$Mode"; Session = $sessions.ToArray(); Credential = $ManagerCredential; InstallPath = $InstallPath; Package = $Package; ScriptsPath = $ScriptsPath
-            ConfigDbCredential = $ConfigDbCredential; JdkRoot = $JdkRoot; StartTimeout = $StartTimeout; StopTimeout = $StopTimeout
-            ElectionTimeout = $ElectionTimeout; RejoinTimeout = $RejoinTimeout
+    Add-BoundParameter $planParameters $PSBoundParameters 'JdkPackage', 'JavaBin', 'LicenseFile', 'BackupDirectory', 'ConfigDb'
+    $outcome = Invoke-RunbookPlan -Resume:$Resume -JournalPath $JournalPath -Session $sessions.ToArray() -WhatIf:$whatIf `
+        -ResumeMessage "cluster upgrade of $($ComputerName -join ', ')" -ResumeParameters @{ ConfigDbCredential = $ConfigDbCredential; Credential = $ManagerCredential } `
+        -PlanMessage "Cluster upgrade ($Mode) of $($ComputerName -join ', ') ($InstallPath) with $(if ($Package) { Split-Path $Package -Leaf })" -PlanParameters $planParameters `
+        -Unchanged "$($ComputerName -join ', ') were not changed" -RefusalHint {
+            param($plan)
+            # The cluster check's notes (each member's role and version) before the verdict.
+            foreach ($check in @($plan.Checks | Where-Object Step -EQ 'CheckCluster')) { foreach ($note in $check.Notes) { Write-Log "  $note" } }
+            if ($Mode -eq 'Online' -and ($plan.Checks | Where-Object { "$($_.Status)" -eq 'Failed' -and $_.Step -eq 'CheckCluster' -and $_.Error -match 'CL[78] ' })) { ' (an upgrade with the service stopped, -Mode Offline, does not need the failed online check)' }
         }
-        Add-BoundParameter $planParameters $PSBoundParameters 'JdkPackage', 'JavaBin', 'LicenseFile', 'BackupDirectory', 'ConfigDb'
-        $plan = Invoke-Logged { New-HotDbUpgradePlan @planParameters -ErrorAction Continue }
-        if (-not $plan) { throw 'no plan could be built; see the errors above' }
-        foreach ($check in @($plan.Checks | Where-Object Step -EQ 'CheckCluster')) { foreach ($note in $check.Notes) { Write-Log "  $note" } }
-        $hint = if ($Mode -eq 'Online' -and ($plan.Checks | Where-Object { "$($_.Status)" -eq 'Failed' -and $_.Step -eq 'CheckCluster' -and $_.Error -match 'CL[78] ' })) { ' (an upgrade with the service stopped, -Mode Offline, does not need the failed online check)' }
-        Write-RunbookPlan -Plan $plan -JournalPath $JournalPath -Unchanged "$($ComputerName -join ', ') were not changed" -RefusalHint $hint
-        if ($whatIf) {
-            Write-Log 'WhatIf: nothing was changed.'
-            $exitCode = 0
-            exit $exitCode
-        }
-        $started = $true
-        $result = Invoke-Logged { Invoke-HotDbUpgradePlan -Plan $plan -JournalPath $JournalPath -Confirm:$false -ErrorAction Continue }
-    }
-    $exitCode = Get-RunbookExitCode -Result $result -JournalPath $JournalPath
+    $result = $outcome.Result
+    $exitCode = $outcome.ExitCode
     if ($result -and $result.Outcome) { Write-Log "STOPPED PART-WAY: $($result.Outcome)" 'ERROR' }
     if ($exitCode -eq 0 -and -not $whatIf) {
         Write-ComputeNodeState -Session $sessions.ToArray() -InstallPath $result.InstallPath -Prefix 'Success: '

@@ -198,12 +198,10 @@ try {
         }
     }
 
-    if ($Resume -and (Test-Path $drJournal)) {
-        Write-Log "Resuming the DR centre's upgrade of $($DrComputerName -join ', ') from the journal $drJournal$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
-        $started = $true
-        $result = Invoke-Logged { Resume-HotDbUpgradePlan -JournalPath $drJournal -Session $drSessions.ToArray() -ConfigDbCredential $ConfigDbCredential -Confirm:$false -WhatIf:$whatIf -ErrorAction Continue }
-    }
-    else {
+    $resumeDr = $Resume -and (Test-Path $drJournal)
+    $planParameters = @{}
+    $masterConfigDb = $null
+    if (-not $resumeDr) {
         if (-not $Package) { throw 'The DR centre has no journal yet: give -Package to build its plan.' }
         $masterConfigDb = if ($ConfigDb) { $ConfigDb } else { @(Get-HotDbComputeNode -Session $sessions.ToArray() -InstallPath $InstallPath | Where-Object ConfigDbServer | Select-Object -First 1 -ExpandProperty ConfigDbServer) }
         if (-not $masterConfigDb) { throw "No master-centre server.xml names its ConfigDB; give -ConfigDb." }
@@ -213,19 +211,13 @@ try {
         }
         Add-BoundParameter $planParameters $PSBoundParameters 'JdkPackage', 'JavaBin', 'LicenseFile'
         if ($DrConfigDb) { $planParameters.ConfigDb = $DrConfigDb }
-        Write-Log "DR centre: $($DrComputerName -join ', ') without ConfigDB SQL; its ConfigDB must show the upgrade of $masterConfigDb"
-        $plan = Invoke-Logged { New-HotDbUpgradePlan @planParameters -ErrorAction Continue }
-        if (-not $plan) { throw 'no DR-centre plan could be built; see the errors above' }
-        Write-RunbookPlan -Plan $plan -JournalPath $drJournal -Unchanged "$($DrComputerName -join ' and ') were not changed$(if ($masterChanged) { ' (the master centre is upgraded)' })"
-        if ($whatIf) {
-            Write-Log 'WhatIf: nothing was changed.'
-            $exitCode = 0
-            exit $exitCode
-        }
-        $started = $true
-        $result = Invoke-Logged { Invoke-HotDbUpgradePlan -Plan $plan -JournalPath $drJournal -Confirm:$false -ErrorAction Continue }
     }
-    $exitCode = Get-RunbookExitCode -Result $result -JournalPath $drJournal
+    $outcome = Invoke-RunbookPlan -Resume:$resumeDr -JournalPath $drJournal -Session $drSessions.ToArray() -WhatIf:$whatIf `
+        -ResumeMessage "DR centre's upgrade of $($DrComputerName -join ', ')" -ResumeParameters @{ ConfigDbCredential = $ConfigDbCredential } `
+        -PlanMessage "DR centre: $($DrComputerName -join ', ') without ConfigDB SQL; its ConfigDB must show the upgrade of $masterConfigDb" -PlanParameters $planParameters `
+        -Unchanged "$($DrComputerName -join ' and ') were not changed$(if ($masterChanged) { ' (the master centre is upgraded)' })"
+    $result = $outcome.Result
+    $exitCode = $outcome.ExitCode
     # A refused DR plan after the master centre's upgrade is no refusal of the run: the master centre changed.
     if ($exitCode -eq 3 -and $masterChanged) { $exitCode = 2 }
     if ($exitCode -eq 0 -and -not $whatIf) {

@@ -122,31 +122,20 @@ try {
     $Port = [int]"$Port"; $StartTimeout = [int]"$StartTimeout"; $StopTimeout = [int]"$StopTimeout"
     foreach ($session in New-RunbookSession -ComputerName $ComputerName -Port $Port -Credential $Credential -KeyFile $KeyFile -KnownHostsPath $KnownHostsPath -Elevation $Elevation -SudoCredential $SudoCredential) { $sessions.Add($session) }
 
-    if ($Resume) {
-        Write-Log "Resuming the master/slave upgrade of $($ComputerName -join ', ') from the journal $JournalPath$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
-        $started = $true
-        $result = Invoke-Logged { Resume-HotDbUpgradePlan -JournalPath $JournalPath -Session $sessions.ToArray() -ConfigDbCredential $ConfigDbCredential -Confirm:$false -WhatIf:$whatIf -ErrorAction Continue }
+    $planParameters = @{
+        Mode = "MasterSlave$Mode"; Session = $sessions.ToArray(); KeepalivedConfigPath = $KeepalivedConfigPath; InstallPath = $InstallPath; Package = $Package; ScriptsPath = $ScriptsPath
+        ConfigDbCredential = $ConfigDbCredential; JdkRoot = $JdkRoot; StartTimeout = $StartTimeout; StopTimeout = $StopTimeout
     }
-    else {
-        Write-Log "Master/slave upgrade ($Mode) of $($ComputerName -join ', ') ($InstallPath) with $(Split-Path $Package -Leaf)$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
-        $planParameters = @{
-            Mode = "MasterSlave$Mode"; Session = $sessions.ToArray(); KeepalivedConfigPath = $KeepalivedConfigPath; InstallPath = $InstallPath; Package = $Package; ScriptsPath = $ScriptsPath
-            ConfigDbCredential = $ConfigDbCredential; JdkRoot = $JdkRoot; StartTimeout = $StartTimeout; StopTimeout = $StopTimeout
+    Add-BoundParameter $planParameters $PSBoundParameters 'JdkPackage', 'JavaBin', 'LicenseFile', 'BackupDirectory', 'ConfigDb'
+    $outcome = Invoke-RunbookPlan -Resume:$Resume -JournalPath $JournalPath -Session $sessions.ToArray() -WhatIf:$whatIf `
+        -ResumeMessage "master/slave upgrade of $($ComputerName -join ', ')" -ResumeParameters @{ ConfigDbCredential = $ConfigDbCredential } `
+        -PlanMessage "Master/slave upgrade ($Mode) of $($ComputerName -join ', ') ($InstallPath) with $(if ($Package) { Split-Path $Package -Leaf })" -PlanParameters $planParameters `
+        -Unchanged "$($ComputerName -join ' and ') were not changed" -RefusalHint {
+            param($plan)
+            if ($Mode -eq 'Online' -and ($plan.Checks | Where-Object { "$($_.Status)" -eq 'Failed' -and $_.Step -in 'CheckHaSwitch', 'CheckOnlineSql' })) { ' (an upgrade with the service stopped, -Mode Offline, does not need the failed online check)' }
         }
-        Add-BoundParameter $planParameters $PSBoundParameters 'JdkPackage', 'JavaBin', 'LicenseFile', 'BackupDirectory', 'ConfigDb'
-        $plan = Invoke-Logged { New-HotDbUpgradePlan @planParameters -ErrorAction Continue }
-        if (-not $plan) { throw 'no plan could be built; see the errors above' }
-        $hint = if ($Mode -eq 'Online' -and ($plan.Checks | Where-Object { "$($_.Status)" -eq 'Failed' -and $_.Step -in 'CheckHaSwitch', 'CheckOnlineSql' })) { ' (an upgrade with the service stopped, -Mode Offline, does not need the failed online check)' }
-        Write-RunbookPlan -Plan $plan -JournalPath $JournalPath -Unchanged "$($ComputerName -join ' and ') were not changed" -RefusalHint $hint
-        if ($whatIf) {
-            Write-Log 'WhatIf: nothing was changed.'
-            $exitCode = 0
-            exit $exitCode
-        }
-        $started = $true
-        $result = Invoke-Logged { Invoke-HotDbUpgradePlan -Plan $plan -JournalPath $JournalPath -Confirm:$false -ErrorAction Continue }
-    }
-    $exitCode = Get-RunbookExitCode -Result $result -JournalPath $JournalPath
+    $result = $outcome.Result
+    $exitCode = $outcome.ExitCode
     if ($exitCode -eq 0 -and -not $whatIf) {
         Write-ComputeNodeState -Session $sessions.ToArray() -InstallPath $result.InstallPath -Prefix 'Success: '
         Write-Log "Journal $JournalPath"

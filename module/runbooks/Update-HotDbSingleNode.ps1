@@ -114,30 +114,17 @@ try {
     $Port = [int]"$Port"; $StartTimeout = [int]"$StartTimeout"; $StopTimeout = [int]"$StopTimeout"
     $session = New-RunbookSession -ComputerName $ComputerName -Port $Port -Credential $Credential -KeyFile $KeyFile -KnownHostsPath $KnownHostsPath -Elevation $Elevation -SudoCredential $SudoCredential
 
-    if ($Resume) {
-        Write-Log "Resuming the single-node upgrade of $ComputerName from the journal $JournalPath$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
-        $started = $true
-        $result = Invoke-Logged { Resume-HotDbUpgradePlan -JournalPath $JournalPath -Session $session -ConfigDbCredential $ConfigDbCredential -Confirm:$false -WhatIf:$whatIf -ErrorAction Continue }
+    $planParameters = @{
+        Mode = 'SingleNode'; Session = $session; InstallPath = $InstallPath; Package = $Package; ScriptsPath = $ScriptsPath
+        ConfigDbCredential = $ConfigDbCredential; JdkRoot = $JdkRoot; StartTimeout = $StartTimeout; StopTimeout = $StopTimeout
     }
-    else {
-        Write-Log "Single-node upgrade of $ComputerName ($InstallPath) with $(Split-Path $Package -Leaf)$(if ($whatIf) { ' -- WhatIf: nothing will be changed' })"
-        $planParameters = @{
-            Mode = 'SingleNode'; Session = $session; InstallPath = $InstallPath; Package = $Package; ScriptsPath = $ScriptsPath
-            ConfigDbCredential = $ConfigDbCredential; JdkRoot = $JdkRoot; StartTimeout = $StartTimeout; StopTimeout = $StopTimeout
-        }
-        Add-BoundParameter $planParameters $PSBoundParameters 'JdkPackage', 'JavaBin', 'LicenseFile', 'BackupDirectory', 'ConfigDb'
-        $plan = Invoke-Logged { New-HotDbUpgradePlan @planParameters -ErrorAction Continue }
-        if (-not $plan) { throw 'no plan could be built; see the errors above' }
-        Write-RunbookPlan -Plan $plan -JournalPath $JournalPath -Unchanged "$ComputerName was not changed"
-        if ($whatIf) {
-            Write-Log 'WhatIf: nothing was changed.'
-            $exitCode = 0
-            exit $exitCode
-        }
-        $started = $true
-        $result = Invoke-Logged { Invoke-HotDbUpgradePlan -Plan $plan -JournalPath $JournalPath -Confirm:$false -ErrorAction Continue }
-    }
-    $exitCode = Get-RunbookExitCode -Result $result -JournalPath $JournalPath
+    Add-BoundParameter $planParameters $PSBoundParameters 'JdkPackage', 'JavaBin', 'LicenseFile', 'BackupDirectory', 'ConfigDb'
+    $outcome = Invoke-RunbookPlan -Resume:$Resume -JournalPath $JournalPath -Session $session -WhatIf:$whatIf `
+        -ResumeMessage "single-node upgrade of $ComputerName" -ResumeParameters @{ ConfigDbCredential = $ConfigDbCredential } `
+        -PlanMessage "Single-node upgrade of $ComputerName ($InstallPath) with $(if ($Package) { Split-Path $Package -Leaf })" -PlanParameters $planParameters `
+        -Unchanged "$ComputerName was not changed"
+    $result = $outcome.Result
+    $exitCode = $outcome.ExitCode
     if ($exitCode -eq 0 -and -not $whatIf) {
         $after = Get-HotDbComputeNode -Session $session -InstallPath $result.InstallPath -ErrorAction SilentlyContinue
         Write-Log "Success: $ComputerName runs HotDB Server $($after.Version) (running: $($after.Running)); journal $JournalPath"

@@ -94,7 +94,9 @@ namespace HotDb.Upgrade.Tests
             }
             Assert.DoesNotContain(plan.Phases[3].Steps, s => s.Name == "WaitForElection");
             var primary = plan.Phases[5].Steps.Select(s => s.Name).ToList();
-            Assert.Equal(new[] { "CheckPeers", "StopService", "WaitForElection", "KeepOldInstall" }, primary.Take(4));
+            // The install is replaced while the others elect; the new version starts only after the election.
+            Assert.Equal(new[] { "CheckPeers", "StopService", "KeepOldInstall" }, primary.Take(3));
+            Assert.Equal(new[] { "WaitForElection", "StartNewVersion", "WaitForRejoin" }, primary.Skip(primary.Count - 3));
             Assert.Contains("SECONDARY at 2.5.4", plan.Phases[3].Steps.Last().Describe());
             Assert.Contains("PRIMARY or SECONDARY", plan.Phases[5].Steps.Last().Describe());
         }

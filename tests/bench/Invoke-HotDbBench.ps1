@@ -30,7 +30,8 @@
     f. Cluster upgrade without stopping the service, 2.5.4 -> 2.5.6 (JDK 8 installed on the way; from 2.5.3 the
        2.5.4 script breaks the online rules): module/runbooks/Update-HotDbCluster.ps1 -Mode Online on mn1..mn3
        against tests/bench/manual/cluster-online.sh on mn4..mn6; the probe connects to the first member that
-       answers.
+       answers. The floor is read from the runbook's log: the members' stops, starts and rejoins and the election,
+       which any online procedure waits for one member at a time.
     d. Peak memory (VmHWM) of a pwsh process that does only the upload, and of one that runs
        Test-HotDbUpgradeSql on a generated script of -SqlSizeMB (report only).
 #>
@@ -151,6 +152,12 @@ function Start-BenchProbe([string[]] $Server) {
     }
     Start-ClientProbe -Server $Server -MaxSeconds $ProbeMaxSeconds
 }
+# A fresh log and journal for a runbook run: the runbooks append to an existing log.
+function New-RunbookLogPath([string] $Name) {
+    $path = Join-Path $OutPath "$Name.log"
+    Remove-Item -Path $path, ([IO.Path]::ChangeExtension($path, '.journal.json')) -ErrorAction SilentlyContinue
+    $path
+}
 # One upgrade run with a probe around it (a second before and after): wall time, exit code, what the probe saw.
 function Measure-Upgrade([string[]] $ProbeServer, [scriptblock] $Upgrade) {
     $script:probe = Start-BenchProbe $ProbeServer
@@ -233,7 +240,7 @@ try {
         function Measure-Uploads([string] $Label) {
             $module1 = Measure-Seconds { $null = Send-HotDbFile -Session $four[0] -Path $bigFile -Destination '/tmp/bench-module-1.bin' }
             $scp1 = Measure-Seconds { & scp -q @sshOptions $bigFile "root@$($fourAddresses[0]):/tmp/bench-scp-1.bin"; if ($LASTEXITCODE) { throw 'scp failed' } }
-            $module4 = Measure-Seconds { $null = Send-HotDbFile -Session $four -Path $bigFile -Destination '/tmp/bench-module-4.bin' -ThrottleLimit 8 }
+            $module4 = Measure-Seconds { $null = Send-HotDbFile -Session $four -Path $bigFile -Destination '/tmp/bench-module-4.bin' }
             $scp4 = Measure-Seconds {
                 $processes = foreach ($address in $fourAddresses) {
                     Start-Process -FilePath scp -ArgumentList (@('-q') + $sshOptions + @($bigFile, "root@${address}:/tmp/bench-scp-4.bin")) -PassThru -NoNewWindow
@@ -244,7 +251,7 @@ try {
             $null = Invoke-HotDbCommand -Session $four -Command 'rm -f /tmp/bench-*.bin'
             Add-Result 'a upload' "Send-HotDbFile, 1 host$Label" $module1 's' 'SHA-256 verified'
             Add-Result 'a upload' "scp, 1 host$Label" $scp1 's'
-            Add-Result 'a upload' "Send-HotDbFile, 4 hosts$Label" $module4 's' '-ThrottleLimit 8'
+            Add-Result 'a upload' "Send-HotDbFile, 4 hosts$Label" $module4 's' 'side by side (the default -ThrottleLimit)'
             Add-Result 'a upload' "4 scp side by side$Label" $scp4 's'
             Add-Result 'a upload' "ratio module/scp, 1 host$Label" (Get-Ratio $module1 $scp1) 'x'
             Add-Result 'a upload' "ratio module/scp, 4 hosts$Label" (Get-Ratio $module4 $scp4) 'x'
@@ -318,7 +325,7 @@ ssh "$@" "root@$address" 'sh -s /usr/local/hotdb/hotdb-server' < "$probe" > /dev
         $package = Get-LabPackage "hotdb-server-$TargetVersion-ga-*.tar.gz"
         $sn1 = (Get-LabHost 'sn1').Address
         $sn2 = (Get-LabHost 'sn2').Address
-        $runbookLog = Join-Path $OutPath 'single-node-runbook.log'
+        $runbookLog = New-RunbookLogPath 'single-node-runbook'
         $null = Add-UpgradeComparison -Group 'c single node' -LogName 'single-node' `
             -RunbookProbe $sn1 -RunbookHosts 'sn1' -Runbook {
                 & (Join-Path $runbooks 'Update-HotDbSingleNode.ps1') -ComputerName $sn1 @connection -Package $package -ScriptsPath $scripts -ConfigDbCredential $login -LogPath $runbookLog *>&1 | Out-Null
@@ -333,7 +340,7 @@ ssh "$@" "root@$address" 'sh -s /usr/local/hotdb/hotdb-server' < "$probe" > /dev
         Write-Bench 'e. Master/slave upgrade without stopping the service, 2.4.9 to 2.5.1: runbook on ms1/ms2, manual script on ms3/ms4'
         $package = Get-LabPackage 'hotdb-server-2.5.1-ga-*.tar.gz'
         $msa = @((Get-LabHost 'ms1').Address, (Get-LabHost 'ms2').Address)
-        $runbookLog = Join-Path $OutPath 'master-slave-online-runbook.log'
+        $runbookLog = New-RunbookLogPath 'master-slave-online-runbook'
         $describePair = {
             param($names)
             $pair = @(foreach ($name in $names) { Connect-LabHost $name })
@@ -393,7 +400,7 @@ ssh "$@" "root@$address" 'sh -s /usr/local/hotdb/hotdb-server' < "$probe" > /dev
         $jdk = Get-LabPackage 'OpenJDK8U-jdk_x64_linux_hotspot_8u252b09.tar.gz'
         $mna = @(foreach ($name in 'mn1', 'mn2', 'mn3') { (Get-LabHost $name).Address })
         $mnb = @(foreach ($name in 'mn4', 'mn5', 'mn6') { (Get-LabHost $name).Address })
-        $runbookLog = Join-Path $OutPath 'cluster-online-runbook.log'
+        $runbookLog = New-RunbookLogPath 'cluster-online-runbook'
         $describeCluster = {
             param($names)
             $members = @(foreach ($name in $names) { Connect-LabHost $name })
@@ -413,6 +420,19 @@ ssh "$@" "root@$address" 'sh -s /usr/local/hotdb/hotdb-server' < "$probe" > /dev
                 NODES = $mnb -join ' '; CONFIGDB_NAME = 'hotdb_config_mnb'; PACKAGE = $package; JDK_PACKAGE = $jdk; FROM_VERSION = '2.5.4'; TO_VERSION = '2.5.6'
                 MANAGER_USER = $managerLogin.UserName; MANAGER_PASSWORD = $managerLogin.GetNetworkCredential().Password }) `
             -Describe $describeCluster
+        # The floor: what no online procedure can shorten, from the runbook's own steps: each member's stop, start and
+        # rejoin (one at a time, so that a majority always serves) and the election after the primary's stop.
+        $floorSteps = 'StopService', 'StartNewVersion', 'WaitForRejoin', 'WaitForElection'
+        $floor = 0.0
+        foreach ($line in Get-Content $runbookLog) {
+            if ($line -match '\[STEP\] \S+ \[(\w+)\] Succeeded in ([\d.]+) s' -and $Matches[1] -in $floorSteps) { $floor += [double]$Matches[2] }
+        }
+        $clusterRows = $results | Where-Object Group -EQ 'f cluster online'
+        $runbookSeconds = ($clusterRows | Where-Object Name -EQ 'runbook wall time').Value
+        $manualSeconds = ($clusterRows | Where-Object Name -EQ 'manual script wall time').Value
+        Add-Result 'f cluster online' 'floor: stops, starts, rejoins, election' $floor 's' "the runbook's $($floorSteps -join ', ') steps"
+        Add-Result 'f cluster online' 'ratio wall time runbook/floor' (Get-Ratio $runbookSeconds $floor) 'x'
+        Add-Result 'f cluster online' 'ratio wall time manual/floor' (Get-Ratio $manualSeconds $floor) 'x'
     }
 }
 finally {

@@ -292,13 +292,13 @@ namespace HotDb.Upgrade.ComputeNode
             {
                 if (DateTime.UtcNow - lastProgress > c.Options.UploadStallTimeout) stalled.Cancel();
             }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-            // The transfer runs on its own task: a request stuck on a dead link cannot always be cancelled, so a stall
+            // The transfer runs on its own thread: a request stuck on a dead link cannot always be cancelled, so a stall
             // abandons it (it ends with the session) instead of hanging the upgrade.
-            var upload = Task.Run(() => FileTransfer.Upload(c.Host, local, c.StagingPath + "/", UnixMode.Readable, sent =>
+            var upload = Task.Factory.StartNew(() => FileTransfer.Upload(c.Host, local, c.StagingPath + "/", UnixMode.Readable, sent =>
             {
                 lastProgress = DateTime.UtcNow;
                 progress.Report($"{name}: {sent / 1048576.0:0.0} of {total / 1048576.0:0.0} MiB", total == 0 ? 100 : (int)(sent * 100 / total));
-            }, stalled.Token));
+            }, stalled.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             TransferResult transfer;
             try
             {

@@ -165,12 +165,13 @@ namespace HotDb.Upgrade.Plans
                 if (phase.Parallel && pending.Count > 1)
                 {
                     using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    var tasks = pending.Select(step => Task.Run(() =>
+                    // Each step on a thread of its own: steps block on SSH, and pool threads would be added one by one.
+                    var tasks = pending.Select(step => Task.Factory.StartNew(() =>
                     {
                         var done = RunStep(step, results[steps.IndexOf(step)], journal, failFast.Token);
                         if (!done) failFast.Cancel();
                         return done;
-                    })).ToArray();
+                    }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
                     try { Task.WaitAll(tasks); }
                     catch (AggregateException e) { ExceptionDispatchInfo.Capture(e.InnerException!).Throw(); }
                     ok = tasks.All(t => t.Result);

@@ -426,7 +426,9 @@ namespace HotDb.Upgrade.Remote
             try
             {
                 var execution = command.ExecuteAsync(CancellationToken.None);
-                var copy = Task.Run(() =>
+                // On a thread of its own (not the pool, which parallel uploads would exhaust): a send stuck on a dead
+                // link blocks it, and the caller must still be able to give up.
+                var copy = Task.Factory.StartNew(() =>
                 {
                     using var input = command.CreateInputStream();
                     var buffer = new byte[256 * 1024];
@@ -439,7 +441,7 @@ namespace HotDb.Upgrade.Remote
                         lock (lastProgress) lastProgress.Restart();
                         bytesWritten?.Invoke(Interlocked.Read(ref sent));
                     }
-                }, CancellationToken.None);
+                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 // Waits for the copy, then the script; gives up when the host stops taking bytes, or on Ctrl+C.
                 WaitWhileProgressing(copy, lastProgress, () => Interlocked.Read(ref sent), remotePath, cancellationToken);
                 cancellationToken.ThrowIfCancellationRequested();

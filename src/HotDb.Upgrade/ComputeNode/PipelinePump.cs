@@ -23,11 +23,12 @@ namespace HotDb.Upgrade.Commands
         /// <summary>Runs <paramref name="work"/> on a worker thread and executes posted actions here until it ends.</summary>
         public T Run<T>(Func<T> work)
         {
-            var task = Task.Run(() =>
+            // A thread of its own: the work blocks on SSH for minutes, and would hold one of the pool's few threads.
+            var task = Task.Factory.StartNew(() =>
             {
                 try { return work(); }
                 finally { _queue.CompleteAdding(); }
-            });
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             foreach (var action in _queue.GetConsumingEnumerable()) action();
             return task.GetAwaiter().GetResult();
         }

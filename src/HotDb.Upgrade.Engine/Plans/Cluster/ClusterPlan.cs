@@ -42,7 +42,8 @@ namespace HotDb.Upgrade.Plans.Cluster
     /// Online (3.6): the same checks plus CL7 and CL8 (source version and upgrade SQL allow it); the ConfigDB upgraded
     /// while the cluster serves; each secondary in turn (the others in the cluster, stop, replace, start, until it is a
     /// SECONDARY at the new version again); then the primary (every other member healthy first), whose stop must lead to
-    /// a new PRIMARY among the others within the election timeout, upgraded and rejoined the same way. A member that
+    /// a new PRIMARY among the others within the election timeout (the install is replaced meanwhile, and the new
+    /// version starts only after the election), upgraded and rejoined the same way. A member that
     /// rejoined at the new version is committed: a later failure rolls back only the member that failed (it rejoins on
     /// its old install) and stops there; committed members and the ConfigDB stay upgraded, and the result says so.
     /// </summary>
@@ -174,8 +175,10 @@ namespace HotDb.Upgrade.Plans.Cluster
                     var kept = $"{name} rejoined the cluster at {member.ToVersion}; it stays upgraded";
                     var steps = new List<PlanStep> { new CommittedStep(new CheckPeersStep(cluster, member), Committed, kept) };
                     steps.Add(new CommittedStep(Named(member, "StopService"), Committed, kept));
-                    if (isPrimary) steps.Add(new WaitForElectionStep(cluster, member));
                     steps.AddRange(stages[member].Where(Replaces).Select(s => (PlanStep)new CommittedStep(Step(member, s), Committed, kept)));
+                    // The others elect a new PRIMARY while the old primary's install is replaced; its new version starts
+                    // only once another member leads.
+                    if (isPrimary) steps.Add(new WaitForElectionStep(cluster, member));
                     steps.Add(new CommittedStep(Named(member, "StartNewVersion"), Committed, kept));
                     steps.Add(new WaitForRejoinStep(cluster, member, isPrimary));
                     phases.Add(new PlanPhase((isPrimary ? "Primary " : "Secondary ") + name, steps));
