@@ -23,21 +23,8 @@ namespace HotDb.Upgrade.Remote
             if (commandLine.IndexOf('\0') >= 0)
                 throw new ArgumentException("The command contains a NUL character, which no shell line can hold; it was not run.", nameof(commandLine));
             var line = elevate && UserName != "root" ? "sudo -n /bin/sh -c " + ShellQuote.Quote(commandLine) : commandLine;
-            var start = new ProcessStartInfo("/bin/sh")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-            };
-#if NET
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add(line);
-#else
-            start.Arguments = "-c \"" + line.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
-#endif
             var clock = Stopwatch.StartNew();
-            using (var process = Process.Start(start) ?? throw new InvalidOperationException("/bin/sh could not be started."))
+            using (var process = StartShell(line))
             {
                 process.StandardInput.Close();
                 var output = process.StandardOutput.ReadToEndAsync();
@@ -69,20 +56,7 @@ namespace HotDb.Upgrade.Remote
         public HashedWrite WriteFileHashed(string remotePath, Stream content, int mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default)
         {
             if (content is null) throw new ArgumentNullException(nameof(content));
-            var start = new ProcessStartInfo("/bin/sh")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-            };
-#if NET
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add(HashedWriteScript.Line(remotePath, mode));
-#else
-            start.Arguments = "-c \"" + HashedWriteScript.Line(remotePath, mode).Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
-#endif
-            using (var process = Process.Start(start) ?? throw new InvalidOperationException("/bin/sh could not be started."))
+            using (var process = StartShell(HashedWriteScript.Line(remotePath, mode)))
             {
                 var output = process.StandardOutput.ReadToEndAsync();
                 var error = process.StandardError.ReadToEndAsync();
@@ -143,6 +117,25 @@ namespace HotDb.Upgrade.Remote
                 total += read;
                 progress?.Invoke(total);
             }
+        }
+
+        // /bin/sh -c line, every stream redirected (the caller closes or feeds stdin).
+        private static Process StartShell(string line)
+        {
+            var start = new ProcessStartInfo("/bin/sh")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+                UseShellExecute = false,
+            };
+#if NET
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(line);
+#else
+            start.Arguments = "-c \"" + line.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+#endif
+            return Process.Start(start) ?? throw new InvalidOperationException("/bin/sh could not be started.");
         }
 
         private static void Kill(Process process)
