@@ -47,9 +47,10 @@ namespace HotDb.Upgrade.Remote
         /// <summary>
         /// Uploads <paramref name="localPath"/> to <paramref name="destination"/> (a file path, or a folder: an existing one
         /// or one written with a trailing '/'). Skips when the remote file has the same SHA-256, but still gives it
-        /// <paramref name="mode"/>. The bytes go to a temporary name next to the destination, are verified with the remote
-        /// <c>sha256sum</c>, and only then renamed into place, so the destination never holds a partial file; a failed
-        /// upload removes its temporary file. With <paramref name="elevate"/> the destination is written as root: the
+        /// <paramref name="mode"/>. The bytes go to a temporary name next to the destination and are verified by SHA-256
+        /// (hashed on both sides as they stream where the host is an <see cref="IHashingFileWriter"/>, else read back
+        /// with the host's digest), and only then renamed into place, so the destination never holds a partial file; a
+        /// failed upload removes its temporary file. With <paramref name="elevate"/> the destination is written as root: the
         /// bytes go first to a private file (0600) in the login user's temporary folder, are verified there, and root
         /// installs them with the mode.
         /// </summary>
