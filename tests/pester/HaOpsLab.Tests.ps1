@@ -143,7 +143,7 @@ Describe 'Switch over and reconstruct ms1/ms2' -Tag Ha, Lab, HaOps -Skip:$labSki
         Invoke-OnHost ms2 "pkill -STOP -f '[H]otdbStartup'" | Out-Null
         try {
             $errors = $null
-            $output = Invoke-HotDbHaSwitch -Session $ms1, $ms2 -TimeoutSeconds 8 -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue
+            $output = Invoke-HotDbHaSwitch -Session $ms1, $ms2 -TimeoutSeconds 12 -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue
 
             $output | Should -BeNullOrEmpty
             $errors.Count | Should -Be 1
