@@ -115,6 +115,14 @@ exit $LASTEXITCODE
         Wait-SimCondition { $p = Start-VipProbe; Start-Sleep -Milliseconds 500; (Stop-ClientProbe $p).Failures -eq 0 } 30 | Should -BeTrue
         Assert-VipServes
     }
+    # A rollback before the switch: the master never stops. Its only refusals may come from the rollback's ConfigDB
+    # restore: a node reads its ConfigDB every 2 s, and a read caught while the restore recreates a table refuses
+    # clients until the next read.
+    function script:Assert-MasterNeverStopped($Probed) {
+        $Probed.Probes | Should -BeGreaterThan 0
+        @($Probed.Errors | Where-Object { $_ -notmatch 'Wrong HotDB Config' }) | Should -BeNullOrEmpty -Because 'the master is never stopped'
+        $Probed.LongestOutageMs | Should -BeLessThan 3000 -Because "at most one ConfigDB read of the master sees the restore ($($Probed.LastError))"
+    }
     # One fault per HA check, each making only that check fail (files edited without a keepalived reload).
     $script:keepalivedConf = '/etc/keepalived/keepalived.conf'
     $script:serverXml = '/usr/local/hotdb/hotdb-server/conf/server.xml'
@@ -230,8 +238,7 @@ Describe 'Update-HotDbMasterSlave.ps1 on ms1/ms2' -Tag Ha, Upgrade, Lab, MasterS
         $run.ExitCode | Should -Be 1 -Because $run.Log
         $run.Log | Should -Match 'StartNewVersion: Failed'
         $run.Log | Should -Not -Match '\bSwitch: Succeeded|\[Switch\] Succeeded'
-        $probed.Probes | Should -BeGreaterThan 0
-        $probed.Failures | Should -Be 0 -Because "the master is never interrupted ($($probed.LastError))"
+        Assert-MasterNeverStopped $probed
         Get-Versions | Should -Be '2.4.9,2.4.9'
         (Get-HotDbHaEnvironment -Session $ms1, $ms2).Master.ComputerName | Should -Be '198.18.0.31'
         Wait-SimCondition { (Get-FailedCheck).Count -eq 0 } 60 | Should -BeTrue -Because "$(Get-FailedCheck)"
@@ -264,7 +271,7 @@ Describe 'Update-HotDbMasterSlave.ps1 on ms1/ms2' -Tag Ha, Upgrade, Lab, MasterS
         $killed | Should -Not -Be 0
         $resumed | Should -Be 1 -Because (Get-Content $log -Raw)
         (Get-Content $journal -Raw | ConvertFrom-Json).status | Should -Be 'RolledBack'
-        $probed.Failures | Should -Be 0 -Because "the master is never interrupted ($($probed.LastError))"
+        Assert-MasterNeverStopped $probed
         Assert-BackAsBefore
     }
 
