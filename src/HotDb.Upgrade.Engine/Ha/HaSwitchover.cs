@@ -115,21 +115,9 @@ namespace HotDb.Upgrade.Ha
                     KeepalivedService.Run(OldMaster.Session, "stop", cancellationToken);
                 }
                 else StopOldMaster(progress, cancellationToken);
-                var watch = Stopwatch.StartNew();
-                HaNode slave;
-                while (true)
-                {
-                    slave = HaEnvironmentReader.ReadNode(NewMaster.Session, NewMaster.InstallPath, NewMaster.KeepalivedConfigPath, cancellationToken);
-                    if (slave.Holds(Vip) && slave.ServerPortOpen) break;
-                    if (watch.Elapsed > Timeout)
-                    {
-                        failure = $"{Timeout.TotalSeconds:0} s after {(planned ? "keepalived stopped on " + OldMaster.ComputerName : "the stop")}, {NewMaster.ComputerName} {(slave.Holds(Vip) ? "holds" : "does not hold")} the VIP {Vip} and its service port {slave.ServerPort} is {(slave.ServerPortOpen ? "open" : "closed")}" +
-                                  (slave.KeepalivedRunning ? "." : "; its keepalived does not run.");
-                        break;
-                    }
-                    progress.Report($"waiting for {NewMaster.ComputerName} to take VIP {Vip} and open port {NewMaster.ServerPort} ({watch.Elapsed.TotalSeconds:0} s)");
-                    if (cancellationToken.WaitHandle.WaitOne(planned ? PlannedPoll : Poll)) cancellationToken.ThrowIfCancellationRequested();
-                }
+                if (!WaitUntilServing(NewMaster, planned ? PlannedPoll : Poll, progress, cancellationToken, out var slave))
+                    failure = $"{Timeout.TotalSeconds:0} s after {(planned ? "keepalived stopped on " + OldMaster.ComputerName : "the stop")}, {NewMaster.ComputerName} {(slave.Holds(Vip) ? "holds" : "does not hold")} the VIP {Vip} and its service port {slave.ServerPort} is {(slave.ServerPortOpen ? "open" : "closed")}" +
+                              (slave.KeepalivedRunning ? "." : "; its keepalived does not run.");
                 if (failure == null)
                 {
                     result.Outage = outage.Elapsed;
@@ -160,6 +148,20 @@ namespace HotDb.Upgrade.Ha
                     : $"{OldMaster.ComputerName}'s compute node was started again{(result.VipHolder == OldMaster.ComputerName ? " and holds the VIP" : "")}."),
                 $"Check keepalived on {NewMaster.ComputerName} (service keepalived status, its log, its track scripts) and run Test-HotDbHaSwitch until every check passes; if the switch cannot work, upgrade with the service stopped.",
                 result);
+        }
+
+        /// <summary>Reads <paramref name="node"/> until it holds the VIP with its service port open (true) or the timeout passes (false, with the last read).</summary>
+        private bool WaitUntilServing(HaNode node, TimeSpan poll, IStageProgress progress, CancellationToken cancellationToken, out HaNode last)
+        {
+            var watch = Stopwatch.StartNew();
+            while (true)
+            {
+                last = HaEnvironmentReader.ReadNode(node.Session, node.InstallPath, node.KeepalivedConfigPath, cancellationToken);
+                if (last.Holds(Vip) && last.ServerPortOpen) return true;
+                if (watch.Elapsed > Timeout) return false;
+                progress.Report($"waiting for {node.ComputerName} to hold VIP {Vip} and open port {node.ServerPort} ({watch.Elapsed.TotalSeconds:0} s)");
+                if (cancellationToken.WaitHandle.WaitOne(poll)) cancellationToken.ThrowIfCancellationRequested();
+            }
         }
 
         private void StopOldMaster(IStageProgress progress, CancellationToken cancellationToken)
@@ -195,19 +197,11 @@ namespace HotDb.Upgrade.Ha
             progress.Report($"{OldMaster.ComputerName}: starting keepalived");
             KeepalivedService.Run(OldMaster.Session, "start", cancellationToken);
             _stoppedOldKeepalived = false;
-            var watch = Stopwatch.StartNew();
-            while (true)
-            {
-                var master = HaEnvironmentReader.ReadNode(OldMaster.Session, OldMaster.InstallPath, OldMaster.KeepalivedConfigPath, cancellationToken);
-                if (master.Holds(Vip) && master.ServerPortOpen) break;
-                if (watch.Elapsed > Timeout)
-                    throw new HaOperationException("HaSwitchBackFailed",
-                        $"{OldMaster.ComputerName} {(master.Holds(Vip) ? "holds" : "does not hold")} the VIP {Vip} and its service port is {(master.ServerPortOpen ? "open" : "closed")} {Timeout.TotalSeconds:0} s after its keepalived started again" +
-                        (stoppedSlaveKeepalived ? $"; keepalived on {NewMaster.ComputerName} stays stopped." : "."),
-                        $"Check keepalived on {OldMaster.ComputerName} (its log, its track scripts) until it holds the VIP, then start keepalived on {NewMaster.ComputerName} and run Test-HotDbHaSwitch.");
-                progress.Report($"waiting for {OldMaster.ComputerName} to hold VIP {Vip} and serve ({watch.Elapsed.TotalSeconds:0} s)");
-                if (cancellationToken.WaitHandle.WaitOne(Poll)) cancellationToken.ThrowIfCancellationRequested();
-            }
+            if (!WaitUntilServing(OldMaster, Poll, progress, cancellationToken, out var master))
+                throw new HaOperationException("HaSwitchBackFailed",
+                    $"{OldMaster.ComputerName} {(master.Holds(Vip) ? "holds" : "does not hold")} the VIP {Vip} and its service port is {(master.ServerPortOpen ? "open" : "closed")} {Timeout.TotalSeconds:0} s after its keepalived started again" +
+                    (stoppedSlaveKeepalived ? $"; keepalived on {NewMaster.ComputerName} stays stopped." : "."),
+                    $"Check keepalived on {OldMaster.ComputerName} (its log, its track scripts) until it holds the VIP, then start keepalived on {NewMaster.ComputerName} and run Test-HotDbHaSwitch.");
             if (stoppedSlaveKeepalived)
             {
                 progress.Report($"{NewMaster.ComputerName}: starting keepalived");

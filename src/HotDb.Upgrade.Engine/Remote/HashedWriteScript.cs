@@ -32,7 +32,7 @@ namespace HotDb.Upgrade.Remote
                 var text = raw.Trim();
                 if (text.StartsWith("tee=", StringComparison.Ordinal)) tee = text.Substring(4);
                 else if (text.StartsWith("size=", StringComparison.Ordinal)) long.TryParse(text.Substring(5), NumberStyles.None, CultureInfo.InvariantCulture, out length);
-                else if (text.Length > 64 && text[64] == ' ' && IsHex(text.Substring(0, 64))) hash = text.Substring(0, 64);
+                else if (HostOperations.LeadingSha256(text) is { } digest) hash = digest;
             }
             var problem = error.Trim();
             // bash says "No such file or directory", dash "Directory nonexistent".
@@ -45,13 +45,6 @@ namespace HotDb.Upgrade.Remote
                     $"{host}: writing '{remotePath}' failed{(problem.Length > 0 ? ": " + problem : $" (exit {exitCode})")}.",
                     "Check the free space (df) and quotas of the remote folder and that the login user may write it, then run the command again.");
             return new HashedWrite(hash, length);
-        }
-
-        private static bool IsHex(string text)
-        {
-            foreach (var c in text)
-                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-            return true;
         }
     }
 }

@@ -157,18 +157,21 @@ namespace HotDb.Upgrade.Remote
         /// </summary>
         internal const string Sha256OfStdin = "{ if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r; else sha256sum; fi; }";
 
-        /// <summary>Lower-case hex SHA-256 from sha256sum, or null when the file does not exist or cannot be read.</summary>
+        /// <summary>Lower-case hex SHA-256 of a host's file, or null when it does not exist or cannot be read.</summary>
         public static string? Sha256(this IRemoteHost host, string path, bool elevate = false, CancellationToken cancellationToken = default)
         {
             var result = host.Run(Sha256OfStdin + " < " + ShellQuote.Quote(RequirePath(path)), elevate, cancellationToken: cancellationToken);
-            if (!result.Succeeded) return null;
             // GNU sha256sum starts the line with '\' when the name holds a backslash or newline.
-            var output = result.StandardOutput.TrimStart('\\');
-            if (output.Length < 64) return null;
-            var hash = output.Substring(0, 64);
-            foreach (var c in hash)
-                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return null;
-            return hash;
+            return result.Succeeded ? LeadingSha256(result.StandardOutput.TrimStart('\\')) : null;
+        }
+
+        /// <summary>The hash that starts a line of <see cref="Sha256OfStdin"/> (64 lower-case hex digits), or null.</summary>
+        internal static string? LeadingSha256(string line)
+        {
+            if (line.Length < 64) return null;
+            for (var i = 0; i < 64; i++)
+                if (!((line[i] >= '0' && line[i] <= '9') || (line[i] >= 'a' && line[i] <= 'f'))) return null;
+            return line.Substring(0, 64);
         }
 
         /// <summary>The size of a file in bytes, or -1 when it does not exist or cannot be read.</summary>
